@@ -1,0 +1,70 @@
+"""Run options, validated once, carried into every stage and the run summary.
+
+A frozen pydantic model so that a wrong value fails at the CLI or the Prefect
+parameter form with a message that says what range is allowed, and so that
+the exact options of a run can be written into its summary as JSON.
+"""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class CleanConfig(BaseModel):
+    """Knobs of the cleaning run; defaults are the ones measured on the seeds and benches."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # -- near-duplicate detection (datasketch MinHash + MinHashLSH)
+    num_perm: int = Field(128, ge=16, le=1024, description="MinHash permutations (datasketch default 128)")
+    shingle_words: int = Field(3, ge=1, le=10, description="words per shingle for MinHash")
+    lsh_threshold: float = Field(
+        0.3, gt=0.0, lt=1.0,
+        description="Jaccard level LSH banding is tuned for; low so teasers become candidates, "
+        "every candidate is then verified",
+    )
+    jaccard_threshold: float = Field(
+        0.5, gt=0.0, le=1.0, description="verified estimated Jaccard that makes two articles duplicates"
+    )
+    containment_threshold: float = Field(
+        0.8, gt=0.0, le=1.0,
+        description="share of the shorter article's shingles found in the longer one that makes it a "
+        "teaser/excerpt duplicate",
+    )
+    min_containment_words: int = Field(
+        40, ge=1, description="a shorter article needs this many words before containment alone merges it"
+    )
+
+    # -- text stage
+    repeat_similarity: float = Field(
+        0.6, gt=0.0, le=1.0,
+        description="word-bigram Jaccard above which a paragraph repeats an earlier one of the same article",
+    )
+    repeat_min_words: int = Field(6, ge=1, description="shorter lines only collapse when exactly repeated")
+    min_article_words: int = Field(
+        8, ge=1, description="an article with fewer words after cleaning is not kept"
+    )
+    related_min_words: int = Field(
+        40, ge=1, description="a related/listing entry needs this many body words to become an article "
+        "(shorter ones are teasers and are dropped as chrome)",
+    )
+    date_order: Literal["dmy", "mdy"] = Field(
+        "dmy", description="how to read ambiguous numeric dates such as 05-07-2025"
+    )
+
+    # -- orchestration
+    shard_bytes: int = Field(
+        8_000_000, ge=1_000, description="input bytes per cleaning task (coarse tasks keep Prefect overhead low)"
+    )
+    keep_snapshots: int = Field(2, ge=1, le=100, description="output snapshots kept on disk (current included)")
+
+    @model_validator(mode="after")
+    def _thresholds_consistent(self) -> "CleanConfig":
+        if self.lsh_threshold > self.jaccard_threshold:
+            raise ValueError(
+                f"lsh_threshold ({self.lsh_threshold}) is above jaccard_threshold "
+                f"({self.jaccard_threshold}): LSH would never propose pairs that verification accepts; "
+                "set lsh_threshold <= jaccard_threshold"
+            )
+        return self

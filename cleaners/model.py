@@ -1,0 +1,118 @@
+"""The records every stage passes along: a page in, articles and audit rows out.
+
+One model for all stages (datatrove's ``Document`` habit): readers make
+:class:`Page`, the text stage turns a page into :class:`Article` drafts plus
+:class:`RemovedLine` audit rows, dedup fills the cluster fields, the writer
+maps the same objects onto the pyarrow schemas in :mod:`cleaners.io.schema`.
+Loose dicts never cross a stage boundary.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+Segment = Literal["main", "related", "listing"]
+
+#: Kept-copy priority when near-duplicates collapse: a page's own article
+#: beats a listing entry, which beats a copy salvaged from a related block.
+SEGMENT_RANK: dict[str, int] = {"main": 0, "listing": 1, "related": 2}
+
+
+def stable_id(*parts: str | None) -> str:
+    """A short, stable hex id over the parts (None and "" differ)."""
+    h = hashlib.blake2b(digest_size=8)
+    for part in parts:
+        h.update(b"\x00" if part is None else b"\x01" + part.encode("utf-8"))
+        h.update(b"\x1f")
+    return h.hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One input record: a whole flattened page (or, later, its HTML).
+
+    ``content_sha`` is over the record's own bytes, so ids follow content:
+    the same input gives the same ids in every run, whatever the run order.
+    """
+
+    source: str
+    record: str | None
+    text: str
+    content_sha: str
+    url: str | None = None
+    title: str | None = None
+    published: str | None = None
+
+    @property
+    def page_id(self) -> str:
+        return stable_id(self.source, self.record, self.content_sha)
+
+
+@dataclass(slots=True)
+class Article:
+    """One article cut from a page; dedup fills the cluster fields."""
+
+    page_id: str
+    source: str
+    record: str | None
+    segment: Segment
+    position: int
+    title: str | None
+    text: str
+    site: str | None = None
+    section: str | None = None
+    author: str | None = None
+    published: date | None = None
+    published_raw: str | None = None
+    url: str | None = None
+    cluster_id: str | None = None
+    duplicate_of: str | None = None
+    similarity: float | None = None
+    containment: float | None = None
+
+    @property
+    def article_id(self) -> str:
+        return stable_id(self.page_id, self.segment, str(self.position))
+
+    @property
+    def n_words(self) -> int:
+        return len(self.text.split())
+
+
+@dataclass(frozen=True, slots=True)
+class RemovedLine:
+    """Audit row: one line (or the tail of one) that cleaning took out, and why.
+
+    ``article_id`` names the article the line was cut from when it sat inside
+    one (a glued promo, a repeated paragraph); page chrome has none.
+    """
+
+    page_id: str
+    source: str
+    record: str | None
+    line_no: int
+    text: str
+    reason: str
+    article_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """An input record that yielded no article, with a machine-readable reason."""
+
+    source: str
+    record: str | None
+    reason: str
+    detail: str
+    page_id: str | None = None
+
+
+@dataclass(slots=True)
+class PageResult:
+    """What the text stage makes of one page."""
+
+    articles: list[Article] = field(default_factory=list)
+    removed: list[RemovedLine] = field(default_factory=list)
+    rejection: Rejection | None = None

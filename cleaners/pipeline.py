@@ -1,0 +1,197 @@
+"""The run as plain steps: plan shards, clean each shard, dedup, commit.
+
+Each step takes paths and small values and returns small summaries, so that
+an orchestrator can run the shards anywhere (threads, Dask workers) and only
+file paths and counts cross process boundaries (PREFECT_NOTES.md section 3).
+:func:`run` chains the steps in-process with no orchestrator at all; the
+Prefect flow in ``flows/clean.py`` wraps the very same steps as tasks.
+"""
+from __future__ import annotations
+
+import time
+import uuid
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+
+from .config import CleanConfig
+from .dedup.minhash_lsh import deduplicate
+from .io.readers import InputFile, discover, read_file
+from .io.schema import (ARTICLES, DUPLICATES, REJECTED, REMOVED, article_from_row, article_row,
+                        rejected_row, removed_row, to_table)
+from .io.writer import SnapshotWriter, StagingArea, write_parquet
+from .model import Article, Page, PageResult, Rejection
+from .text.page import METADATA_REASONS, REPEAT_REASONS, clean_page
+
+
+@dataclass(slots=True)
+class ShardStats:
+    """What one cleaning task reports back: counts only, the rows are on disk."""
+
+    shard: str
+    files: int = 0
+    records: int = 0
+    pages: int = 0
+    articles: int = 0
+    rejected: dict[str, int] = field(default_factory=dict)
+    removed: dict[str, int] = field(default_factory=dict)
+    articles_path: str = ""
+    seconds: float = 0.0
+
+
+def new_run_id() -> str:
+    """Sortable by start time, unique across machines."""
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
+
+
+def plan_shards(files: Sequence[InputFile], shard_bytes: int) -> list[list[InputFile]]:
+    """Cut the sorted file list into consecutive shards of about ``shard_bytes`` of input."""
+    shards: list[list[InputFile]] = []
+    current: list[InputFile] = []
+    size = 0
+    for file in files:
+        if current and size + file.size > shard_bytes:
+            shards.append(current)
+            current, size = [], 0
+        current.append(file)
+        size += file.size
+    if current:
+        shards.append(current)
+    return shards
+
+
+def clean_shard(files: Sequence[InputFile], shard: str, area: StagingArea, config: CleanConfig) -> ShardStats:
+    """Read and clean every page of a shard; write its rows; return the counts.
+
+    Articles go to a scratch file for the dedup step; rejections and audit
+    rows are final and go straight into the staged snapshot.
+    """
+    start = time.perf_counter()
+    stats = ShardStats(shard=shard, files=len(files))
+    articles: list[dict[str, Any]] = []
+    rejected: list[dict[str, Any]] = []
+    removed: list[dict[str, Any]] = []
+    run_id = area.run_id
+    rejected_counts: Counter[str] = Counter()
+    removed_counts: Counter[str] = Counter()
+    for file in files:
+        for item in read_file(file):
+            stats.records += 1
+            if isinstance(item, Rejection):
+                rejection: Rejection | None = item
+            else:
+                stats.pages += 1
+                result = _clean_safely(item, config)
+                articles.extend(article_row(a, run_id) for a in result.articles)
+                removed.extend(removed_row(r, run_id) for r in result.removed)
+                removed_counts.update(r.reason for r in result.removed)
+                stats.articles += len(result.articles)
+                rejection = result.rejection
+            if rejection is not None:
+                rejected.append(rejected_row(rejection, run_id))
+                rejected_counts[rejection.reason] += 1
+    path = write_parquet(to_table(articles, ARTICLES), area.scratch / f"articles-{shard}.parquet")
+    area.write("rejected", to_table(rejected, REJECTED), shard)
+    area.write("removed", to_table(removed, REMOVED), shard)
+    stats.articles_path = str(path)
+    stats.rejected, stats.removed = dict(rejected_counts), dict(removed_counts)
+    stats.seconds = time.perf_counter() - start
+    return stats
+
+
+def _clean_safely(page: Page, config: CleanConfig) -> PageResult:
+    """A bug on one page must cost that page, not the run: it becomes a rejection."""
+    try:
+        return clean_page(page, config)
+    except Exception as exc:  # noqa: BLE001 - recorded, with its type, as the page's rejection
+        return PageResult(rejection=Rejection(page.source, page.record, "cleaning_error",
+                                              f"{type(exc).__name__}: {exc}", page.page_id))
+
+
+def dedup_stage(shard_stats: Sequence[ShardStats], area: StagingArea, config: CleanConfig) -> dict[str, Any]:
+    """Collapse near-duplicates across all shards; write ``articles`` and ``duplicates``."""
+    start = time.perf_counter()
+    articles: list[Article] = []
+    for stats in sorted(shard_stats, key=lambda s: s.shard):
+        articles.extend(article_from_row(row) for row in pq.read_table(stats.articles_path).to_pylist())
+    kept, duplicates, dedup = deduplicate(articles, config)
+    run_id = area.run_id
+
+    def order(a: Article) -> tuple[str, str, int]:
+        return a.source, a.record or "", a.position
+
+    area.write("articles", to_table([article_row(a, run_id) for a in sorted(kept, key=order)], ARTICLES), "0")
+    area.write("duplicates",
+                 to_table([article_row(a, run_id) for a in sorted(duplicates, key=order)], DUPLICATES), "0")
+    segments = Counter(a.segment for a in kept)
+    return {**asdict(dedup), "kept": len(kept), "segments": dict(sorted(segments.items())),
+            "seconds": round(time.perf_counter() - start, 3)}
+
+
+def summarise(run_id: str, inputs: Sequence[str], output: Path, config: CleanConfig, engine: str,
+              started: float, discovered: int, shards: Sequence[ShardStats],
+              discovery_rejects: Sequence[Rejection], dedup: dict[str, Any]) -> dict[str, Any]:
+    """The run summary written to ``runs/<run_id>.json`` and printed by the CLI."""
+    rejected: Counter[str] = Counter(r.reason for r in discovery_rejects)
+    removed: Counter[str] = Counter()
+    for s in shards:
+        rejected.update(s.rejected)
+        removed.update(s.removed)
+    chrome = sum(n for r, n in removed.items() if r not in METADATA_REASONS | REPEAT_REASONS | {"glued_promo"})
+    return {
+        "run_id": run_id,
+        "engine": engine,
+        "started_at": datetime.fromtimestamp(started, timezone.utc).isoformat(),
+        "wall_seconds": round(time.time() - started, 3),
+        "inputs": list(inputs),
+        "output": str(output),
+        "parameters": config.model_dump(),
+        "counts": {
+            "input_files": discovered,
+            "records": sum(s.records for s in shards) + len(discovery_rejects),
+            "pages": sum(s.pages for s in shards),
+            "articles_found": sum(s.articles for s in shards),
+            "articles_kept": dedup["kept"],
+            "duplicates": dedup["duplicates"],
+            "rejected": sum(rejected.values()),
+            "chrome_lines_removed": chrome,
+            "glued_promos_cut": removed.get("glued_promo", 0),
+            "repeats_collapsed": sum(n for r, n in removed.items() if r in REPEAT_REASONS),
+            "metadata_lines": sum(n for r, n in removed.items() if r in METADATA_REASONS),
+        },
+        "segments": dedup["segments"],
+        "rejected_by_reason": dict(sorted(rejected.items())),
+        "removed_by_reason": dict(removed.most_common()),
+        "dedup": {k: v for k, v in dedup.items() if k not in ("segments", "seconds", "kept", "duplicates")},
+        "timings": {"clean_shards_seconds": round(sum(s.seconds for s in shards), 3),
+                    "dedup_seconds": dedup["seconds"], "shards": len(shards)},
+    }
+
+
+def run(inputs: Sequence[str | Path], output: Path, config: CleanConfig | None = None,
+        run_id: str | None = None) -> dict[str, Any]:
+    """The whole pipeline in this process, no orchestrator; returns the run summary."""
+    config = config or CleanConfig()
+    started = time.time()
+    run_id = run_id or new_run_id()
+    files, discovery_rejects = discover(inputs)
+    with SnapshotWriter(Path(output), run_id, config.keep_snapshots) as writer:
+        write_discovery_rejects(discovery_rejects, writer.area)
+        shards = [clean_shard(shard, f"{n:05d}", writer.area, config)
+                  for n, shard in enumerate(plan_shards(files, config.shard_bytes))]
+        dedup = dedup_stage(shards, writer.area, config)
+        summary = summarise(run_id, [str(i) for i in inputs], Path(output), config, "local", started,
+                            len(files), shards, discovery_rejects, dedup)
+        writer.commit(summary)
+    return summary
+
+
+def write_discovery_rejects(rejects: Sequence[Rejection], area: StagingArea) -> None:
+    """Inputs that no reader could take still get their ``rejected`` rows."""
+    if rejects:
+        area.write("rejected", to_table([rejected_row(r, area.run_id) for r in rejects], REJECTED), "discover")

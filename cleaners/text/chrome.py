@@ -1,0 +1,66 @@
+"""Mark chrome lines and cut promotions glued to the end of a paragraph.
+
+Marking only sets :attr:`Line.reason`; segmentation decides afterwards what
+the marked block headers mean for the page's structure.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .lines import Line
+from .rules import PROMO_SENTENCE, SENTENCE_END, BlockKind, line_rule
+
+
+@dataclass(frozen=True, slots=True)
+class BlockHeader:
+    """A chrome line that, below the article body, opens a block of ``kind``."""
+
+    index: int  # position in the page's line list
+    kind: BlockKind
+    reason: str
+
+
+def mark_chrome(lines: list[Line]) -> list[BlockHeader]:
+    """Give every line that a rule matches its reason; return the block headers seen."""
+    headers: list[BlockHeader] = []
+    for i, line in enumerate(lines):
+        if not line.kept:
+            continue
+        rule = line_rule(line.text, line.words)
+        if rule is None:
+            continue
+        line.reason = rule.reason
+        if rule.ends_article:
+            headers.append(BlockHeader(i, rule.ends_article, rule.reason))
+    return headers
+
+
+def split_glued_promo(text: str) -> tuple[str, str]:
+    """Split a paragraph into (kept, promo tail).
+
+    Trailing sentences are dropped while they match :data:`PROMO_SENTENCE`;
+    the first sentence from the end that does not match stops the cut, so
+    only a promotion that *closes* the paragraph is removed.
+    """
+    sentences = SENTENCE_END.split(text)
+    if len(sentences) == 1:
+        return (text, "") if not PROMO_SENTENCE.search(text.casefold()) else ("", text)
+    cut = len(sentences)
+    while cut > 0 and PROMO_SENTENCE.search(sentences[cut - 1].casefold()):
+        cut -= 1
+    if cut == len(sentences):
+        return text, ""
+    # Re-find the cut in the original string so spacing and quotes stay untouched.
+    kept_len = _prefix_length(text, sentences[:cut])
+    return text[:kept_len].rstrip(), text[kept_len:].strip()
+
+
+def _prefix_length(text: str, kept: list[str]) -> int:
+    """Offset in ``text`` just after the last kept sentence."""
+    offset = 0
+    for sentence in kept:
+        offset = text.index(sentence, offset) + len(sentence)
+    # Keep a closing quote or bracket that the boundary regex left outside the sentence.
+    while offset < len(text) and text[offset] in "\"'”’)]":
+        offset += 1
+    return offset

@@ -1,0 +1,80 @@
+"""Recognise date lines ("5 days ago", "07-05-2025", "June 24, 2025 10:30 AM").
+
+Recognition is by regular expression, so a line is only taken for a date when
+the *whole* line is one (dateutil alone would read "May" as a date); the
+calendar arithmetic is left to dateutil. Relative dates keep their raw string
+and no calendar date: the crawl time they are relative to is unknown.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from dateutil import parser as dateutil_parser
+
+_MONTHS = (
+    r"jan(?:uary|\.)?|feb(?:ruary|\.)?|mar(?:ch|\.)?|apr(?:il|\.)?|may|june?|july?|aug(?:ust|\.)?|"
+    r"sep(?:t|tember|\.)?|oct(?:ober|\.)?|nov(?:ember|\.)?|dec(?:ember|\.)?"
+)
+_WEEKDAY = r"(?:(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?\.?,?\s+)?"
+_PREFIX = r"(?:(?:published|updated|posted|last updated|modified|date|on)\s*:?\s*)?"
+_TIME = r"(?:\s*(?:,|at|-|\|)?\s*\d{1,2}[:.]\d{2}(?:[:.]\d{2})?\s*(?:[ap]\.?m\.?)?(?:\s*[a-z]{2,4})?)?"
+
+_RELATIVE = re.compile(
+    r"^(?:(?:updated|posted|published)\s+)?(?:(?:about|around|over|almost)\s+)?"
+    r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten)\s+"
+    r"(?:sec(?:ond)?s?|min(?:ute)?s?|h(?:ou)?rs?|hours?|days?|weeks?|months?|years?)\s+ago$|"
+    r"^(?:just now|yesterday|today)$",
+    re.IGNORECASE,
+)
+_NUMERIC = re.compile(rf"^{_PREFIX}(\d{{1,2}})[-/.](\d{{1,2}})[-/.](\d{{4}}|\d{{2}}){_TIME}$", re.IGNORECASE)
+_ISO = re.compile(rf"^{_PREFIX}(\d{{4}})-(\d{{2}})-(\d{{2}})(?:[t ]\d{{2}}:\d{{2}}(?::\d{{2}})?\S*)?{_TIME}$",
+                  re.IGNORECASE)
+_WORDY = re.compile(
+    rf"^{_PREFIX}{_WEEKDAY}(?:(?:{_MONTHS})\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|"
+    rf"\d{{1,2}}(?:st|nd|rd|th)?\.?\s+(?:of\s+)?(?:{_MONTHS}),?\s+\d{{4}}){_TIME}$",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DateLine:
+    raw: str
+    value: date | None
+
+
+def parse_date_line(text: str, order: str = "dmy") -> DateLine | None:
+    """The date a whole line states, or None when the line is not a date.
+
+    ``order`` decides ambiguous numeric dates (05-07-2025); a day above 12
+    settles it whatever the order.
+    """
+    line = text.strip()
+    if not line or len(line) > 60:
+        return None
+    if _RELATIVE.match(line):
+        return DateLine(line, None)
+    if m := _ISO.match(line):
+        return DateLine(line, _safe_date(int(m[1]), int(m[2]), int(m[3])))
+    if m := _NUMERIC.match(line):
+        a, b, year = int(m[1]), int(m[2]), int(m[3])
+        year += 2000 if year < 100 else 0
+        day, month = (a, b) if order == "dmy" else (b, a)
+        if month > 12 >= day:
+            day, month = month, day
+        return DateLine(line, _safe_date(year, month, day))
+    if _WORDY.match(line):
+        try:
+            value = dateutil_parser.parse(line, fuzzy=True, ignoretz=True, dayfirst=order == "dmy").date()
+        except (ValueError, OverflowError):
+            value = None
+        return DateLine(line, value)
+    return None
+
+
+def _safe_date(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None

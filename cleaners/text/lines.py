@@ -1,0 +1,69 @@
+"""A page as numbered lines that stages mark instead of deleting.
+
+"Record, then remove": every decision is a ``reason`` on a :class:`Line`, so
+the audit can show exactly what went and why, and a later stage can still
+see the whole page (segmentation needs the chrome lines' positions).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
+
+
+@dataclass(slots=True)
+class Line:
+    """One line of the page; ``reason`` is None while the line is kept."""
+
+    no: int
+    text: str
+    reason: str | None = None
+
+    @property
+    def blank(self) -> bool:
+        return not self.text
+
+    @property
+    def kept(self) -> bool:
+        return self.reason is None and bool(self.text)
+
+    @property
+    def words(self) -> int:
+        return word_count(self.text)
+
+
+def split_lines(text: str) -> list[Line]:
+    """Split on any line ending; strip each line; keep blank lines as separators."""
+    text = text.replace("\u00a0", " ").replace("\u2028", "\n").replace("\u2029", "\n")
+    return [Line(no, " ".join(raw.split())) for no, raw in enumerate(text.splitlines())]
+
+
+def word_count(text: str) -> int:
+    return len(_WORD.findall(text))
+
+
+def tokens(text: str) -> list[str]:
+    """Case-folded word tokens, the unit of every text similarity in the package."""
+    return [t.casefold() for t in _WORD.findall(text)]
+
+
+def ends_sentence(text: str) -> bool:
+    return bool(_SENTENCE_END.search(text))
+
+
+def is_prose(text: str, min_words: int = 12) -> bool:
+    """A line that reads as running text rather than a label, link or heading."""
+    return word_count(text) >= min_words and (ends_sentence(text) or word_count(text) >= 2 * min_words)
+
+
+def is_headline(text: str) -> bool:
+    """Shaped like a title: a few words, not a sentence that ends in a full stop or colon.
+
+    Question and exclamation marks and closing quotes are allowed: headlines use them.
+    """
+    n = word_count(text)
+    if not 2 <= n <= 30 or len(text) > 250:
+        return False
+    return not re.search(r"[.,;:]$", text) or text.endswith("...")

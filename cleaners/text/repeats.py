@@ -1,0 +1,59 @@
+"""Collapse paragraphs that an article repeats, keeping the first.
+
+Templates and scrapers often emit a section twice (a print copy, a teaser
+block, a re-rendered lead), sometimes with a few words changed. Exact
+repeats of any line are collapsed; near repeats only for lines long enough
+that a word-bigram Jaccard is meaningful (``min_words``), so two short
+headings that differ by a word are left alone.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from .lines import Line, tokens
+
+REPEATED_LINE = "repeated_line"
+REPEATED_PARAGRAPH = "repeated_paragraph"
+
+
+def collapse_repeats(lines: list[Line], similarity: float, min_words: int) -> int:
+    """Mark repeats among the kept ``lines`` (in order); return how many were marked."""
+    seen_exact: set[tuple[str, ...]] = set()
+    bigram_sets: list[frozenset[tuple[str, str]]] = []
+    index: dict[tuple[str, str], list[int]] = defaultdict(list)
+    marked = 0
+    for line in lines:
+        if not line.kept:
+            continue
+        toks = tuple(tokens(line.text))
+        if not toks:
+            continue
+        if toks in seen_exact:
+            line.reason = REPEATED_LINE
+            marked += 1
+            continue
+        seen_exact.add(toks)
+        if len(toks) < min_words:
+            continue
+        grams = frozenset(zip(toks, toks[1:]))
+        if _repeats_earlier(grams, bigram_sets, index, similarity):
+            line.reason = REPEATED_PARAGRAPH
+            marked += 1
+            continue
+        for gram in grams:
+            index[gram].append(len(bigram_sets))
+        bigram_sets.append(grams)
+    return marked
+
+
+def _repeats_earlier(grams: frozenset[tuple[str, str]], earlier: list[frozenset[tuple[str, str]]],
+                     index: dict[tuple[str, str], list[int]], similarity: float) -> bool:
+    shared: dict[int, int] = defaultdict(int)
+    for gram in grams:
+        for i in index.get(gram, ()):
+            shared[i] += 1
+    for i, common in shared.items():
+        union = len(grams) + len(earlier[i]) - common
+        if common / union >= similarity:
+            return True
+    return False

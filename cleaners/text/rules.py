@@ -1,0 +1,199 @@
+"""Chrome patterns for flattened page text, grouped by intent.
+
+Each :class:`LineRule` is a *family*: one regular expression written to catch
+the many ways sites phrase the same widget ("0 Comments", "Leave a Reply",
+"Be the first to comment", "Kommentare"), never one site's exact words. The
+``reason`` is the snake_case code that appears in the audit dataset, the run
+summary and the tests. ``risk`` records how the rule could over-remove and
+what bounds it (usually ``max_words``: a paragraph *about* cookies is long, a
+cookie banner line is short).
+
+Rules are matched against :func:`fold` of a line (NFKC, case-folded, single
+spaces), so patterns are written in lower case. Patterns are anchored where a
+whole line must be the widget; unanchored ones (``search``) require the
+phrase somewhere in a short line.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Literal
+
+BlockKind = Literal["related", "comments", "listing"]
+
+
+@dataclass(frozen=True, slots=True)
+class LineRule:
+    """One pattern family that marks a whole line as chrome."""
+
+    reason: str
+    pattern: re.Pattern[str]
+    max_words: int
+    risk: str
+    #: A header that ends the article body: what follows it is a block of this kind
+    #: (only once the body has started; above the body it is just a line of chrome).
+    ends_article: BlockKind | None = None
+
+
+def fold(text: str) -> str:
+    """Normalise a line for matching: NFKC, case-fold, typographic quotes, one space."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = text.translate(_QUOTES)
+    return " ".join(text.split())
+
+
+_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " "})
+
+
+def _rule(reason: str, pattern: str, max_words: int, risk: str,
+          ends_article: BlockKind | None = None) -> LineRule:
+    return LineRule(reason, re.compile(pattern), max_words, risk, ends_article)
+
+
+_SOCIAL = (
+    r"(?:facebook|twitter|x|linkedin|whatsapp|telegram|reddit|pinterest|e-?mail|print|instagram|"
+    r"youtube|tiktok|flipboard|messenger|copy link|sms|threads|bluesky|mastodon|tumblr|pocket|"
+    r"share|tweet|vk|xing|line|viber|snapchat|rss)"
+)
+
+#: Rules in the order they are tried; the first match names the reason.
+LINE_RULES: tuple[LineRule, ...] = (
+    # ------------------------------------------------------------- comments widgets
+    _rule("comments", r"^(?:\d+|no|zero|one)\s+(?:comments?|responses?|replies|reactions?)"
+          r"(?:\s+yet)?\s*[.!…]*$", 8,
+          "a heading like 'No Comments' in an essay list; bounded to the whole short line",
+          ends_article="comments"),
+    _rule("comments", r"^(?:comments?|kommentare?|commentaires?|comentarios?|commenti|comentários?|"
+          r"reader comments|discussion|conversation)\s*(?:\(\d+\)|\d+)?\s*:?$", 3,
+          "a section titled 'Discussion' inside an article", ends_article="comments"),
+    _rule("comments", r"^(?:leave|post|add|write|submit|join)\s+(?:a|an|your|the)\s+"
+          r"(?:comment|reply|response|conversation|discussion)\b.*$", 10,
+          "prose starting 'Join the conversation' is rare on short lines", ends_article="comments"),
+    _rule("comments", r"^(?:be the first to (?:comment|reply|review)|comments? (?:are|is) closed|"
+          r"(?:show|view|load|hide|read|see)(?: all| more)? (?:\d+ )?comments?|"
+          r"(?:log|sign) ?in to (?:comment|reply|post)|you must be logged in to (?:post|leave) a comment|"
+          r"schreibe(?:n sie)? einen kommentar|laisser un commentaire|laissez un commentaire|"
+          r"deja (?:un|tu) comentario|lascia un commento)\b.*$", 12,
+          "'Show comments' as prose is rare on a line of at most 12 words"),
+    _rule("comments", r"^(?:cancel reply|reply|report(?: comment| abuse)?|flag|like|upvote|downvote)$", 2,
+          "'Reply' or 'Report' alone on a line is a widget button, never a sentence"),
+    _rule("comments", r"\bthis site uses akismet to reduce spam\b|\bcomment data is processed\b|"
+          r"\byour email address will not be published\b|\brequired fields are marked\b", 40,
+          "WordPress comment-form boilerplate, never article prose"),
+    # ------------------------------------------------------------- consent: cookies and ad blockers
+    _rule("adblock_notice", r"^ad ?-?blocker?s?(?: (?:detected|enabled|is on))?[.!]?$|"
+          r"\b(?:disabl|deactivat|turn(?:ing)? off|pause|whitelist|allowlist)\w*\b.{0,60}\bad ?-?block|"
+          r"\bad ?-?block\w*\b.{0,60}\b(?:detected|disable|turn off|whitelist|allowlist)\b|"
+          r"\b(?:you are|you're|you seem to be|looks like you're) using an? ad ?-?blocker\b", 45,
+          "an article about ad blocking; bounded to short lines with a request verb"),
+    _rule("cookie_notice", r"\b(?:we|this (?:web)?site|our (?:web)?site|we and our partners) uses? cookies\b|"
+          r"\bcookies? (?:policy|settings|preferences|consent|notice|banner)\b|"
+          r"^(?:accept|allow|reject|decline|refuse|manage|customi[sz]e)(?: all)?(?: cookies| settings)?$|"
+          r"\bby (?:continuing to (?:use|browse)|using) (?:this|our) (?:web)?site\b|"
+          r"\b(?:akzeptieren|alle akzeptieren|tout accepter|aceptar (?:todo|cookies))\b", 60,
+          "an article about cookie law; bounded to lines of at most 60 words"),
+    # ------------------------------------------------------------- related / recommended blocks
+    _rule("related_block",
+          r"^(?:related|similar|more|recommended|suggested|popular|trending|top|latest|recent|further|"
+          r"other|editor'?s'? picks?|our picks?)\s+(?:articles?|stories|posts|news|content|reads?|reading|"
+          r"coverage|links|sources|videos|topics|headlines|items)\s*:?$", 4,
+          "a subheading 'Recent news' inside an article; only ends the body once prose has started",
+          ends_article="related"),
+    _rule("related_block",
+          r"^(?:(?:you|we think you) (?:may|might|could|will|would) (?:also )?(?:like|enjoy|love|"
+          r"be interested in|want to (?:read|see|watch))|what to read next|recommended for you|"
+          r"more (?:on|about) (?:this|the) (?:story|topic|subject)|(?:most|top) (?:read|popular|viewed|"
+          r"shared|commented|watched)|trending(?: now)?|don'?t miss|see also|related|in other news|"
+          r"ähnliche (?:artikel|beiträge)|weitere (?:artikel|nachrichten|beiträge)|verwandte artikel|"
+          r"das könnte sie auch interessieren|mehr zum thema|articles? (?:similaires|associés)|"
+          r"à lire aussi|lire aussi|sur le même sujet|vous aimerez aussi|noticias relacionadas|"
+          r"artículos relacionados|te puede interesar|también te puede interesar|articoli correlati|"
+          r"potrebbe interessarti|notícias relacionadas|leia também|veja também)\b[^a-z]*$", 8,
+          "a sentence that starts 'You may also like'; the pattern needs the line to end there",
+          ends_article="related"),
+    _rule("related_link", r"^(?:related|read more|read also|also read|see also|more|watch|listen|"
+          r"recommended|read next|read|mehr|lesen sie auch|lire aussi|lee también|leggi anche)"
+          r"\s*:\s*\S.*$", 25,
+          "'Read: the report' citing a document; bounded to a labelled short line"),
+    _rule("read_more", r"^(?:read|continue reading|keep reading|read the (?:full|whole|rest of the) "
+          r"(?:story|article)|read (?:more|full (?:story|article))|weiterlesen|lire la suite|leer más|"
+          r"continua a leggere)\s*(?:[»›>→…]|\.\.\.)*$", 6, "none known: a bare link label"),
+    _rule("listing_header", r"^(?:latest|more|all|top|breaking)\s+(?:news|stories|articles|posts|headlines|"
+          r"updates)\b.{0,60}$", 12,
+          "a subheading 'Latest updates' in a live blog; only ends the body once prose has started",
+          ends_article="listing"),
+    # ------------------------------------------------------------- breadcrumbs
+    _rule("breadcrumb", r"^(?:home|homepage|start|startseite|accueil|inicio|início|главная)\s*"
+          r"(?:[»›>/|→]|&gt;)", 40, "none known: prose does not start 'Home »'"),
+    _rule("breadcrumb", r"^(?:[^»›→]{1,40}[»›→]\s*){2,}[^»›→]*$", 40,
+          "two or more », › or → separators; prose almost never uses them"),
+    # ------------------------------------------------------------- share, follow, subscribe
+    _rule("share_prompt", rf"^(?:(?:share|follow us|find us|like us|join us)(?: (?:on|via|to))?\s+)?{_SOCIAL}"
+          rf"(?:[\s,|/·•:]+{_SOCIAL})*\s*:?$", 12,
+          "a one-word line 'Print' or 'Line' as a heading; rare in article bodies"),
+    _rule("share_prompt", r"^(?:share|share this|share the|click to share|share on|share via|"
+          r"teilen|partager|compartir|condividi)\b.{0,40}$", 8,
+          "a subheading starting 'Share'; bounded to 8 words"),
+    _rule("share_prompt", r"^follow (?:us|@\w+|\w+ on (?:twitter|x|facebook|instagram))\b.{0,60}$", 14,
+          "'Follow the money' starts with 'follow' but not 'follow us'"),
+    _rule("newsletter_prompt", r"\b(?:sign up|subscribe|register|join)\b.{0,50}\b(?:newsletters?|"
+          r"e-?mails?|inbox|alerts?|digest|briefing)\b|\bdelivered (?:straight |directly )?to your inbox\b|"
+          r"^enter your e-?mail\b|^(?:your )?e-?mail(?: address)?:?$|\bunsubscribe at any time\b|"
+          r"^(?:our |the |free |daily |weekly )*newsletters?:?$", 25,
+          "'Voters must register by email' is prose; bounded to 25 words"),
+    _rule("newsletter_prompt", r"^(?:sign up|subscribe|register|log ?in|sign ?in|get started)"
+          r"(?: now| today| for free| here| for \w+)?[.!]?$", 4, "none known: a bare button label"),
+    # ------------------------------------------------------------- feature promos and hashtags
+    _rule("hashtags", r"^hashtags?\s*:?$|^(?:#[\w-]+[\s,]*)+$", 30,
+          "a line that is only hashtags is never prose"),
+    _rule("promo", r"^try (?:our|the) (?:new |free )?.{0,30}\b(?:features?|app|tools?|assistant)\b.{0,30}$|"
+          r"^explore what .{1,40} can do(?: for you)?\s*:?$|"
+          r"^(?:download|get|install) (?:our|the) (?:free |new )?(?:\w+ ){0,2}app\b.{0,40}$", 14,
+          "product reviews phrase 'try the app'; bounded to short imperative lines"),
+    _rule("advertisement", r"^(?:advertisement|advertising|advert|sponsored(?: content| post| links?)?|ads?|"
+          r"promoted(?: content)?|paid (?:post|content|partnership)|anzeige|werbung|publicité|publicidad|"
+          r"pubblicità|publicidade|reklama|story continues below(?: advertisement)?|"
+          r"continue reading(?: the main story)?(?: below)?|supported by)\s*:?$", 6,
+          "none known: ad slot labels"),
+    # ------------------------------------------------------------- template residue
+    _rule("template_residue", r"^<!\s*(?:--|–|—)|(?:--|–|—)\s*>$|\{\{.*?\}\}|\{%.*?%\}|%%\w+%%|"
+          r"\$\{\w+\}|^\[/?[a-z_]+(?:\s[^\]]*)?\]$|^</?[a-z][a-z0-9]*(?:\s[^>]*)?/?>$|"
+          r"^(?:undefined|null|nan|none|\[object object\])$|\blorem ipsum\b", 80,
+          "code samples in a tech article; bounded to whole-line residue"),
+    # ------------------------------------------------------------- navigation labels
+    _rule("navigation", r"^(?:menu|main menu|search|skip to (?:main )?content|skip to navigation|"
+          r"skip to (?:content)?skip to site index|toggle navigation|navigation|back to top|"
+          r"sections|all sections|today'?s paper|my account|close|open menu|next|previous|prev|"
+          r"log ?out|sign ?out|home|go to|edition)\s*[»›>]?$", 6,
+          "'Next' or 'Close' as a one-word heading; bounded to the bare label"),
+)
+
+
+# --------------------------------------------------------------------- glued promos
+#: Sentences that are promotion when they close a paragraph ("... he said. Try The
+#: Telegraph free for 1 month."). Only trailing sentences are tested, so a
+#: mid-paragraph quote about subscriptions is never cut.
+PROMO_SENTENCE = re.compile(
+    r"\btry .{1,60}\bfree for (?:\d+|one|a) (?:days?|weeks?|months?|years?)\b|"
+    r"\b(?:unlimited|full|digital|premium) access\b.{0,60}\b(?:offers?|subscri\w+|website|app|free)\b|"
+    r"\b(?:subscribe|sign up)\b.{0,40}\b(?:now|today|for free|for just|for only|newsletter)\b|"
+    r"\baward-winning\b.{0,40}\b(?:journalism|reporting|newsroom)\b|"
+    r"\bsupport (?:our|independent|quality) (?:journalism|reporting)\b|"
+    r"\b(?:download|get) (?:our|the) (?:free )?app\b|"
+    r"\bfollow us on (?:facebook|twitter|instagram|x|linkedin|telegram|whatsapp)\b|"
+    r"\bclick here to\b|\bmoney-saving offers\b",
+)
+
+#: Sentence boundary: end punctuation, optional closing quote or bracket, space,
+#: then something that can open a sentence.
+SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+(?=[A-Z0-9\"'“‘(\[¿¡])")
+
+
+def line_rule(text: str, words: int) -> LineRule | None:
+    """The first rule that fires on a line of ``words`` words, or None."""
+    folded = fold(text)
+    for rule in LINE_RULES:
+        if words <= rule.max_words and rule.pattern.search(folded):
+            return rule
+    return None
