@@ -20,9 +20,9 @@ class CleanConfig(BaseModel):
     num_perm: int = Field(128, ge=16, le=1024, description="MinHash permutations (datasketch default 128)")
     shingle_words: int = Field(3, ge=1, le=10, description="words per shingle for MinHash")
     lsh_threshold: float = Field(
-        0.3, gt=0.0, lt=1.0,
-        description="Jaccard level LSH banding is tuned for; low so teasers become candidates, "
-        "every candidate is then verified",
+        0.2, gt=0.0, lt=1.0,
+        description="Jaccard level LSH banding is tuned for; low so that teasers (a third of a story: "
+        "Jaccard ~0.33) become candidates with probability ~0.96; every candidate is then verified",
     )
     jaccard_threshold: float = Field(
         0.5, gt=0.0, le=1.0, description="verified estimated Jaccard that makes two articles duplicates"

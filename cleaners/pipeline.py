@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -173,20 +173,38 @@ def summarise(run_id: str, inputs: Sequence[str], output: Path, config: CleanCon
     }
 
 
-def run(inputs: Sequence[str | Path], output: Path, config: CleanConfig | None = None,
-        run_id: str | None = None) -> dict[str, Any]:
-    """The whole pipeline in this process, no orchestrator; returns the run summary."""
+ShardExecutor = Callable[[list[list[InputFile]], StagingArea, CleanConfig], list[ShardStats]]
+DedupExecutor = Callable[[list[ShardStats], StagingArea, CleanConfig], dict[str, Any]]
+
+
+def clean_shards_inline(shards: list[list[InputFile]], area: StagingArea, config: CleanConfig) -> list[ShardStats]:
+    """Run the shards one after the other in this process."""
+    return [clean_shard(files, shard_name(n), area, config) for n, files in enumerate(shards)]
+
+
+def shard_name(n: int) -> str:
+    return f"{n:05d}"
+
+
+def run(inputs: Sequence[str | Path], output: Path, config: CleanConfig | None = None, *,
+        run_id: str | None = None, engine: str = "local",
+        clean_shards: ShardExecutor = clean_shards_inline, dedup: DedupExecutor = dedup_stage) -> dict[str, Any]:
+    """The whole run; returns its summary.
+
+    ``clean_shards`` and ``dedup`` say *where* the steps execute (inline here,
+    as Prefect tasks in ``flows/clean.py``); what the run does, and the order
+    it is done in, is only written here.
+    """
     config = config or CleanConfig()
     started = time.time()
     run_id = run_id or new_run_id()
     files, discovery_rejects = discover(inputs)
     with SnapshotWriter(Path(output), run_id, config.keep_snapshots) as writer:
         write_discovery_rejects(discovery_rejects, writer.area)
-        shards = [clean_shard(shard, f"{n:05d}", writer.area, config)
-                  for n, shard in enumerate(plan_shards(files, config.shard_bytes))]
-        dedup = dedup_stage(shards, writer.area, config)
-        summary = summarise(run_id, [str(i) for i in inputs], Path(output), config, "local", started,
-                            len(files), shards, discovery_rejects, dedup)
+        shards = clean_shards(plan_shards(files, config.shard_bytes), writer.area, config)
+        dedup_result = dedup(shards, writer.area, config)
+        summary = summarise(run_id, [str(i) for i in inputs], Path(output), config, engine, started,
+                            len(files), shards, discovery_rejects, dedup_result)
         writer.commit(summary)
     return summary
 

@@ -26,6 +26,9 @@ def mark_chrome(lines: list[Line]) -> list[BlockHeader]:
     for i, line in enumerate(lines):
         if not line.kept:
             continue
+        kept, tail = split_glued_promo(line.text)
+        if kept and tail:  # prose with a promo glued on: the article stage cuts only the tail
+            continue
         rule = line_rule(line.text, line.words)
         if rule is None:
             continue

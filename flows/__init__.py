@@ -1,0 +1,25 @@
+"""Prefect orchestration over the ``cleaners`` library.
+
+Prefect reads its settings once, at ``import prefect``, so the defaults that
+make the embedded server start reliably and quietly on a fresh machine are
+set here, before any submodule imports it (PREFECT_NOTES.md section 1).
+``setdefault`` keeps whatever the user or a worker already set, including
+``PREFECT_API_URL`` for a long-lived server.
+"""
+from __future__ import annotations
+
+import os
+
+PREFECT_DEFAULTS = {
+    # A fresh database needs 20-26 s of migrations here; the default timeout is 20 s.
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+    # Offline machines print a telemetry ERROR and sometimes a 'database is locked' traceback.
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    # Hides server start/stop and per-run INFO lines; the CLI prints its own summary.
+    "PREFECT_LOGGING_LEVEL": "WARNING",
+    # Tasks take paths and return counts; hashing inputs for a cache key is pure cost.
+    "PREFECT_TASKS_DEFAULT_NO_CACHE": "true",
+}
+
+for _key, _value in PREFECT_DEFAULTS.items():
+    os.environ.setdefault(_key, _value)

@@ -1,0 +1,52 @@
+#!/usr/bin/env python3
+"""Set up the project's virtual environment and run a command in it: only python3 needed.
+
+    python3 tasks.py run [ARGS...]    clean seeds/ into data/clean/ (ARGS go to flows.clean)
+    python3 tasks.py test [ARGS...]   run the test suite (ARGS go to pytest)
+
+The environment is ``.venv`` in the checkout. It is created on first use and
+reinstalled only when pyproject.toml changes (a hash stamp records it).
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+PYTHON = VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+STAMP = VENV / ".installed"
+COMMANDS = {
+    "run": ["-m", "flows.clean"],
+    "test": ["-m", "pytest"],
+}
+
+
+def ensure_venv() -> None:
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if STAMP.exists() and STAMP.read_text().strip() == wanted and PYTHON.exists():
+        return
+    if not PYTHON.exists():
+        print(f"creating virtual environment in {VENV}", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    print("installing the project and its dependencies (first run takes a minute)", flush=True)
+    subprocess.run([str(PYTHON), "-m", "pip", "install", "--quiet", "--upgrade", "pip"], check=True)
+    subprocess.run([str(PYTHON), "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[test]"], check=True)
+    STAMP.write_text(wanted + "\n")
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in COMMANDS:
+        print(__doc__, file=sys.stderr)
+        return 2
+    ensure_venv()
+    cmd = [str(PYTHON), *COMMANDS[argv[0]], *argv[1:]]
+    return subprocess.call(cmd, cwd=ROOT)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,96 @@
+"""Near-duplicate clustering on made-up stories: copies merge, distinct stories never do."""
+from __future__ import annotations
+
+import random
+
+from datasketch import MinHash
+
+from cleaners.config import CleanConfig
+from cleaners.dedup.minhash_lsh import deduplicate, signatures
+from cleaners.dedup.shingles import normalise, word_shingles
+from cleaners.model import Article
+
+RNG = random.Random(7)
+VOCAB = [f"w{i}" for i in range(3000)]
+
+
+def story(n_words: int = 300, seed: int = 0) -> str:
+    rng = random.Random(seed)
+    sentences, words = [], [rng.choice(VOCAB) for _ in range(n_words)]
+    for i in range(0, n_words, 15):
+        sentences.append(" ".join(words[i:i + 15]).capitalize() + ".")
+    return " ".join(sentences)
+
+
+def article(text: str, page: str, segment: str = "main", position: int = 0) -> Article:
+    return Article(page_id=page, source=f"{page}.txt", record=None, segment=segment,  # type: ignore[arg-type]
+                   position=position, title=None, text=text)
+
+
+def edit(text: str, share: float, seed: int) -> str:
+    rng = random.Random(seed)
+    words = text.split()
+    for i in rng.sample(range(len(words)), int(len(words) * share)):
+        words[i] = rng.choice(VOCAB)
+    return " ".join(words)
+
+
+def clusters(arts: list[Article], config: CleanConfig | None = None) -> dict[str, str]:
+    kept, dups, _ = deduplicate(arts, config or CleanConfig())
+    return {a.page_id: a.cluster_id for a in kept + dups}
+
+
+def test_signatures_are_datasketch_minhash_of_the_shingles() -> None:
+    text = story(seed=1)
+    (sig,), (size,) = signatures([text], CleanConfig())
+    reference = MinHash(num_perm=128, seed=1)
+    reference.update_batch(list(word_shingles(text, 3)))
+    assert (sig.hashvalues == reference.hashvalues).all()
+    assert size == len(word_shingles(text, 3))
+
+
+def test_normalisation_makes_typographic_variants_meet() -> None:
+    assert normalise("ＦＵＬＬ\u2014WIDTH") == "full-width"  # NFKC, dash, case
+    assert word_shingles("“Don’t” — SAID", 1) == word_shingles('"don\'t" - said', 1)
+    assert word_shingles("It’s the END—really", 2) == word_shingles("it's the end-really", 2)
+
+
+def test_copies_edits_and_teasers_merge_distinct_stories_do_not() -> None:
+    base = story(seed=1)
+    words = base.split()
+    arts = [
+        article(base, "orig"),
+        article(base.upper(), "shouting"),                       # re-formatted copy
+        article(edit(base, 0.10, seed=2), "edited"),             # re-publication with edits
+        article(" ".join(words[: len(words) // 3]), "teaser"),   # the first third: a teaser
+        article(story(seed=3), "other"),                         # a different story
+        # a follow-up that reuses one paragraph of the original: must stay apart
+        article(" ".join(words[:45]) + " " + story(n_words=400, seed=4), "followup"),
+    ]
+    got = clusters(arts)
+    assert got["shouting"] == got["edited"] == got["teaser"] == got["orig"]
+    assert len({got["orig"], got["other"], got["followup"]}) == 3
+
+
+def test_every_duplicate_is_verified_against_the_article_it_names() -> None:
+    base = story(seed=5)
+    arts = [article(edit(base, share, seed=i), f"p{i}") for i, share in enumerate([0, .05, .1, .15, .2, .25])]
+    config = CleanConfig()
+    kept, dups, _ = deduplicate(arts, config)
+    by_id = {a.article_id: a for a in kept}
+    for dup in dups:
+        assert dup.duplicate_of in by_id
+        assert dup.similarity >= config.jaccard_threshold or dup.containment >= config.containment_threshold
+
+
+def test_kept_copy_is_main_over_related_then_longer_text_and_order_does_not_matter() -> None:
+    base = story(seed=6)
+    arts = [article(base + " Extra closing line here.", "related-long", segment="related", position=1),
+            article(base, "main-short"),
+            article(base + " A longer closing paragraph of a few words.", "main-long")]
+    for _ in range(5):
+        RNG.shuffle(arts)
+        kept, dups, _ = deduplicate([Article(**{s: getattr(a, s) for s in a.__slots__}) for a in arts],
+                                    CleanConfig())
+        assert [a.page_id for a in kept] == ["main-long"]
+        assert sorted(d.page_id for d in dups) == ["main-short", "related-long"]

@@ -1,0 +1,14 @@
+"""One real Prefect server for the flow tests (PREFECT_NOTES.md: the harness's 30 s default is marginal)."""
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def prefect_server() -> str:
+    """Start a temporary Prefect server with its own database; yield its API URL."""
+    from prefect.settings import PREFECT_API_URL
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=180):
+        yield PREFECT_API_URL.value()

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+from cleaners.io.readers import discover, read_file
+from cleaners.model import Page, Rejection
+
+TEXT = "Headline here\nA body line that is long enough to be an article body for the reader test.\n"
+
+
+def test_discover_walks_directories_names_sources_and_rejects_unknown_formats(tmp_path: Path) -> None:
+    (tmp_path / "feed" / "day1").mkdir(parents=True)
+    (tmp_path / "feed" / "day1" / "b.txt").write_text(TEXT)
+    (tmp_path / "feed" / "a.txt.gz").write_bytes(gzip.compress(TEXT.encode()))
+    (tmp_path / "feed" / "notes.docx").write_bytes(b"PK\x03\x04")
+    (tmp_path / "feed" / ".hidden.txt").write_text(TEXT)
+    single = tmp_path / "single.txt"
+    single.write_text(TEXT)
+
+    files, rejected = discover([tmp_path / "feed", single, tmp_path / "missing"])
+    assert [f.source for f in files] == ["a.txt.gz", "day1/b.txt", "single.txt"]
+    assert {(r.source, r.reason) for r in rejected} == {
+        ("notes.docx", "unsupported_format"), (str(tmp_path / "missing"), "not_found")}
+
+
+def test_input_order_does_not_change_discovery(tmp_path: Path) -> None:
+    for name in ("c.txt", "a.txt", "b.txt"):
+        (tmp_path / name).write_text(TEXT)
+    paths = [tmp_path / n for n in ("c.txt", "a.txt", "b.txt")]
+    assert discover(paths)[0] == discover(list(reversed(paths)))[0]
+
+
+def test_text_and_gzipped_text_read_to_the_same_page(tmp_path: Path) -> None:
+    (tmp_path / "p.txt").write_text(TEXT)
+    (tmp_path / "q.txt.gz").write_bytes(gzip.compress(TEXT.encode()))
+    files, _ = discover([tmp_path])
+    pages = [item for f in files for item in read_file(f)]
+    assert all(isinstance(p, Page) for p in pages)
+    assert pages[0].text == pages[1].text == TEXT
+    assert pages[0].content_sha == pages[1].content_sha  # ids follow content, not compression
+    assert pages[0].record is None
+
+
+def test_bad_files_become_rejections_not_exceptions(tmp_path: Path) -> None:
+    (tmp_path / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
+    (tmp_path / "latin1.txt").write_bytes("Caf\xe9 cr\xe8me".encode("latin-1"))
+    (tmp_path / "truncated.txt.gz").write_bytes(gzip.compress(TEXT.encode() * 50)[:40])
+    files, _ = discover([tmp_path])
+    got = {f.source: next(iter(read_file(f))) for f in files}
+    assert all(isinstance(r, Rejection) for r in got.values())
+    assert {s: r.reason for s, r in got.items()} == {
+        "binary.txt": "not_text", "latin1.txt": "decode_error", "truncated.txt.gz": "read_error"}
+    assert all(r.detail for r in got.values())

@@ -1,0 +1,132 @@
+"""The whole run, in process: the seeds come out as expected.json says, nothing is lost."""
+from __future__ import annotations
+
+import random
+import shutil
+from pathlib import Path
+
+import pyarrow.dataset as ds
+import pytest
+
+from cleaners.pipeline import run
+from tests.scoring import text_f1
+
+
+def rows(out: Path, name: str) -> list[dict]:
+    return ds.dataset(out / name, format="parquet", partitioning="hive").to_table().to_pylist()
+
+
+def stem(source: str) -> str:
+    return source.split("/")[-1].removesuffix(".gz").removesuffix(".txt")
+
+
+@pytest.fixture(scope="module")
+def seeds_run(tmp_path_factory: pytest.TempPathFactory, seeds_dir: Path) -> tuple[Path, dict]:
+    out = tmp_path_factory.mktemp("seeds") / "clean"
+    return out, run([seeds_dir], out)
+
+
+def match_expected(out: Path, expected: dict) -> dict[str, dict]:
+    """Pair each expected article with the best output article of its input (as bench_score does)."""
+    found = [dict(r, table=t) for t in ("articles", "duplicates") for r in rows(out, t)]
+    matched: dict[str, dict] = {}
+    for source, spec in expected["inputs"].items():
+        candidates = [r for r in found if stem(r["source"]) == stem(source)]
+        for art in spec["articles"]:
+            best = max(candidates, key=lambda r: text_f1(art["text"], r["text"]))
+            candidates.remove(best)
+            matched[art["key"]] = dict(best, f1=text_f1(art["text"], best["text"]))
+        assert candidates == [], f"unexpected extra articles from {source}: {[c['title'] for c in candidates]}"
+    return matched
+
+
+def test_seeds_match_expected_output(seeds_run: tuple[Path, dict], expected: dict) -> None:
+    out, _ = seeds_run
+    matched = match_expected(out, expected)
+    specs = {a["key"]: a for spec in expected["inputs"].values() for a in spec["articles"]}
+    for key, art in specs.items():
+        got = matched[key]
+        assert got["f1"] >= 0.95, (key, got["f1"])
+        assert got["segment"] == art["segment"], key
+        assert (got["title"] or "").strip() == art["title"].strip(), key
+        for field in ("site", "section", "published_raw", "author"):
+            if field in art:
+                assert got[field] == art[field], (key, field)
+        if "published" in art:
+            assert got["published"].isoformat() == art["published"], key
+
+
+def test_seeds_chrome_is_gone_and_the_duplicate_pair_collapsed(seeds_run: tuple[Path, dict],
+                                                               expected: dict) -> None:
+    out, _ = seeds_run
+    texts = [r["text"] for t in ("articles", "duplicates") for r in rows(out, t)]
+    for chrome in expected["chrome_never_in_text"]:
+        assert not any(chrome in text for text in texts), chrome
+    matched = match_expected(out, expected)
+    for group in expected["duplicate_groups"]:
+        assert len({matched[k]["cluster_id"] for k in group}) == 1
+        assert sum(matched[k]["table"] == "articles" for k in group) == 1
+        dup = next(matched[k] for k in group if matched[k]["table"] == "duplicates")
+        kept = next(matched[k] for k in group if matched[k]["table"] == "articles")
+        assert dup["duplicate_of"] == kept["article_id"] and dup["similarity"] >= 0.5
+        assert kept["segment"] == "main"  # a page's own article beats its related copy
+    for a, b in expected["must_stay_distinct"]:
+        assert matched[a]["cluster_id"] != matched[b]["cluster_id"]
+
+
+def test_seeds_removed_lines_are_auditable(seeds_run: tuple[Path, dict]) -> None:
+    out, summary = seeds_run
+    removed = rows(out, "removed")
+    reasons = {r["reason"] for r in removed}
+    assert {"breadcrumb", "byline", "comments", "related_block", "adblock_notice", "template_residue",
+            "glued_promo", "repeated_paragraph", "hashtags", "promo", "listing_header"} <= reasons
+    promo = next(r for r in removed if r["reason"] == "glued_promo")
+    assert promo["text"].startswith("Broaden your horizons") and promo["article_id"]
+    assert summary["counts"]["chrome_lines_removed"] > 0
+    assert summary["counts"]["repeats_collapsed"] >= 3
+
+
+def write_mixed_inputs(folder: Path, seeds_dir: Path) -> None:
+    shutil.copytree(seeds_dir, folder)
+    (folder / "only_chrome.txt").write_text("Home\nMenu\nAccept all cookies\nFollow us on Facebook\n")
+    (folder / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    (folder / "empty.txt").write_text("")
+    (folder / "data.csv").write_text("a,b\n1,2\n")
+
+
+def test_every_input_record_is_accounted_for(tmp_path: Path, seeds_dir: Path) -> None:
+    inputs = tmp_path / "in"
+    write_mixed_inputs(inputs, seeds_dir)
+    summary = run([inputs], tmp_path / "out")
+    produced = {r["source"] for t in ("articles", "duplicates") for r in rows(tmp_path / "out", t)}
+    rejected = [r["source"] for r in rows(tmp_path / "out", "rejected")]
+    given = sorted(p.relative_to(inputs).as_posix() for p in inputs.rglob("*") if p.is_file())
+    for source in given:
+        assert (source in produced) != (rejected.count(source) == 1), source
+    assert len(rejected) == len(set(rejected))
+    assert {r["source"]: r["reason"] for r in rows(tmp_path / "out", "rejected")} == {
+        "only_chrome.txt": "empty_after_cleaning", "image.txt": "not_text",
+        "empty.txt": "empty_after_cleaning", "data.csv": "unsupported_format"}
+    assert summary["counts"]["rejected"] == 4
+    assert summary["rejected_by_reason"] == {"empty_after_cleaning": 2, "not_text": 1, "unsupported_format": 1}
+
+
+def comparable(out: Path, name: str) -> list[dict]:
+    return sorted(({k: v for k, v in r.items() if k != "run_id"} for r in rows(out, name)),
+                  key=lambda r: (r.get("article_id") or "", r["source"], r.get("line_no") or 0))
+
+
+def test_input_order_and_rerun_give_the_same_output(tmp_path: Path, seeds_dir: Path) -> None:
+    files = sorted(seeds_dir.glob("*.txt"))
+    outputs = []
+    for n in range(3):
+        shuffled = files[:]
+        random.Random(n).shuffle(shuffled)
+        out = tmp_path / f"out{n}"
+        run(shuffled, out)
+        outputs.append(out)
+    for name in ("articles", "duplicates", "removed", "rejected"):
+        first = comparable(outputs[0], name)
+        assert all(comparable(o, name) == first for o in outputs[1:]), name
+    ids = [r["article_id"] for r in rows(outputs[0], "articles")]
+    assert len(ids) == len(set(ids))

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+import pytest
+
+from cleaners.text.chrome import mark_chrome, split_glued_promo
+from cleaners.text.lines import split_lines
+
+
+@pytest.mark.parametrize("paragraph, kept, promo", [
+    ("The vote passed 51-49. Subscribe now for unlimited access to our reporting.",
+     "The vote passed 51-49.", "Subscribe now for unlimited access to our reporting."),
+    ("Rates were held at 5%. Support independent journalism. Try the Herald free for 30 days.",
+     "Rates were held at 5%.", "Support independent journalism. Try the Herald free for 30 days."),
+    ("He left on Friday. Download the app to get alerts on breaking news.",
+     "He left on Friday.", "Download the app to get alerts on breaking news."),
+    ("'We will rebuild,' she said. Follow us on Twitter for live updates.",
+     "'We will rebuild,' she said.", "Follow us on Twitter for live updates."),
+])
+def test_promos_glued_to_a_paragraph_end_are_cut(paragraph: str, kept: str, promo: str) -> None:
+    assert split_glued_promo(paragraph) == (kept, promo)
+
+
+@pytest.mark.parametrize("paragraph", [
+    "Subscribers can sign up today, the firm said, but few have. The offer ends in May.",
+    "The paper asked readers to subscribe now. Circulation fell anyway, and the owners sold it.",
+    "A plain paragraph with no promotion in it at all, ending normally.",
+])
+def test_promo_words_mid_paragraph_are_left(paragraph: str) -> None:
+    assert split_glued_promo(paragraph) == (paragraph, "")
+
+
+def test_mark_chrome_records_reasons_and_block_headers() -> None:
+    lines = split_lines("Storm hits coast\nWinds of 120 km/h were recorded overnight.\nShare\n"
+                        "Related Stories\nAnother story")
+    headers = mark_chrome(lines)
+    assert [line.reason for line in lines] == [None, None, "share_prompt", "related_block", None]
+    assert [(h.index, h.kind) for h in headers] == [(3, "related")]

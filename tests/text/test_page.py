@@ -1,0 +1,61 @@
+"""The text stage on whole pages: clean articles pass untouched, chrome leaves a trace."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from cleaners.config import CleanConfig
+from cleaners.text.page import clean_page, explain
+from tests.conftest import make_page
+from tests.scoring import text_f1
+
+
+def test_a_clean_article_is_left_untouched(seeds_dir: Path, expected: dict) -> None:
+    """Seed 002 has no chrome: only its title line may move, nothing else may change."""
+    raw = (seeds_dir / "002_7e9bd8cab8cd929b.txt").read_text(encoding="utf-8")
+    result = clean_page(make_page(raw), CleanConfig())
+    (article,) = result.articles
+    lines = raw.strip().splitlines()
+    assert article.title == lines[0]
+    assert article.text.splitlines() == lines[1:]
+    assert [r.reason for r in result.removed] == ["title"]
+    gold = expected["inputs"]["002_7e9bd8cab8cd929b.txt"]["articles"][0]
+    assert text_f1(gold["text"], article.text) >= 0.99
+
+
+def test_every_removed_line_has_a_reason_and_kept_plus_removed_cover_the_page() -> None:
+    text = ("Home » World » Asia\nFloods close schools in the capital\nBy Mei Tan\n"
+            "Heavy rain closed more than 200 schools on Monday as rivers burst their banks across the "
+            "capital region, officials said, and more storms are forecast for later in the week.\n"
+            "Advertisement\nEmergency shelters opened in six districts. Sign up for our newsletter today.\n"
+            "Leave a Reply\nGreat article!\n")
+    result = clean_page(make_page(text), CleanConfig())
+    (article,) = result.articles
+    removed = {(r.line_no, r.text): r.reason for r in result.removed}
+    assert removed == {
+        (0, "Home » World » Asia"): "breadcrumb",
+        (1, "Floods close schools in the capital"): "title",
+        (2, "By Mei Tan"): "byline",
+        (4, "Advertisement"): "advertisement",
+        (5, "Sign up for our newsletter today."): "glued_promo",
+        (6, "Leave a Reply"): "comments",
+        (7, "Great article!"): "comments",
+    }
+    assert article.text.endswith("Emergency shelters opened in six districts.")
+    assert article.author == "Mei Tan"
+
+
+def test_a_page_of_only_chrome_is_rejected_with_its_reasons() -> None:
+    result = clean_page(make_page("Home\nMenu\nSearch\nAccept all cookies\nFollow us on Facebook\n"), CleanConfig())
+    assert result.articles == []
+    assert result.rejection is not None and result.rejection.reason == "empty_after_cleaning"
+    assert "navigation" in result.rejection.detail
+
+
+def test_explain_lists_each_line_with_its_reason() -> None:
+    page = make_page("Floods close schools\nHeavy rain closed more than 200 schools on Monday, officials "
+                     "said, as rivers rose.\nShare on Facebook")
+    assert explain(page, CleanConfig()) == [
+        (0, "Floods close schools", "title"),
+        (1, "Heavy rain closed more than 200 schools on Monday, officials said, as rivers rose.", None),
+        (2, "Share on Facebook", "share_prompt"),
+    ]

@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from cleaners.text.lines import split_lines
+from cleaners.text.repeats import REPEATED_LINE, REPEATED_PARAGRAPH, collapse_repeats
+
+PARA = ("The regional council approved the new budget on Thursday after a debate that lasted "
+        "more than six hours and ended with a narrow vote.")
+
+
+def test_exact_and_near_repeats_collapse_keeping_the_first() -> None:
+    edited = PARA.replace("approved", "passed").replace("narrow", "close")
+    lines = split_lines(f"Budget passes\n{PARA}\nOther news follows here in a separate paragraph of text.\n"
+                        f"Budget passes\n{edited}")
+    assert collapse_repeats(lines, similarity=0.6, min_words=6) == 2
+    assert [line.reason for line in lines] == [None, None, None, REPEATED_LINE, REPEATED_PARAGRAPH]
+
+
+def test_different_paragraphs_and_short_variants_stay() -> None:
+    lines = split_lines("Round one\nRound two\n" + PARA + "\n"
+                        "The mayor rejected the new budget on Friday, calling it reckless and vowing to veto "
+                        "every line of it before the summer recess.")
+    assert collapse_repeats(lines, similarity=0.6, min_words=6) == 0
+    assert all(line.reason is None for line in lines)

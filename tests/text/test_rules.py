@@ -1,0 +1,133 @@
+"""Every chrome family fires on phrasings from many sites, and stays quiet on prose.
+
+None of these examples come from the seeds: they are how other sites word
+the same widgets.
+"""
+from __future__ import annotations
+
+import pytest
+
+from cleaners.text.lines import word_count
+from cleaners.text.rules import LINE_RULES, fold, line_rule
+
+
+def reason(text: str) -> str | None:
+    rule = line_rule(text, word_count(text))
+    return rule.reason if rule else None
+
+
+@pytest.mark.parametrize("line, expected", [
+    # comment widgets
+    ("0 Comments", "comments"),
+    ("12 comments", "comments"),
+    ("One Response", "comments"),
+    ("Comments (4)", "comments"),
+    ("Kommentare", "comments"),
+    ("Leave a Reply", "comments"),
+    ("Leave a reply Cancel reply", "comments"),
+    ("Join the conversation", "comments"),
+    ("Be the first to comment", "comments"),
+    ("Comments are closed.", "comments"),
+    ("View 23 comments", "comments"),
+    ("You must be logged in to post a comment.", "comments"),
+    ("Your email address will not be published. Required fields are marked *", "comments"),
+    ("Reply", "comments"),
+    # consent: ad blockers and cookies
+    ("AdBlocker Detected", "adblock_notice"),
+    ("It looks like you're using an ad blocker. Please whitelist our site.", "adblock_notice"),
+    ("Please disable your ad blocker to continue reading.", "adblock_notice"),
+    ("We use cookies to give you the best experience. By continuing you agree.", "cookie_notice"),
+    ("This website uses cookies to improve your experience.", "cookie_notice"),
+    ("Accept all cookies", "cookie_notice"),
+    ("Manage settings", "cookie_notice"),
+    ("Cookie Policy", "cookie_notice"),
+    # related / recommended blocks
+    ("Related Stories", "related_block"),
+    ("More Articles", "related_block"),
+    ("Recommended reading:", "related_block"),
+    ("You might also like", "related_block"),
+    ("We think you'll enjoy", None),  # not a known header: stays
+    ("Most Read", "related_block"),
+    ("Trending Now", "related_block"),
+    ("Das könnte Sie auch interessieren", "related_block"),
+    ("À lire aussi", "related_block"),
+    ("Noticias relacionadas", "related_block"),
+    ("Related: Fed holds rates steady as inflation cools", "related_link"),
+    ("READ MORE: How the heatwave hit farm output", "related_link"),
+    ("Read more", "read_more"),
+    ("Continue reading »", "read_more"),
+    ("Latest News", "related_block"),
+    ("Latest stories on #climate", "listing_header"),
+    # breadcrumbs
+    ("Home » Sport » Football", "breadcrumb"),
+    ("Home > World > Europe", "breadcrumb"),
+    ("Startseite › Politik › Ausland", "breadcrumb"),
+    ("News › Business › Markets", "breadcrumb"),
+    # share, follow, subscribe
+    ("Share", "share_prompt"),
+    ("Facebook Twitter LinkedIn Email", "share_prompt"),
+    ("Share on WhatsApp", "share_prompt"),
+    ("Share this article", "share_prompt"),
+    ("Follow us on Instagram", "share_prompt"),
+    ("Sign up for our daily newsletter", "newsletter_prompt"),
+    ("Get the best stories delivered straight to your inbox.", "newsletter_prompt"),
+    ("Subscribe", "newsletter_prompt"),
+    ("Enter your email address", "newsletter_prompt"),
+    # hashtags and feature promos
+    ("Tags:", None),
+    ("Hashtags", "hashtags"),
+    ("#climate #energy #COP29", "hashtags"),
+    ("Try our new AI summary tool", "promo"),
+    ("Explore what NewsBot can do for you", "promo"),
+    ("Download the BBC app", "promo"),
+    ("Advertisement", "advertisement"),
+    ("Story continues below advertisement", "advertisement"),
+    ("Sponsored content", "advertisement"),
+    # template residue
+    ("<!-- wp:paragraph -->", "template_residue"),
+    ("<!– insert pull quote here –>", "template_residue"),
+    ("{{ article.byline }}", "template_residue"),
+    ("[caption id=\"attachment_12\" align=\"alignnone\"]", "template_residue"),
+    ("</div>", "template_residue"),
+    ("undefined", "template_residue"),
+    # navigation labels
+    ("Skip to main content", "navigation"),
+    ("Back to top", "navigation"),
+])
+def test_rule_families_fire_on_many_phrasings(line: str, expected: str | None) -> None:
+    assert reason(line) == expected
+
+
+@pytest.mark.parametrize("line", [
+    "The committee will leave a reply to the minister's letter on the table until Monday, aides said.",
+    "Cookies baked with rye flour keep for a week, the baker said, and the recipe uses no sugar at all.",
+    "Related stories of corruption have surfaced in three provinces since the spring, officials said.",
+    "Home prices rose 4% in March, the fastest pace since 2022, according to the Case-Shiller index.",
+    "Share prices fell sharply on Tuesday after the bank reported a loss of $2bn for the quarter.",
+    "She said readers could subscribe to the idea of reform without backing every clause of the bill.",
+    "Follow the money, investigators were told, and the trail led to a shell company in Cyprus.",
+    "The report, which runs to 400 pages, was published on Tuesday by the Institute for Fiscal Studies.",
+    "Advertising revenue fell by a fifth, the company said, as brands cut budgets across Europe.",
+    "Comments made by the minister on Friday drew criticism from opposition parties.",
+    "No comment was given by the ministry when contacted by reporters on Monday evening.",
+    "The newsletter business has grown to 40,000 paying subscribers since it launched in 2021.",
+])
+def test_prose_is_never_chrome(line: str) -> None:
+    assert reason(line) is None
+
+
+def test_rules_only_fire_on_short_lines() -> None:
+    """A paragraph that happens to contain a widget phrase is not a widget."""
+    long_line = ("We use cookies, the cafe owner joked, pointing at the jar by the till, " * 8).strip()
+    assert word_count(long_line) > 60
+    assert reason(long_line) is None
+
+
+def test_every_rule_has_snake_case_reason_and_a_risk_note() -> None:
+    for rule in LINE_RULES:
+        assert rule.reason.replace("_", "").isalpha() and rule.reason.islower(), rule.reason
+        assert rule.risk, rule.reason
+
+
+def test_fold_normalises_case_quotes_and_spaces() -> None:
+    assert fold("  You\u2019LL   ALSO\u00a0like ") == "you'll also like"

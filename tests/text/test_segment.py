@@ -1,0 +1,85 @@
+"""Structure of pages that are not the seeds: feeds, related blocks, teasers."""
+from __future__ import annotations
+
+from datetime import date
+
+from cleaners.config import CleanConfig
+from cleaners.text.page import clean_page
+from tests.conftest import make_page
+
+BODY_A = ("Lawmakers in the lower house voted on Wednesday to extend the emergency water rules for another "
+          "year, after a summer in which reservoirs across the south fell to their lowest levels on record. "
+          "The measure, which limits irrigation and bans filling private pools, passed with a large majority. "
+          "Farmers' groups said they would challenge parts of it in court.")
+BODY_B = ("A freight train derailed near the northern border early on Tuesday, spilling grain across both "
+          "tracks and halting passenger services for most of the day. No one was hurt, the rail operator "
+          "said, and crews expected to reopen the line by the evening rush hour after clearing the wagons. "
+          "An inquiry into the cause has been opened.")
+BODY_C = ("The city's oldest bookshop will close at the end of the month after 140 years of trading, its "
+          "owners announced, blaming rising rents and falling footfall in the old town. Regular customers "
+          "have started a petition to save it, and the council said it was looking at ways to help small "
+          "shops stay in the historic centre.")
+
+
+def test_a_feed_page_becomes_one_listing_article_per_entry() -> None:
+    text = "\n".join([
+        "Top stories tagged #infrastructure", "",
+        "Daily Courier", "2 hours ago", "- Politics", "- Daily Courier",
+        "Water rules extended for another year", BODY_A,
+        "Northern Star", "14/09/2024", "- Transport",
+        "Grain train derails near border", BODY_B, "",
+        "Old Town Gazette", "September 12, 2024", "- Local", "- Old Town Gazette",
+        "Historic bookshop to close", BODY_C,
+    ])
+    result = clean_page(make_page(text), CleanConfig())
+    got = [(a.segment, a.position, a.title, a.site, a.section, a.published, a.published_raw)
+           for a in result.articles]
+    assert got == [
+        ("listing", 0, "Water rules extended for another year", "Daily Courier", "Politics", None, "2 hours ago"),
+        ("listing", 1, "Grain train derails near border", "Northern Star", "Transport", date(2024, 9, 14),
+         "14/09/2024"),
+        ("listing", 2, "Historic bookshop to close", "Old Town Gazette", "Local", date(2024, 9, 12),
+         "September 12, 2024"),
+    ]
+    assert [a.text for a in result.articles] == [BODY_A, BODY_B, BODY_C]
+    assert result.rejection is None
+
+
+def test_related_block_is_cut_and_full_entries_salvaged_teasers_dropped() -> None:
+    text = "\n".join([
+        "Water rules extended for another year",
+        "By Ana Ruiz",
+        BODY_A,
+        "Share this article",
+        "You may also like",
+        "Northern Star", "3 days ago", "- Northern Star",
+        "Grain train derails near border", BODY_B,
+        "Old Town Gazette", "5 days ago", "- Old Town Gazette",
+        "Historic bookshop to close", "Regular customers have started a petition.",
+    ])
+    result = clean_page(make_page(text), CleanConfig())
+    main, related = result.articles
+    assert (main.segment, main.title, main.author, main.text) == (
+        "main", "Water rules extended for another year", "Ana Ruiz", BODY_A)
+    assert (related.segment, related.position, related.title, related.site, related.text) == (
+        "related", 1, "Grain train derails near border", "Northern Star", BODY_B)
+    reasons = {r.text: r.reason for r in result.removed}
+    assert reasons["You may also like"] == "related_block"
+    assert reasons["Regular customers have started a petition."] == "teaser_entry"
+    assert reasons["By Ana Ruiz"] == "byline"
+
+
+def test_a_dated_heading_inside_an_article_is_not_an_entry() -> None:
+    """Live blogs date their updates; without a site or tag line that is not a feed."""
+    text = "\n".join(["Storm live updates", BODY_A, "14/09/2024", "Rail line reopens", BODY_B])
+    result = clean_page(make_page(text), CleanConfig())
+    assert [a.segment for a in result.articles] == ["main"]
+    assert BODY_B in result.articles[0].text
+
+
+def test_block_header_above_the_body_does_not_end_the_article() -> None:
+    text = "\n".join(["Related Stories", "Water rules extended for another year", BODY_A, "3 Comments",
+                      "I disagree with this, the rules are far too lax for the farmers in the valley."])
+    (main,) = clean_page(make_page(text), CleanConfig()).articles
+    assert main.title == "Water rules extended for another year"
+    assert main.text == BODY_A  # the comments block after the body is cut
