@@ -91,6 +91,10 @@ class SnapshotWriter:
 
     def close(self) -> None:
         shutil.rmtree(self.stage, ignore_errors=True)
+        try:
+            (self.out / STAGING).rmdir()  # only when no other staged run is left
+        except OSError:
+            pass
         if self._lock_fh is not None:
             fcntl.flock(self._lock_fh, fcntl.LOCK_UN)
             self._lock_fh.close()

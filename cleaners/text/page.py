@@ -61,7 +61,9 @@ def clean_page(page: Page, config: CleanConfig) -> PageResult:
             if lines[i].kept:
                 lines[i].reason = "outside_article"
 
-    segment: Segment = "related" if result.articles else "listing"
+    # Entries after a page's own article were salvaged from its related block; without one, two
+    # or more entries make a feed page, and a lone entry is the page's own article with a tagged head.
+    segment: Segment = "related" if result.articles else "listing" if len(layout.entries) > 1 else "main"
     for entry in layout.entries:
         draft = _entry_draft(lines, entry)
         text = _body(lines, draft, config, promo_tails)
@@ -154,11 +156,4 @@ def _removed(page: Page, line_no: int, text: str, reason: str, article_id: str |
     return RemovedLine(page.page_id, page.source, page.record, line_no, text, reason, article_id)
 
 
-def explain(page: Page, config: CleanConfig) -> list[tuple[int, str, str | None]]:
-    """Each line of the page with the reason it was removed (None: kept), for people tuning rules."""
-    result = clean_page(page, config)
-    reasons = {(r.line_no): r.reason for r in result.removed if r.reason != GLUED_PROMO}
-    return [(no, text, reasons.get(no)) for no, text in enumerate(page.text.splitlines())]
-
-
-__all__ = ["clean_page", "explain", "METADATA_REASONS", "REPEAT_REASONS", "GLUED_PROMO"]
+__all__ = ["clean_page", "METADATA_REASONS", "REPEAT_REASONS", "GLUED_PROMO"]

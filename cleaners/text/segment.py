@@ -10,10 +10,9 @@ the site::
     Headline             (headline-shaped)
     Body ...             (until the next entry or the end of the block)
 
-An entry needs its date anchor plus a site or tag line, so a dated heading
-inside a live blog is not taken for one. The page's own article is what comes
-before the first entry and before the first block header (related, comments,
-feed) that follows running prose.
+An entry needs its date anchor plus at least one tag line: an article's own
+head (a byline, a date, the headline) has the same shape otherwise, and a
+dated heading inside a live blog is not an entry either.
 """
 from __future__ import annotations
 
@@ -52,23 +51,34 @@ class Layout:
 
 
 def segment_page(lines: list[Line], headers: list[BlockHeader], date_order: str = "dmy") -> Layout:
+    """Split the page into its own article, feed/related entries, and chrome blocks.
+
+    Block headers cut the page into sections; the page's own article is the
+    section with the most running prose (a header above the body, such as a
+    "Top Stories" menu, must not end the article before it starts). Lines
+    after that section are the block their nearest header names.
+    """
     kept = [i for i, line in enumerate(lines) if line.kept]
     entries = find_entries(lines, kept, date_order)
-
-    body_start = next((i for i in kept if is_prose(lines[i].text)), None)
-    end, block_kind = len(lines), None
-    for header in headers:
-        if body_start is not None and header.index > body_start:
-            end, block_kind = header.index, header.kind
-            break
-    if entries and entries[0].start < end:
-        end = entries[0].start
-        block_kind = block_kind or "listing"
-
     in_entries = {i for e in entries for i in (e.start, e.title, *e.meta, *e.body)}
-    main = [i for i in kept if i < end and i not in in_entries]
-    block_reason = BLOCK_REASONS.get(block_kind or "", "outside_article")
-    outside = {i: block_reason for i in kept if i >= end and i not in in_entries}
+    region_end = entries[0].start if entries else len(lines)
+
+    cuts = [h for h in headers if h.index < region_end]
+    bounds = [-1] + [h.index for h in cuts] + [region_end]
+    sections = [[i for i in kept if lo < i < hi and i not in in_entries] for lo, hi in zip(bounds, bounds[1:])]
+    scores = [sum(lines[i].words for i in sec if is_prose(lines[i].text)) for sec in sections]
+    best = max(range(len(sections)), key=lambda n: (scores[n], -n))
+    main = sections[best]
+
+    outside: dict[int, str] = {}
+    block_kind = cuts[best].kind if best < len(cuts) else ("listing" if entries else None)
+    for n, section in enumerate(sections):
+        if n == best:
+            continue
+        reason = "outside_article" if n < best else BLOCK_REASONS[cuts[n - 1].kind]
+        outside.update(dict.fromkeys(section, reason))
+    after = BLOCK_REASONS.get(block_kind or "", "outside_article")
+    outside.update({i: after for i in kept if i >= region_end and i not in in_entries})
     return Layout(main, entries, outside, block_kind)
 
 
@@ -102,7 +112,7 @@ def _entry_at(lines: list[Line], kept: list[int], k: int, date_order: str) -> En
         tags.append(m["tag"].strip())
         meta.append(kept[j])
         j += 1
-    if site_index is None and not tags:
+    if not tags:  # a byline and date above a headline look the same; feeds tag their entries
         return None
     if j + 1 >= len(kept) or not is_headline(lines[kept[j]].text):
         return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cleaners.config import CleanConfig
-from cleaners.text.page import clean_page, explain
+from cleaners.text.page import clean_page
 from tests.conftest import make_page
 from tests.scoring import text_f1
 
@@ -49,13 +49,3 @@ def test_a_page_of_only_chrome_is_rejected_with_its_reasons() -> None:
     assert result.articles == []
     assert result.rejection is not None and result.rejection.reason == "empty_after_cleaning"
     assert "navigation" in result.rejection.detail
-
-
-def test_explain_lists_each_line_with_its_reason() -> None:
-    page = make_page("Floods close schools\nHeavy rain closed more than 200 schools on Monday, officials "
-                     "said, as rivers rose.\nShare on Facebook")
-    assert explain(page, CleanConfig()) == [
-        (0, "Floods close schools", "title"),
-        (1, "Heavy rain closed more than 200 schools on Monday, officials said, as rivers rose.", None),
-        (2, "Share on Facebook", "share_prompt"),
-    ]

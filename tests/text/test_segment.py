@@ -83,3 +83,27 @@ def test_block_header_above_the_body_does_not_end_the_article() -> None:
     (main,) = clean_page(make_page(text), CleanConfig()).articles
     assert main.title == "Water rules extended for another year"
     assert main.text == BODY_A  # the comments block after the body is cut
+
+
+def test_the_article_is_the_section_with_the_most_prose_not_the_first() -> None:
+    """A menu with a block header and a short teaser above the article must not end it early."""
+    text = "\n".join(["Menu", "Trending Now", "Storm warning issued for the coast tonight, forecasters say today.",
+                      "See also", "Water rules extended for another year", BODY_A, "Related Stories",
+                      "Grain train derails near border"])
+    (main,) = clean_page(make_page(text), CleanConfig()).articles
+    assert (main.title, main.text) == ("Water rules extended for another year", BODY_A)
+
+
+def test_a_lone_tagged_entry_is_the_pages_own_article() -> None:
+    text = "\n".join(["Northern Star", "3 days ago", "- Transport", "Grain train derails near border", BODY_B])
+    (main,) = clean_page(make_page(text), CleanConfig()).articles
+    assert (main.segment, main.title, main.site, main.section, main.text) == (
+        "main", "Grain train derails near border", "Northern Star", "Transport", BODY_B)
+
+
+def test_a_byline_and_date_above_a_headline_are_not_a_feed_entry() -> None:
+    text = "\n".join(["By Ana Ruiz", "September 12, 2024", "Water rules extended for another year", BODY_A])
+    (main,) = clean_page(make_page(text), CleanConfig()).articles
+    assert (main.segment, main.title, main.author, main.text) == (
+        "main", "Water rules extended for another year", "Ana Ruiz", BODY_A)
+    assert main.published.isoformat() == "2024-09-12"
