@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .lines import Line
-from .rules import PROMO_SENTENCE, SENTENCE_END, BlockKind, line_rule
+from .lines import Line, word_count
+from .rules import PROMO_MAX_WORDS, PROMO_SENTENCE, SENTENCE_END, BlockKind, fold, line_rule
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,9 +27,10 @@ def mark_chrome(lines: list[Line]) -> list[BlockHeader]:
         if not line.kept:
             continue
         kept, tail = split_glued_promo(line.text)
-        if kept and tail:  # prose with a promo glued on: the article stage cuts only the tail
-            continue
-        rule = line_rule(line.text, line.words)
+        # Prose with a promo glued on: the article stage cuts only the tail, so the rules
+        # judge what is left ("We use cookies. Click here." is still a cookie notice).
+        text = kept if kept and tail else line.text
+        rule = line_rule(text, word_count(text))
         if rule is None:
             continue
         line.reason = rule.reason
@@ -46,16 +47,20 @@ def split_glued_promo(text: str) -> tuple[str, str]:
     only a promotion that *closes* the paragraph is removed.
     """
     sentences = SENTENCE_END.split(text)
-    if len(sentences) == 1:
-        return (text, "") if not PROMO_SENTENCE.search(text.casefold()) else ("", text)
     cut = len(sentences)
-    while cut > 0 and PROMO_SENTENCE.search(sentences[cut - 1].casefold()):
+    while cut > 0 and _is_promo(sentences[cut - 1]):
         cut -= 1
+    if cut == 0:
+        return "", text
     if cut == len(sentences):
         return text, ""
     # Re-find the cut in the original string so spacing and quotes stay untouched.
     kept_len = _prefix_length(text, sentences[:cut])
     return text[:kept_len].rstrip(), text[kept_len:].strip()
+
+
+def _is_promo(sentence: str) -> bool:
+    return word_count(sentence) <= PROMO_MAX_WORDS and PROMO_SENTENCE.search(fold(sentence)) is not None
 
 
 def _prefix_length(text: str, kept: list[str]) -> int:
