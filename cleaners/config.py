@@ -57,7 +57,11 @@ class CleanConfig(BaseModel):
     shard_bytes: int = Field(
         8_000_000, ge=1_000, description="input bytes per cleaning task (coarse tasks keep Prefect overhead low)"
     )
-    keep_snapshots: int = Field(2, ge=1, le=100, description="output snapshots kept on disk (current included)")
+    keep_snapshots: int = Field(
+        2, ge=2, le=100,
+        description="output snapshots kept on disk: the current one, the one it replaced (still open for "
+        "readers that started before the swap), and older ones up to this number",
+    )
 
     @model_validator(mode="after")
     def _thresholds_consistent(self) -> "CleanConfig":

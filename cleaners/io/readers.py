@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import os
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -63,18 +64,20 @@ def discover(inputs: Iterable[str | Path]) -> tuple[list[InputFile], list[Reject
     """Expand files and directories (recursively) into input files, sorted by source.
 
     ``source`` is the path relative to the INPUT directory, or the file's name
-    when INPUT is a file (CONTRACT.md). Files no reader handles are rejected
-    with ``unsupported_format`` so that nothing given is ignored silently;
-    hidden files and folders are skipped. Sorting makes the run independent of
-    the order INPUT was given in.
+    when INPUT is a file (CONTRACT.md). Nothing given is dropped without a row:
+    files no reader handles are rejected (``unsupported_format``), hidden files
+    and folders too (``hidden_file``, ``hidden_directory``: editors' and
+    crawlers' temporary files live there), and a second copy of identical
+    bytes under the same source name (``duplicate_input``). Symlinked folders
+    are followed once. Sorting makes the run independent of the order INPUT
+    was given in.
     """
     found: dict[tuple[str, str], InputFile] = {}
     rejected: list[Rejection] = []
     for raw in inputs:
         root = Path(raw)
         if root.is_dir():
-            paths = [(p, p.relative_to(root).as_posix()) for p in root.rglob("*")
-                     if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)]
+            paths = _walk(root, rejected)
         elif root.is_file():
             paths = [(root, root.name)]
         else:
@@ -86,9 +89,53 @@ def discover(inputs: Iterable[str | Path]) -> tuple[list[InputFile], list[Reject
                                           f"no reader for {path.name!r}; accepted: "
                                           + ", ".join(supported_suffixes())))
                 continue
-            found[(str(path.resolve()), source)] = InputFile(path, source, path.stat().st_size)
-    files = sorted(found.values(), key=lambda f: (f.source, str(f.path)))
-    return files, sorted(rejected, key=lambda r: r.source)
+            found[(os.path.realpath(path), source)] = InputFile(path, source, path.stat().st_size)
+    files = _drop_identical_copies(sorted(found.values(), key=lambda f: (f.source, str(f.path))), rejected)
+    return files, sorted(rejected, key=lambda r: (r.source, r.reason))
+
+
+def _walk(root: Path, rejected: list[Rejection]) -> list[tuple[Path, str]]:
+    paths: list[tuple[Path, str]] = []
+    seen: dict[str, str] = {}
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
+        here = Path(dirpath)
+        rel = here.relative_to(root)
+        real = os.path.realpath(here)
+        if real in seen:  # a symlink back into a folder already read
+            rejected.append(Rejection(rel.as_posix(), None, "duplicate_input",
+                                      f"folder is the same as {seen[real] or '.'}, read once"))
+            dirnames[:] = []
+            continue
+        seen[real] = rel.as_posix() if rel.parts else ""
+        for name in [d for d in dirnames if d.startswith(".")]:
+            rejected.append(Rejection((rel / name).as_posix(), None, "hidden_directory",
+                                      "hidden folder, not read (pass it as INPUT to read it)"))
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            source = (rel / name).as_posix()
+            if name.startswith("."):
+                rejected.append(Rejection(source, None, "hidden_file",
+                                          "hidden file, not read (pass it as INPUT to read it)"))
+            elif (here / name).is_file():
+                paths.append((here / name, source))
+    return paths
+
+
+def _drop_identical_copies(files: list[InputFile], rejected: list[Rejection]) -> list[InputFile]:
+    """Two inputs with one source name and the same bytes would give the same ids: keep the first."""
+    kept: list[InputFile] = []
+    digests: dict[str, dict[str, Path]] = {}
+    names = [f.source for f in files]
+    for file in files:
+        if names.count(file.source) > 1:
+            digest = sha256(file.path.read_bytes())
+            first = digests.setdefault(file.source, {}).setdefault(digest, file.path)
+            if first != file.path:
+                rejected.append(Rejection(file.source, None, "duplicate_input",
+                                          f"{file.path} has the same name and bytes as {first}, read once"))
+                continue
+        kept.append(file)
+    return kept
 
 
 def read_bytes(path: Path) -> bytes:

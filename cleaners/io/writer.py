@@ -51,11 +51,15 @@ class StagingArea:
     run_id: str
 
     def write(self, dataset: str, table: pa.Table, part: str) -> Path:
-        """Write one part file of ``dataset`` into the staged snapshot."""
+        """Write one part file of ``dataset`` into the staged snapshot.
+
+        Part names carry the run id, so a reader that listed an older snapshot
+        and reads after a swap fails loudly instead of mixing two runs' rows.
+        """
         schema = DATASETS[dataset]
         if not table.schema.equals(schema):
             table = table.cast(schema)
-        return write_parquet(table, self.snapshot / dataset / f"part-{part}.parquet")
+        return write_parquet(table, self.snapshot / dataset / f"part-{self.run_id}-{part}.parquet")
 
 
 class SnapshotWriter:
@@ -116,12 +120,14 @@ class SnapshotWriter:
         for name, schema in DATASETS.items():
             folder = self.snapshot / name
             if not any(folder.glob("*.parquet")):  # an empty dataset still has its columns
-                write_parquet(schema.empty_table(), folder / "part-empty.parquet")
+                self.area.write(name, schema.empty_table(), "empty")
+            _fsync_dir(folder)
         _write_json(self.snapshot / "_run.json", summary)
         _fsync_dir(self.snapshot)
 
         snapshots = self.out / SNAPSHOTS
         snapshots.mkdir(exist_ok=True)
+        previous = _readlink(snapshots / CURRENT)
         final = snapshots / self.run_id
         os.rename(self.snapshot, final)
         tmp_link = snapshots / f".{CURRENT}.{self.run_id}"
@@ -135,7 +141,7 @@ class SnapshotWriter:
         runs = self.out / "runs"
         runs.mkdir(exist_ok=True)
         _write_json(runs / f"{self.run_id}.json", summary)
-        self._prune(snapshots)
+        self._prune(snapshots, {self.run_id, previous})
         return final
 
     # ------------------------------------------------------------------ helpers
@@ -148,13 +154,14 @@ class SnapshotWriter:
                     "choose another --output or move it away"
                 )
 
-    def _prune(self, snapshots: Path) -> None:
-        """Keep the newest ``keep`` snapshots; readers of an older one had a run's time to finish."""
-        current = os.readlink(snapshots / CURRENT)
-        runs = sorted((p for p in snapshots.iterdir() if p.is_dir() and not p.is_symlink()),
-                      key=lambda p: p.name)
-        old = [p for p in runs if p.name != current][: max(0, len(runs) - self.keep)]
-        for path in old:
+    def _prune(self, snapshots: Path, protect: set[str | None]) -> None:
+        """Keep the newest ``keep`` snapshots by commit time, always the current and the one it replaced.
+
+        A reader still scanning the replaced snapshot keeps its files for one more run.
+        """
+        found = [p for p in snapshots.iterdir() if p.is_dir() and not p.is_symlink()]
+        found.sort(key=lambda p: (p.name in protect, _commit_time(p)), reverse=True)
+        for path in found[max(self.keep, len(protect - {None})):]:
             shutil.rmtree(path, ignore_errors=True)
 
 
@@ -177,6 +184,20 @@ def _write_json(path: Path, data: dict[str, Any]) -> None:
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
+
+
+def _commit_time(snapshot: Path) -> int:
+    try:
+        return (snapshot / "_run.json").stat().st_mtime_ns
+    except OSError:
+        return 0
+
+
+def _readlink(path: Path) -> str | None:
+    try:
+        return os.readlink(path)
+    except OSError:
+        return None
 
 
 def _fsync_dir(path: Path) -> None:

@@ -44,10 +44,18 @@ def parse_byline(text: str, max_words: int = 12) -> str | None:
 
 
 def _name(text: str) -> str | None:
-    """The leading run of name-shaped words, stopped by a job title."""
+    """The leading run of name-shaped words, stopped by a job title.
+
+    A name is at most four words, and only a job title may follow it: a
+    title-case headline ("Di Maria Scores Twice As Argentina Win") is not a byline.
+    """
+    words = text.split()
     names: list[str] = []
-    for word in text.split():
+    for word in words:
         if _ROLE.match(word) or not _NAME_WORD.match(word):
             break
         names.append(word)
-    return " ".join(names) if names and names[0][0].isupper() else None
+    rest = words[len(names):]
+    if not names or not names[0][0].isupper() or len(names) > 4 or (rest and not _ROLE.match(rest[0])):
+        return None
+    return " ".join(names)

@@ -7,6 +7,7 @@ that leaves the text keeps its reason and becomes an audit row.
 """
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 
@@ -107,10 +108,20 @@ def _read_head(lines: list[Line], draft: _Draft, config: CleanConfig, seek_title
             line.reason, draft.author = "byline", author
         elif (date := parse_date_line(line.text, config.date_order)) and not draft.published_raw:
             line.reason, draft.published_raw, draft.published = "dateline", date.raw, date.value
+        elif seek_title and draft.title is None and pos + 1 < len(kept) and _label_above_headline(
+                line.text, lines[kept[pos + 1]].text):
+            line.reason = "label"  # a section or site name above the headline ("World", "Daily Courier")
         elif seek_title and draft.title is None and pos + 1 < len(kept) and is_headline(line.text):
             line.reason, draft.title = "title", line.text
         else:
             return
+
+
+def _label_above_headline(text: str, following: str) -> bool:
+    """A short label (at most three words, no punctuation) directly above a longer headline."""
+    words = word_count(text)
+    return (words <= 3 and not re.search(r"[.!?,;:]$", text) and is_headline(following)
+            and word_count(following) > words)
 
 
 def _entry_draft(lines: list[Line], entry: Entry) -> _Draft:

@@ -2,7 +2,7 @@
 
 Templates and scrapers often emit a section twice (a print copy, a teaser
 block, a re-rendered lead), sometimes with a few words changed. Exact
-repeats of any line are collapsed; near repeats only for lines long enough
+repeats of lines of three words or more are collapsed; near repeats only for lines long enough
 that a word-bigram Jaccard is meaningful (``min_words``), so two short
 headings that differ by a word are left alone.
 """
@@ -13,6 +13,8 @@ from collections import defaultdict
 from .lines import Line, tokens
 
 REPEATED_LINE = "repeated_line"
+#: "Yes." or "Thank you." may rightly recur in an interview; a repeated heading is longer.
+EXACT_MIN_WORDS = 3
 REPEATED_PARAGRAPH = "repeated_paragraph"
 
 
@@ -28,7 +30,7 @@ def collapse_repeats(lines: list[Line], similarity: float, min_words: int) -> in
         toks = tuple(tokens(line.text))
         if not toks:
             continue
-        if toks in seen_exact:
+        if toks in seen_exact and len(toks) >= EXACT_MIN_WORDS:
             line.reason = REPEATED_LINE
             marked += 1
             continue

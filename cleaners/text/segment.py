@@ -37,6 +37,7 @@ class Entry:
     title: int
     meta: list[int]
     site: str
+    tags: list[str] = field(default_factory=list)
     section: str | None = None
     date: DateLine | None = None
     body: list[int] = field(default_factory=list)
@@ -99,7 +100,12 @@ def find_entries(lines: list[Line], kept: list[int], headers: list[BlockHeader],
         end = following.start if following else len(lines)
         end = min(end, next(i for i in stops if i > entry.title))
         entry.body = [i for i in kept if entry.title < i < end]
-    return [e for e in entries if e.body]
+    entries = [e for e in entries if e.body]
+    # Feeds repeat their entry shape; a lone look-alike counts only when a tag repeats its
+    # site name, as feed cards do ("Reuters / 2 hours ago / - Reuters"), unlike a timeline.
+    if len(entries) == 1 and not any(t.casefold() == entries[0].site.casefold() for t in entries[0].tags):
+        return []
+    return entries
 
 
 def _entry_at(lines: list[Line], kept: list[int], k: int, date_order: str) -> Entry | None:
@@ -117,7 +123,7 @@ def _entry_at(lines: list[Line], kept: list[int], k: int, date_order: str) -> En
         return None
     site = lines[kept[k - 1]].text
     section = next((t for t in tags if t.casefold() != site.casefold()), None)
-    return Entry(start=meta[0], title=kept[j], meta=meta, site=site, section=section, date=date)
+    return Entry(start=meta[0], title=kept[j], meta=meta, site=site, tags=tags, section=section, date=date)
 
 
 def _label(text: str) -> bool:

@@ -21,7 +21,32 @@ def test_discover_walks_directories_names_sources_and_rejects_unknown_formats(tm
     files, rejected = discover([tmp_path / "feed", single, tmp_path / "missing"])
     assert [f.source for f in files] == ["a.txt.gz", "day1/b.txt", "single.txt"]
     assert {(r.source, r.reason) for r in rejected} == {
-        ("notes.docx", "unsupported_format"), (str(tmp_path / "missing"), "not_found")}
+        ("notes.docx", "unsupported_format"), (str(tmp_path / "missing"), "not_found"),
+        (".hidden.txt", "hidden_file")}
+
+
+def test_symlinked_folders_are_read_once_and_hidden_folders_are_reported(tmp_path: Path) -> None:
+    (tmp_path / "in" / "real").mkdir(parents=True)
+    (tmp_path / "in" / "real" / "a.txt").write_text(TEXT)
+    (tmp_path / "in" / ".git").mkdir()
+    (tmp_path / "in" / ".git" / "x.txt").write_text(TEXT)
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "b.txt").write_text(TEXT + "b")
+    (tmp_path / "in" / "linked").symlink_to(tmp_path / "elsewhere")
+    (tmp_path / "in" / "real" / "loop").symlink_to(tmp_path / "in" / "real")
+    files, rejected = discover([tmp_path / "in"])
+    assert [f.source for f in files] == ["linked/b.txt", "real/a.txt"]
+    assert {(r.source, r.reason) for r in rejected} == {
+        (".git", "hidden_directory"), ("real/loop", "duplicate_input")}
+
+
+def test_identical_copies_under_one_source_name_are_read_once(tmp_path: Path) -> None:
+    for folder, text in (("x", TEXT), ("y", TEXT), ("z", TEXT + "changed")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "a.txt").write_text(text)
+    files, rejected = discover([tmp_path / "x", tmp_path / "y", tmp_path / "z"])
+    assert [f.path.parent.name for f in files] == ["x", "z"]  # different bytes: a different page
+    assert [(r.source, r.reason) for r in rejected] == [("a.txt", "duplicate_input")]
 
 
 def test_input_order_does_not_change_discovery(tmp_path: Path) -> None:

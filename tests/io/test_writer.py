@@ -8,6 +8,7 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pytest
 
+from cleaners.io.dataset import current_snapshot, open_dataset, run_summary
 from cleaners.io.schema import DATASETS, REJECTED
 from cleaners.io.writer import OutputError, SnapshotWriter
 
@@ -53,6 +54,29 @@ def test_next_run_replaces_the_snapshot_and_old_ones_are_pruned(tmp_path: Path) 
     snapshots = sorted(p.name for p in (tmp_path / ".snapshots").iterdir() if not p.is_symlink())
     assert snapshots == ["r3", "r4"]
     assert os.readlink(tmp_path / ".snapshots" / "current") == "r4"
+
+
+def test_pruning_follows_commit_order_not_run_id_order(tmp_path: Path) -> None:
+    """Run ids made in the same second need not sort in commit order."""
+    for run_id in ("z1", "y2", "x3"):
+        publish(tmp_path, run_id, f"{run_id}.txt", keep=2)
+    snapshots = sorted(p.name for p in (tmp_path / ".snapshots").iterdir() if not p.is_symlink())
+    assert snapshots == ["x3", "y2"]
+
+
+def test_a_reader_pinned_to_a_snapshot_is_not_mixed_with_a_later_run(tmp_path: Path) -> None:
+    publish(tmp_path, "r1", "a.txt")
+    pinned = open_dataset(tmp_path, "rejected", current_snapshot(tmp_path))
+    publish(tmp_path, "r2", "b.txt")
+    assert pinned.to_table().column("source").to_pylist() == ["a.txt"]
+    assert open_dataset(tmp_path, "rejected").to_table().column("source").to_pylist() == ["b.txt"]
+    assert run_summary(tmp_path) == {"run_id": "r2"}
+
+
+def test_part_files_are_named_by_run_so_runs_never_share_a_file_name(tmp_path: Path) -> None:
+    publish(tmp_path, "r1", "a.txt")
+    names = {p.name for p in (tmp_path / "articles").iterdir()} | {p.name for p in (tmp_path / "rejected").iterdir()}
+    assert names and all(name.startswith("part-r1-") for name in names)
 
 
 def test_two_runs_cannot_write_one_output(tmp_path: Path) -> None:

@@ -26,6 +26,7 @@ def test_bylines_give_the_author(line: str, author: str) -> None:
     "by admin",
     "Bylines matter",
     "The plan was drafted by Jane Okafor and her team over three months of consultation.",
+    "Di Maria Scores Twice As Argentina Win",
 ])
 def test_prose_is_not_a_byline(line: str) -> None:
     assert parse_byline(line) is None

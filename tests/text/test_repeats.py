@@ -9,14 +9,14 @@ PARA = ("The regional council approved the new budget on Thursday after a debate
 
 def test_exact_and_near_repeats_collapse_keeping_the_first() -> None:
     edited = PARA.replace("approved", "passed").replace("narrow", "close")
-    lines = split_lines(f"Budget passes\n{PARA}\nOther news follows here in a separate paragraph of text.\n"
-                        f"Budget passes\n{edited}")
+    lines = split_lines(f"Council budget passes\n{PARA}\nOther news follows here in a separate paragraph of text.\n"
+                        f"Council budget passes\n{edited}")
     assert collapse_repeats(lines, similarity=0.6, min_words=6) == 2
     assert [line.reason for line in lines] == [None, None, None, REPEATED_LINE, REPEATED_PARAGRAPH]
 
 
-def test_different_paragraphs_and_short_variants_stay() -> None:
-    lines = split_lines("Round one\nRound two\n" + PARA + "\n"
+def test_different_paragraphs_short_variants_and_short_answers_stay() -> None:
+    lines = split_lines("Round one\nRound two\nYes.\nWere you there?\nYes.\n" + PARA + "\n"
                         "The mayor rejected the new budget on Friday, calling it reckless and vowing to veto "
                         "every line of it before the summer recess.")
     assert collapse_repeats(lines, similarity=0.6, min_words=6) == 0

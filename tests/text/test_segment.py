@@ -95,7 +95,8 @@ def test_the_article_is_the_section_with_the_most_prose_not_the_first() -> None:
 
 
 def test_a_lone_tagged_entry_is_the_pages_own_article() -> None:
-    text = "\n".join(["Northern Star", "3 days ago", "- Transport", "Grain train derails near border", BODY_B])
+    text = "\n".join(["Northern Star", "3 days ago", "- Transport", "- Northern Star",
+                      "Grain train derails near border", BODY_B])
     (main,) = clean_page(make_page(text), CleanConfig()).articles
     assert (main.segment, main.title, main.site, main.section, main.text) == (
         "main", "Grain train derails near border", "Northern Star", "Transport", BODY_B)
@@ -107,3 +108,31 @@ def test_a_byline_and_date_above_a_headline_are_not_a_feed_entry() -> None:
     assert (main.segment, main.title, main.author, main.text) == (
         "main", "Water rules extended for another year", "Ana Ruiz", BODY_A)
     assert main.published.isoformat() == "2024-09-12"
+
+
+def test_a_short_label_above_the_headline_is_not_the_title() -> None:
+    for label in ("World", "Daily Courier"):
+        text = "\n".join([label, "Water rules extended for another year", BODY_A])
+        (main,) = clean_page(make_page(text), CleanConfig()).articles
+        assert (main.title, main.text) == ("Water rules extended for another year", BODY_A)
+
+
+def test_a_related_entry_ends_at_the_next_block_header() -> None:
+    """Comments and the footer after a related block are not part of its last entry."""
+    text = "\n".join([
+        "Water rules extended for another year", BODY_A, "Related Articles",
+        "Northern Star", "3 days ago", "- Northern Star", "Grain train derails near border", BODY_B,
+        "3 Comments", "I think the rail company should pay for all of this, honestly, it is a disgrace.",
+        "© 2024 Northern Star Media. All rights reserved.",
+    ])
+    result = clean_page(make_page(text), CleanConfig())
+    assert [a.text for a in result.articles] == [BODY_A, BODY_B]
+    reasons = {r.text[:10]: r.reason for r in result.removed}
+    assert reasons["I think th"] == "comments" and reasons["© 2024 Nor"] == "comments"
+
+
+def test_a_dated_timeline_of_bullets_stays_in_the_article() -> None:
+    text = "\n".join(["Water rules extended for another year", BODY_A, "Timeline",
+                      "March 3, 2024", "- Reservoirs fall", "Emergency rules announced by ministers", BODY_C])
+    (main,) = clean_page(make_page(text), CleanConfig()).articles
+    assert BODY_C in main.text and "- Reservoirs fall" in main.text
