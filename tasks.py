@@ -32,7 +32,11 @@ def ensure_venv() -> None:
         return
     if not PYTHON.exists():
         print(f"creating virtual environment in {VENV}", flush=True)
-        venv.EnvBuilder(with_pip=True).create(VENV)
+        try:
+            venv.EnvBuilder(with_pip=True).create(VENV)
+        except (subprocess.CalledProcessError, OSError) as exc:
+            sys.exit(f"could not create {VENV} ({exc}). On Debian/Ubuntu install the venv module first: "
+                     "sudo apt-get install python3-venv")
     print("installing the project and its dependencies (first run takes a minute)", flush=True)
     subprocess.run([str(PYTHON), "-m", "pip", "install", "--quiet", "--upgrade", "pip"], check=True)
     subprocess.run([str(PYTHON), "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[test]"], check=True)

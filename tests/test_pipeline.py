@@ -8,6 +8,7 @@ from pathlib import Path
 import pyarrow.dataset as ds
 import pytest
 
+from cleaners.config import CleanConfig
 from cleaners.pipeline import run
 from tests.scoring import text_f1
 
@@ -130,3 +131,11 @@ def test_input_order_and_rerun_give_the_same_output(tmp_path: Path, seeds_dir: P
         assert all(comparable(o, name) == first for o in outputs[1:]), name
     ids = [r["article_id"] for r in rows(outputs[0], "articles")]
     assert len(ids) == len(set(ids))
+
+
+def test_shard_size_does_not_change_the_output(tmp_path: Path, seeds_dir: Path) -> None:
+    """One shard per file (dedup across shards) gives what one shard for all gives."""
+    run([seeds_dir], tmp_path / "one")
+    run([seeds_dir], tmp_path / "many", CleanConfig(shard_bytes=1_000))
+    for name in ("articles", "duplicates", "removed", "rejected"):
+        assert comparable(tmp_path / "one", name) == comparable(tmp_path / "many", name), name

@@ -57,7 +57,7 @@ def test_cli_uses_an_existing_server_and_prints_only_its_summary(prefect_server:
     env = base_env(tmp_path) | {"PREFECT_API_URL": prefect_server}
     done = cli([], cwd, env)
     assert done.returncode == 0, done.stderr
-    assert "articles kept" in done.stdout and "[prefect]" in done.stdout
+    assert "articles kept" in done.stdout and "[prefect;" in done.stdout
     assert "duplicates collapsed        1" in done.stdout
     assert (cwd / "data" / "clean" / "articles").exists()
     assert "Starting temporary server" not in done.stdout + done.stderr

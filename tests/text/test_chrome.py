@@ -22,6 +22,8 @@ def test_promos_glued_to_a_paragraph_end_are_cut(paragraph: str, kept: str, prom
 
 @pytest.mark.parametrize("paragraph", [
     "Subscribers can sign up today, the firm said, but few have. The offer ends in May.",
+    "Fans who want tickets should sign up now, the club said, because the ground holds only 9,000.",
+    "Trains resume on Monday. Passengers can download the app or buy tickets at the station.",
     "The paper asked readers to subscribe now. Circulation fell anyway, and the owners sold it.",
     "A plain paragraph with no promotion in it at all, ending normally.",
 ])
@@ -35,3 +37,9 @@ def test_mark_chrome_records_reasons_and_block_headers() -> None:
     headers = mark_chrome(lines)
     assert [line.reason for line in lines] == [None, None, "share_prompt", "related_block", None]
     assert [(h.index, h.kind) for h in headers] == [(3, "related")]
+
+
+def test_line_rules_judge_what_is_left_after_a_glued_promo() -> None:
+    lines = split_lines("We use cookies to improve your experience. Click here to learn more.")
+    mark_chrome(lines)
+    assert lines[0].reason == "cookie_notice"

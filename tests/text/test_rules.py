@@ -75,7 +75,7 @@ def reason(text: str) -> str | None:
     ("Enter your email address", "newsletter_prompt"),
     # hashtags and feature promos
     ("Tags:", None),
-    ("Hashtags", "hashtags"),
+    ("Hashtags:", "hashtags"),
     ("#climate #energy #COP29", "hashtags"),
     ("Try our new AI summary tool", "promo"),
     ("Explore what NewsBot can do for you", "promo"),
@@ -113,6 +113,26 @@ def test_rule_families_fire_on_many_phrasings(line: str, expected: str | None) -
     "The newsletter business has grown to 40,000 paying subscribers since it launched in 2021.",
 ])
 def test_prose_is_never_chrome(line: str) -> None:
+    assert reason(line) is None
+
+
+@pytest.mark.parametrize("line", [
+    # short prose and headlines: the word caps do not protect these, the patterns must
+    "Share prices tumble as bank reports $2bn loss",
+    "Join the discussion at the town hall on Thursday evening.",
+    "More updates are expected later on Tuesday, police said.",
+    "Voters must register by email or in person before the deadline.",
+    "Journey times: London → Paris → Berlin now takes just under nine hours by train.",
+    "The designer replaced the lorem ipsum placeholder copy with real headlines.",
+    "Discussion",
+    "Related deaths rise in heatwave",
+    "Comments by the minister sparked anger",
+    "Follow-up tests confirmed the infection",
+    "Latest figures show a rise in prices.",
+    "About a third of users disable their ad blocker when asked, the survey found.",
+    "Regulators fined the retailer because its cookie banner made refusing hard.",
+])
+def test_short_prose_and_headlines_are_never_chrome(line: str) -> None:
     assert reason(line) is None
 
 
