@@ -64,7 +64,7 @@ class CleanConfig(BaseModel):
     )
 
     @model_validator(mode="after")
-    def _thresholds_consistent(self) -> "CleanConfig":
+    def _thresholds_consistent(self) -> CleanConfig:
         if self.lsh_threshold > self.jaccard_threshold:
             raise ValueError(
                 f"lsh_threshold ({self.lsh_threshold}) is above jaccard_threshold "

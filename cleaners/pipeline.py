@@ -22,8 +22,17 @@ import pyarrow.parquet as pq
 from .config import CleanConfig
 from .dedup.minhash_lsh import deduplicate
 from .io.readers import InputFile, discover, read_file
-from .io.schema import (ARTICLES, DUPLICATES, REJECTED, REMOVED, article_from_row, article_row,
-                        rejected_row, removed_row, to_table)
+from .io.schema import (
+    ARTICLES,
+    DUPLICATES,
+    REJECTED,
+    REMOVED,
+    article_from_row,
+    article_row,
+    rejected_row,
+    removed_row,
+    to_table,
+)
 from .io.writer import SnapshotWriter, StagingArea, write_parquet
 from .model import Article, Page, PageResult, Rejection
 from .text.page import METADATA_REASONS, REPEAT_REASONS, clean_page
@@ -108,7 +117,7 @@ def _clean_safely(page: Page, config: CleanConfig) -> PageResult:
     """A bug on one page must cost that page, not the run: it becomes a rejection."""
     try:
         return clean_page(page, config)
-    except Exception as exc:  # noqa: BLE001 - recorded, with its type, as the page's rejection
+    except Exception as exc:
         return PageResult(rejection=Rejection(page.source, page.record, "cleaning_error",
                                               f"{type(exc).__name__}: {exc}", page.page_id))
 

@@ -54,8 +54,8 @@ def _dedup_as_task(shards: list[ShardStats], area: StagingArea, config: CleanCon
 
 
 @flow(name="clean-news", task_runner=ThreadPoolTaskRunner(max_workers=2))
-def clean_flow(inputs: list[str] = DEFAULT_INPUTS, output: str = DEFAULT_OUTPUT,  # noqa: B006
-               config: CleanConfig = CleanConfig()) -> dict[str, Any]:  # noqa: B008
+def clean_flow(inputs: list[str] = DEFAULT_INPUTS, output: str = DEFAULT_OUTPUT,
+               config: CleanConfig = CleanConfig()) -> dict[str, Any]:
     """Clean scraped pages into the Parquet layout of CONTRACT.md; returns the run summary."""
     return pipeline.run(inputs, Path(output), config, engine="prefect",
                         clean_shards=_clean_shards_as_tasks, dedup=_dedup_as_task)

@@ -18,7 +18,7 @@ def test_render_marks_each_removed_line_with_its_reason_and_shows_cut_promos() -
     assert "[main 0] 'Floods close schools'" in lines[5]
 
 
-def test_cli_explains_a_gzipped_file(tmp_path: Path, capsys) -> None:  # noqa: ANN001
+def test_cli_explains_a_gzipped_file(tmp_path: Path, capsys) -> None:
     import gzip
     path = tmp_path / "p.txt.gz"
     path.write_bytes(gzip.compress(b"Title here\nA long enough body sentence for the page, with words.\nMenu\n"))

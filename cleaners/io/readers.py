@@ -51,8 +51,7 @@ def register_reader(reader: Reader) -> Reader:
 
 def reader_for(path: Path) -> Reader | None:
     name = path.name.lower()
-    if name.endswith(".gz"):
-        name = name[:-3]
+    name = name.removesuffix(".gz")
     return next((r for s, r in _READERS.items() if name.endswith(s)), None)
 
 

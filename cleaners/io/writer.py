@@ -74,7 +74,7 @@ class SnapshotWriter:
         self._lock_fh: Any = None
 
     # ------------------------------------------------------------------ lifecycle
-    def open(self) -> "SnapshotWriter":
+    def open(self) -> SnapshotWriter:
         try:
             self.out.mkdir(parents=True, exist_ok=True)
             self._check_layout()
@@ -104,7 +104,7 @@ class SnapshotWriter:
             self._lock_fh.close()
             self._lock_fh = None
 
-    def __enter__(self) -> "SnapshotWriter":
+    def __enter__(self) -> SnapshotWriter:
         return self.open()
 
     def __exit__(self, *exc: object) -> None:

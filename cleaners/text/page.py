@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from datetime import date
 
 from ..config import CleanConfig
 from ..model import Article, Page, PageResult, Rejection, RemovedLine, Segment
@@ -33,7 +34,7 @@ class _Draft:
     title: str | None = None
     author: str | None = None
     published_raw: str | None = None
-    published: object = None
+    published: date | None = None
 
 
 def clean_page(page: Page, config: CleanConfig) -> PageResult:
@@ -49,7 +50,7 @@ def clean_page(page: Page, config: CleanConfig) -> PageResult:
     owner: dict[int, str] = {}
 
     main = _Draft(layout.main)
-    _read_head(lines, main, config, seek_title=True)
+    _read_head(lines, main, config)
     if page.title and not main.title:
         main.title = page.title
     main_text = _body(lines, main, config, promo_tails)
@@ -57,9 +58,9 @@ def clean_page(page: Page, config: CleanConfig) -> PageResult:
         art = _article(page, "main", 0, main, main_text)
         result.articles.append(art)
         owner.update(dict.fromkeys(main.lines, art.article_id))
-    else:
+    else:  # too little left for an article: its head and body are page chrome after all
         for i in main.lines:
-            if lines[i].kept:
+            if lines[i].text and (lines[i].kept or lines[i].reason in METADATA_REASONS | REPEAT_REASONS):
                 lines[i].reason = "outside_article"
 
     # Entries after a page's own article were salvaged from its related block; without one, two
@@ -97,7 +98,7 @@ def clean_page(page: Page, config: CleanConfig) -> PageResult:
     return result
 
 
-def _read_head(lines: list[Line], draft: _Draft, config: CleanConfig, seek_title: bool) -> None:
+def _read_head(lines: list[Line], draft: _Draft, config: CleanConfig) -> None:
     """Take title, byline and date lines off the top of an article, up to its first prose line."""
     kept = [i for i in draft.lines if lines[i].kept]
     for pos, i in enumerate(kept):
@@ -106,12 +107,12 @@ def _read_head(lines: list[Line], draft: _Draft, config: CleanConfig, seek_title
             return
         if (author := parse_byline(line.text)) and not draft.author:
             line.reason, draft.author = "byline", author
-        elif (date := parse_date_line(line.text, config.date_order)) and not draft.published_raw:
-            line.reason, draft.published_raw, draft.published = "dateline", date.raw, date.value
-        elif seek_title and draft.title is None and pos + 1 < len(kept) and _label_above_headline(
+        elif (dated := parse_date_line(line.text, config.date_order)) and not draft.published_raw:
+            line.reason, draft.published_raw, draft.published = "dateline", dated.raw, dated.value
+        elif draft.title is None and pos + 1 < len(kept) and _label_above_headline(
                 line.text, lines[kept[pos + 1]].text):
             line.reason = "label"  # a section or site name above the headline ("World", "Daily Courier")
-        elif seek_title and draft.title is None and pos + 1 < len(kept) and is_headline(line.text):
+        elif draft.title is None and pos + 1 < len(kept) and is_headline(line.text):
             line.reason, draft.title = "title", line.text
         else:
             return
@@ -158,7 +159,7 @@ def _article(page: Page, segment: Segment, position: int, draft: _Draft, text: s
     return Article(
         page_id=page.page_id, source=page.source, record=page.record, segment=segment,
         position=position, title=draft.title, text=text, author=draft.author,
-        published=draft.published,  # type: ignore[arg-type]
+        published=draft.published,
         published_raw=draft.published_raw, url=page.url,
     )
 
@@ -167,4 +168,4 @@ def _removed(page: Page, line_no: int, text: str, reason: str, article_id: str |
     return RemovedLine(page.page_id, page.source, page.record, line_no, text, reason, article_id)
 
 
-__all__ = ["clean_page", "METADATA_REASONS", "REPEAT_REASONS", "GLUED_PROMO"]
+__all__ = ["GLUED_PROMO", "METADATA_REASONS", "REPEAT_REASONS", "clean_page"]
