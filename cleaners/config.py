@@ -37,6 +37,19 @@ class CleanConfig(BaseModel):
     )
 
     # -- text stage
+    body_center: float = Field(
+        0.5, gt=0.0, lt=1.0,
+        description="line-model score above which a line pulls the body region towards it (the region is "
+        "the run of lines whose length-weighted scores sum highest above this)",
+    )
+    body_prose_floor: float = Field(
+        0.6, ge=0.0, le=1.0,
+        description="score given at least to unmistakable prose (20+ words, a sentence, a fifth function "
+        "words), so a short clean page is never judged chrome; 0 turns it off",
+    )
+    body_min_score: float = Field(
+        0.3, ge=0.0, le=1.0, description="line-model score a line inside the body region needs to stay"
+    )
     repeat_similarity: float = Field(
         0.6, gt=0.0, le=1.0,
         description="word-bigram Jaccard above which a paragraph repeats an earlier one of the same article",

@@ -10,7 +10,7 @@ import pytest
 
 from cleaners.config import CleanConfig
 from cleaners.pipeline import run
-from tests.scoring import text_f1
+from cleaners.evaluate import text_f1
 
 
 def rows(out: Path, name: str) -> list[dict]:

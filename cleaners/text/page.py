@@ -9,17 +9,22 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+
+import numpy as np
 
 from ..config import CleanConfig
 from ..model import Article, Page, PageResult, Rejection, RemovedLine, Segment
+from .body import LOW_SCORE, OUTSIDE_BODY, Body, locate_body
 from .byline import parse_byline
 from .chrome import mark_chrome, split_glued_promo
 from .dates import parse_date_line
+from .features import COLUMNS, page_matrix
+from .line_model import LineModels, load_models
 from .lines import Line, is_headline, is_prose, split_lines, tokens, word_count
 from .repeats import REPEATED_LINE, REPEATED_PARAGRAPH, collapse_repeats
-from .segment import Entry, segment_page
+from .segment import Entry, Layout, segment_page
 
 #: Reasons for lines that moved into metadata columns rather than being dropped.
 METADATA_REASONS = frozenset({"title", "byline", "dateline", "entry_meta"})
@@ -31,26 +36,28 @@ GLUED_PROMO = "glued_promo"
 @dataclass(slots=True)
 class _Draft:
     lines: list[int]
+    head: list[int] = field(default_factory=list)
     title: str | None = None
     author: str | None = None
     published_raw: str | None = None
     published: date | None = None
 
 
-def clean_page(page: Page, config: CleanConfig) -> PageResult:
+def clean_page(page: Page, config: CleanConfig, models: LineModels | None = None) -> PageResult:
     """Turn one flattened page into articles, audit rows, or one rejection."""
     lines = split_lines(page.text)
     headers = mark_chrome(lines)
     layout = segment_page(lines, headers, config.date_order)
-    for i, reason in layout.outside.items():
-        lines[i].reason = reason
+    body = _locate_body(lines, layout, config, models or load_models())
+    for i, reason in body.removed.items():
+        lines[i].reason = layout.outside.get(i, reason)
 
     result = PageResult()
     promo_tails: dict[int, str] = {}
     owner: dict[int, str] = {}
 
-    main = _Draft(layout.main)
-    _read_head(lines, main, config)
+    main = _Draft(body.kept)
+    _read_head(lines, main, body.start, config)
     if page.title and not main.title:
         main.title = page.title
     main_text = _body(lines, main, config, promo_tails)
@@ -59,7 +66,7 @@ def clean_page(page: Page, config: CleanConfig) -> PageResult:
         result.articles.append(art)
         owner.update(dict.fromkeys(main.lines, art.article_id))
     else:  # too little left for an article: its head and body are page chrome after all
-        for i in main.lines:
+        for i in main.lines + main.head:
             if lines[i].text and (lines[i].kept or lines[i].reason in METADATA_REASONS | REPEAT_REASONS):
                 lines[i].reason = "outside_article"
 
@@ -98,31 +105,85 @@ def clean_page(page: Page, config: CleanConfig) -> PageResult:
     return result
 
 
-def _read_head(lines: list[Line], draft: _Draft, config: CleanConfig) -> None:
-    """Take title, byline and date lines off the top of an article, up to its first prose line."""
-    kept = [i for i in draft.lines if lines[i].kept]
-    for pos, i in enumerate(kept):
+def page_features(lines: list[Line]) -> tuple[list[int], np.ndarray]:
+    """The non-blank lines' indices and their feature matrix (also what the model is trained on)."""
+    nonblank = [i for i, line in enumerate(lines) if line.text]
+    return nonblank, page_matrix([lines[i].text for i in nonblank], [lines[i].reason is not None for i in nonblank])
+
+
+def _locate_body(lines: list[Line], layout: Layout, config: CleanConfig, models: LineModels) -> Body:
+    """Score every non-blank line, then take the densest run of body-like candidates."""
+    nonblank, x = page_features(lines)
+    model = models.for_page(x)
+    in_entries = {i for e in layout.entries for i in (e.start, e.title, *e.meta, *e.body)}
+    region = [i for i in nonblank if i not in in_entries]
+    scores = model.proba(x)
+    if config.body_prose_floor > 0:  # unmistakable prose always pulls the body region towards it
+        prose = (x[:, _PROSE_SIGNS] >= _PROSE_LIMITS).all(axis=1)
+        scores = np.where(prose, np.maximum(scores, config.body_prose_floor), scores)
+    proba = dict(zip(nonblank, scores))
+    return locate_body(region, np.array([proba[i] for i in region]),
+                       np.array([lines[i].words for i in region], dtype=float),
+                       {i for i in region if lines[i].kept}, config.body_center, config.body_min_score)
+
+
+#: Columns and lower limits that make a line unmistakable prose: at least 20 words, ending a
+#: sentence, at least a fifth function words.
+_PROSE_SIGNS = [COLUMNS.index("log_words"), COLUMNS.index("ends_sentence"), COLUMNS.index("stopword_share")]
+_PROSE_LIMITS = np.array([np.log1p(20), 1.0, 0.2])
+
+def _read_head(lines: list[Line], draft: _Draft, start: int | None, config: CleanConfig) -> None:
+    """Find title, byline and date around the top of the body.
+
+    Backwards from the body's first line, past bylines, dates, captions and
+    standfirsts, the first headline-shaped line is the title (titles are not
+    body, so the model leaves them just outside). Forwards, bylines and dates
+    among the first body lines are taken too, and a headline-shaped first line
+    is the title when none was found above.
+    """
+    if start is None:
+        return
+    above = [i for i in range(start - 1, max(-1, start - 40), -1) if lines[i].text][:_HEAD_LINES]
+    for i in above:
+        line = lines[i]
+        if line.reason not in (None, OUTSIDE_BODY, LOW_SCORE, "outside_article"):
+            continue  # chrome a rule named (share bar, breadcrumb) may sit between title and body
+        if _take_meta(line, draft, config):
+            draft.head.append(i)
+        elif draft.title is not None:
+            break  # above the title only a date or byline still belongs to the article
+        elif is_headline(line.text) and word_count(line.text) >= 2 and not _label_line(line.text):
+            line.reason, draft.title = "title", line.text
+            draft.head.append(i)
+    for pos, i in enumerate([i for i in draft.lines if lines[i].kept][:_HEAD_LINES]):
         line = lines[i]
         if is_prose(line.text):
             return
-        if (author := parse_byline(line.text)) and not draft.author:
-            line.reason, draft.author = "byline", author
-        elif (dated := parse_date_line(line.text, config.date_order)) and not draft.published_raw:
-            line.reason, draft.published_raw, draft.published = "dateline", dated.raw, dated.value
-        elif draft.title is None and pos + 1 < len(kept) and _label_above_headline(
-                line.text, lines[kept[pos + 1]].text):
-            line.reason = "label"  # a section or site name above the headline ("World", "Daily Courier")
-        elif draft.title is None and pos + 1 < len(kept) and is_headline(line.text):
+        if _take_meta(line, draft, config):
+            continue
+        if draft.title is None and pos + 1 < len(draft.lines) and is_headline(line.text):
             line.reason, draft.title = "title", line.text
         else:
             return
 
 
-def _label_above_headline(text: str, following: str) -> bool:
-    """A short label (at most three words, no punctuation) directly above a longer headline."""
-    words = word_count(text)
-    return (words <= 3 and not re.search(r"[.!?,;:]$", text) and is_headline(following)
-            and word_count(following) > words)
+_HEAD_LINES = 8
+
+
+def _take_meta(line: Line, draft: _Draft, config: CleanConfig) -> bool:
+    """Move a byline or date line into the draft's metadata."""
+    if not draft.author and (author := parse_byline(line.text)):
+        line.reason, draft.author = "byline", author
+        return True
+    if not draft.published_raw and (dated := parse_date_line(line.text, config.date_order)):
+        line.reason, draft.published_raw, draft.published = "dateline", dated.raw, dated.value
+        return True
+    return False
+
+
+def _label_line(text: str) -> bool:
+    """A short label (at most two words, no punctuation): a section or site name, not a headline."""
+    return word_count(text) <= 2 and not re.search(r"[.!?,;:]$", text)
 
 
 def _entry_draft(lines: list[Line], entry: Entry) -> _Draft:
