@@ -5,7 +5,8 @@ Signals that hold across sites and languages rather than words of one site:
 * shape of the line: length, sentence punctuation, commas, capitalisation,
   digits, separators such as "|" or "»";
 * function-word share: running prose in any language is full of stop words,
-  menus and headlines are not (:data:`STOP_WORDS`, eight languages);
+  menus and headlines are not (:data:`STOP_WORDS`, eight languages plus
+  Japanese and Chinese, whose characters count as tokens);
 * what the rules already know: a chrome rule fired, a date or byline line;
 * link-split fragments: a line that continues the previous line's sentence
   (``soup.get_text("\\n")`` splits sentences at every link);
@@ -24,15 +25,15 @@ import numpy as np
 
 from .byline import parse_byline
 from .dates import parse_date_line
+from .lines import _WORD, ends_sentence
 
-_WORD = re.compile(r"\w+", re.UNICODE)
-_SENTENCE_MARK = re.compile(r"[.!?…](?:\s|$)")
-_ENDS_SENTENCE = re.compile(r"[.!?…][\"'”’)\]]*$")
-_OPEN_END = re.compile(r"[.!?:\"'”’)…]$")
+_SENTENCE_MARK = re.compile(r"[.!?…](?:\s|$)|[。！？]")
+_OPEN_END = re.compile(r"[.!?:\"'”’)…。！？」]$")
 _CONTINUES = re.compile(r"^[a-zà-ÿ,.;:)\]'’”]")
 _SEPARATORS = re.compile(r"[|»›•·]")
 
-#: Function words of English, German, French, Spanish, Italian, Portuguese, Dutch and Swedish.
+#: Function words of English, German, French, Spanish, Italian, Portuguese, Dutch and Swedish,
+#: and the commonest Japanese particles and Chinese function characters (CJK tokens are characters).
 STOP_WORDS = frozenset("""
 the a an and or of to in on for with at by from is are was were be been it that this as he she they we
 you i his her their its not but have has had will would said says also than then there which who what
@@ -45,6 +46,8 @@ il di che è per non sono della nel alla anche come ma si ha dei delle gli
 o os as um uma em do da dos das não com por mais foi ao na no
 de het een en van is op te dat niet met zijn voor er aan ook als bij
 och att det som en på är av för med till den har de inte om ett
+の は が を に で と た し て も な い る か ら れ す ま こ そ あ う だ
+的 了 是 在 和 有 我 不 这 他 也 就 都 而 及 与 着 或 一 个 上 们 为 之
 """.split())
 
 #: Column names, in order; the model file records them and is refused if they differ.
@@ -67,7 +70,7 @@ def line_row(text: str, chrome: bool) -> list[float]:
     n = len(words)
     per = 1.0 / max(n, 1)
     return [
-        float(np.log1p(n)), float(np.log1p(len(text))), float(bool(_ENDS_SENTENCE.search(text))),
+        float(np.log1p(n)), float(np.log1p(len(text))), float(ends_sentence(text)),
         text.count(",") * per, sum(w.casefold() in STOP_WORDS for w in words) * per,
         sum(w[0].isupper() for w in words) * per, sum(w.isupper() and len(w) > 1 for w in words) * per,
         sum(w.isdigit() for w in words) * per, float(chrome),

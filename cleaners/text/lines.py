@@ -9,8 +9,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_WORD = re.compile(r"\w+", re.UNICODE)
-_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
+#: Han ideographs and kana: one token per character, since CJK text has no spaces between words
+#: (a Japanese paragraph would otherwise be one "word"). Every other script: runs of word characters.
+CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_WORD = re.compile(rf"[{CJK}]|[^\W{CJK}]+", re.UNICODE)
+_SENTENCE_END = re.compile(r"[.!?…。！？][\"'”’)\]」』]*$")
 
 
 @dataclass(slots=True)
