@@ -49,8 +49,11 @@ def clean_page(page: Page, config: CleanConfig, models: LineModels | None = None
     headers = mark_chrome(lines)
     layout = segment_page(lines, headers, config.date_order)
     body = _locate_body(lines, layout, config, models or load_models())
-    for i, reason in body.removed.items():
-        lines[i].reason = layout.outside.get(i, reason)
+    in_body = set(body.kept)
+    in_entries = {i for e in layout.entries for i in (e.start, e.title, *e.meta, *e.body)}
+    for line in lines:  # every other kept line is chrome, named by its block if it has one
+        if line.kept and line.no not in in_body and line.no not in in_entries:
+            line.reason = layout.outside.get(line.no) or body.removed.get(line.no, OUTSIDE_BODY)
 
     result = PageResult()
     promo_tails: dict[int, str] = {}
@@ -116,16 +119,22 @@ def _locate_body(lines: list[Line], layout: Layout, config: CleanConfig, models:
     nonblank, x = page_features(lines)
     model = models.for_page(x)
     in_entries = {i for e in layout.entries for i in (e.start, e.title, *e.meta, *e.body)}
-    region = [i for i in nonblank if i not in in_entries]
     scores = model.proba(x)
     if config.body_prose_floor > 0:  # unmistakable prose always pulls the body region towards it
         prose = (x[:, _PROSE_SIGNS] >= _PROSE_LIMITS).all(axis=1)
         scores = np.where(prose, np.maximum(scores, config.body_prose_floor), scores)
-    proba = dict(zip(nonblank, scores))
-    return locate_body(region, np.array([proba[i] for i in region]),
-                       np.array([lines[i].words for i in region], dtype=float),
-                       {i for i in region if lines[i].kept}, config.body_center, config.body_min_score)
+    # Feed and related entries are other articles: the body region must not reach across them.
+    scores = np.where([i in in_entries for i in nonblank], 0.0, scores)
+    # Lines below a comments header or a footer stay chrome: readers' comments are prose too.
+    candidates = {i for i in nonblank if lines[i].kept and i not in in_entries
+                  and layout.outside.get(i) not in _CLOSED_BLOCKS}
+    return locate_body(nonblank, scores, np.array([lines[i].words for i in nonblank], dtype=float),
+                       candidates, config.body_center, config.body_min_score)
 
+
+#: Blocks whose lines never rejoin the body. Related and feed headers are left to the model:
+#: in link-split text their words often occur as fragments ("Related" linking a story).
+_CLOSED_BLOCKS = frozenset({"comments", "footer"})
 
 #: Columns and lower limits that make a line unmistakable prose: at least 20 words, ending a
 #: sentence, at least a fifth function words.
