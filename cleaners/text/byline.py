@@ -31,10 +31,8 @@ _AND = re.compile(r"\s+(?:and|und|et|y|&)\s+")
 
 def parse_byline(text: str, max_words: int = 12) -> str | None:
     """The author named by a byline line, or None when the line is not a byline."""
-    if word_count(text) > max_words or text.rstrip().endswith((".", "?", "!")) and not text.endswith(" Jr."):
-        return None
     m = _LEAD.match(text.strip())
-    if not m:
+    if not m or word_count(text) > max_words or text.rstrip().endswith((".", "?", "!")) and not text.endswith(" Jr."):
         return None
     head = _SEPARATOR.split(m["rest"], maxsplit=1)[0]
     authors = [_name(part) for part in _AND.split(head, maxsplit=1)]

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .lines import Line, word_count
-from .rules import PROMO_MAX_WORDS, PROMO_SENTENCE, SENTENCE_END, BlockKind, fold, line_rule
+from .rules import PROMO_HINT, PROMO_MAX_WORDS, PROMO_SENTENCE, SENTENCE_END, BlockKind, fold, line_rule
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,11 +26,14 @@ def mark_chrome(lines: list[Line]) -> list[BlockHeader]:
     for i, line in enumerate(lines):
         if not line.kept:
             continue
-        kept, tail = split_glued_promo(line.text)
+        folded = fold(line.text)
+        kept, tail = split_glued_promo(line.text, folded)
         # Prose with a promo glued on: the article stage cuts only the tail, so the rules
         # judge what is left ("We use cookies. Click here." is still a cookie notice).
-        text = kept if kept and tail else line.text
-        rule = line_rule(text, word_count(text))
+        if kept and tail:
+            rule = line_rule(kept, word_count(kept))
+        else:
+            rule = line_rule(line.text, line.words, folded)
         if rule is None:
             continue
         line.reason = rule.reason
@@ -39,13 +42,15 @@ def mark_chrome(lines: list[Line]) -> list[BlockHeader]:
     return headers
 
 
-def split_glued_promo(text: str) -> tuple[str, str]:
+def split_glued_promo(text: str, folded: str | None = None) -> tuple[str, str]:
     """Split a paragraph into (kept, promo tail).
 
     Trailing sentences are dropped while they match :data:`PROMO_SENTENCE`;
     the first sentence from the end that does not match stops the cut, so
     only a promotion that *closes* the paragraph is removed.
     """
+    if not PROMO_HINT.search(fold(text) if folded is None else folded):
+        return text, ""
     sentences = SENTENCE_END.split(text)
     cut = len(sentences)
     while cut > 0 and _is_promo(sentences[cut - 1]):

@@ -19,6 +19,7 @@ stage stays far faster than HTML extraction.
 """
 from __future__ import annotations
 
+import math
 import re
 
 import numpy as np
@@ -28,6 +29,7 @@ from .dates import parse_date_line
 from .lines import _WORD, ends_sentence
 
 _SENTENCE_MARK = re.compile(r"[.!?…](?:\s|$)|[。！？]")
+_MAY_BE_DATE = re.compile(r"\d|ago\b|today|yesterday|just now", re.IGNORECASE)
 _OPEN_END = re.compile(r"[.!?:\"'”’)…。！？」]$")
 _CONTINUES = re.compile(r"^[a-zà-ÿ,.;:)\]'’”]")
 _SEPARATORS = re.compile(r"[|»›•·]")
@@ -69,12 +71,20 @@ def line_row(text: str, chrome: bool) -> list[float]:
     words = _WORD.findall(text)
     n = len(words)
     per = 1.0 / max(n, 1)
+    stop = title = upper = digit = 0
+    for w in words:  # one pass: this runs for every line of every page
+        if w.casefold() in STOP_WORDS:
+            stop += 1
+        if w[0].isupper():
+            title += 1
+            if len(w) > 1 and w.isupper():
+                upper += 1
+        elif w.isdigit():
+            digit += 1
     return [
-        float(np.log1p(n)), float(np.log1p(len(text))), float(ends_sentence(text)),
-        text.count(",") * per, sum(w.casefold() in STOP_WORDS for w in words) * per,
-        sum(w[0].isupper() for w in words) * per, sum(w.isupper() and len(w) > 1 for w in words) * per,
-        sum(w.isdigit() for w in words) * per, float(chrome),
-        float(n < 12 and parse_date_line(text) is not None),
+        math.log1p(n), math.log1p(len(text)), float(ends_sentence(text)),
+        text.count(",") * per, stop * per, title * per, upper * per, digit * per, float(chrome),
+        float(n < 12 and _MAY_BE_DATE.search(text) is not None and parse_date_line(text) is not None),
         float(n < 13 and parse_byline(text) is not None),
         len(_SENTENCE_MARK.findall(text)) * per * 10, float(bool(_SEPARATORS.search(text))),
         0.0, 0.0, float(bool(re.match(r"^[a-zà-ÿ]", text))),

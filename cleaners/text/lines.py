@@ -18,11 +18,23 @@ _SENTENCE_END = re.compile(r"[.!?…。！？][\"'”’)\]」』]*$")
 
 @dataclass(slots=True)
 class Line:
-    """One line of the page; ``reason`` is None while the line is kept."""
+    """One line of the page; ``reason`` is None while the line is kept.
+
+    ``words`` is counted once; :meth:`set_text` keeps it in step when a stage
+    shortens the line (a glued promo cut).
+    """
 
     no: int
     text: str
     reason: str | None = None
+    words: int = -1
+
+    def __post_init__(self) -> None:
+        if self.words < 0:
+            self.words = word_count(self.text)
+
+    def set_text(self, text: str) -> None:
+        self.text, self.words = text, word_count(text)
 
     @property
     def blank(self) -> bool:
@@ -31,10 +43,6 @@ class Line:
     @property
     def kept(self) -> bool:
         return self.reason is None and bool(self.text)
-
-    @property
-    def words(self) -> int:
-        return word_count(self.text)
 
 
 def split_lines(text: str) -> list[Line]:

@@ -89,11 +89,13 @@ def clean_page(page: Page, config: CleanConfig, models: LineModels | None = None
         result.articles.append(art)
         owner.update(dict.fromkeys([entry.title, *entry.meta, *entry.body], art.article_id))
 
+    page_id = page.page_id
     for line in lines:
         if line.reason and line.text:
-            result.removed.append(_removed(page, line.no, line.text, line.reason, owner.get(line.no)))
+            result.removed.append(_removed(page, page_id, line.no, line.text, line.reason, owner.get(line.no)))
         if line.no in promo_tails:
-            result.removed.append(_removed(page, line.no, promo_tails[line.no], GLUED_PROMO, owner.get(line.no)))
+            result.removed.append(_removed(page, page_id, line.no, promo_tails[line.no], GLUED_PROMO,
+                                           owner.get(line.no)))
 
     if not result.articles:
         reasons = Counter(line.reason for line in lines if line.text and line.reason)
@@ -217,7 +219,7 @@ def _body(lines: list[Line], draft: _Draft, config: CleanConfig, promo_tails: di
         if tail:
             promo_tails[line.no] = tail
             if kept:
-                line.text = kept
+                line.set_text(kept)
             else:
                 line.reason = GLUED_PROMO
                 del promo_tails[line.no]
@@ -234,8 +236,8 @@ def _article(page: Page, segment: Segment, position: int, draft: _Draft, text: s
     )
 
 
-def _removed(page: Page, line_no: int, text: str, reason: str, article_id: str | None) -> RemovedLine:
-    return RemovedLine(page.page_id, page.source, page.record, line_no, text, reason, article_id)
+def _removed(page: Page, page_id: str, line_no: int, text: str, reason: str, article_id: str | None) -> RemovedLine:
+    return RemovedLine(page_id, page.source, page.record, line_no, text, reason, article_id)
 
 
 __all__ = ["GLUED_PROMO", "METADATA_REASONS", "REPEAT_REASONS", "clean_page"]

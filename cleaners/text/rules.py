@@ -31,9 +31,11 @@ class LineRule:
     pattern: re.Pattern[str]
     max_words: int
     risk: str
-    #: A header that ends the article body: what follows it is a block of this kind
-    #: (only once the body has started; above the body it is just a line of chrome).
+    #: A header that ends the article body: what follows it is a block of this kind.
     ends_article: BlockKind | None = None
+    #: Substrings one of which the folded line must hold before the (unanchored, slower)
+    #: pattern is tried; empty for anchored patterns, which fail fast anyway.
+    needs: tuple[str, ...] = ()
 
 
 def fold(text: str) -> str:
@@ -47,8 +49,8 @@ _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": 
 
 
 def _rule(reason: str, pattern: str, max_words: int, risk: str,
-          ends_article: BlockKind | None = None) -> LineRule:
-    return LineRule(reason, re.compile(pattern), max_words, risk, ends_article)
+          ends_article: BlockKind | None = None, needs: tuple[str, ...] = ()) -> LineRule:
+    return LineRule(reason, re.compile(pattern), max_words, risk, ends_article, needs)
 
 
 _SOCIAL = (
@@ -82,19 +84,23 @@ LINE_RULES: tuple[LineRule, ...] = (
           "'Reply' or 'Report' alone on a line is a widget button, never a sentence"),
     _rule("comments", r"\bthis site uses akismet to reduce spam\b|\bcomment data is processed\b|"
           r"\byour email address will not be published\b|\brequired fields are marked\b", 40,
-          "WordPress comment-form boilerplate, never article prose"),
+          "WordPress comment-form boilerplate, never article prose",
+          needs=("akismet", "comment data", "will not be published", "required fields")),
     # ------------------------------------------------------------- consent: cookies and ad blockers
     _rule("adblock_notice", r"^ad ?-?blocker?s?(?: (?:detected|enabled|is on))?[.!]?$|"
           r"\b(?:disabl|deactivat|turn(?:ing)? off|paus|whitelist|allowlist)\w*\s+(?:your|the)\s+ad ?-?block|"
           r"\bwhitelist (?:us|our (?:web)?site|this (?:web)?site)\b|"
           r"\b(?:you are|you're|you seem to be|looks like you're) using an? ad ?-?blocker\b", 30,
-          "an article about ad blocking says 'their ad blocker'; the rule needs 'your'/'the' and a request"),
+          "an article about ad blocking says 'their ad blocker'; the rule needs 'your'/'the' and a request",
+          needs=("block", "whitelist")),
     _rule("cookie_notice", r"\b(?:we|this (?:web)?site|our (?:web)?site|we and our partners) uses? cookies\b|"
           r"^(?:our |view |read our )?cookies? (?:policy|settings|preferences|consent|notice)\s*:?$|"
           r"^(?:accept|allow|reject|decline|refuse|manage|customi[sz]e)(?: all)?(?: cookies| settings)?$|"
           r"\bby (?:continuing to (?:use|browse)|using) (?:this|our) (?:web)?site\b|"
           r"^(?:alle akzeptieren|akzeptieren|tout accepter|aceptar (?:todo|cookies))$", 40,
-          "an article about cookie law talks of 'its cookie banner', not 'we use cookies'"),
+          "an article about cookie law talks of 'its cookie banner', not 'we use cookies'",
+          needs=("cookie", "by continuing", "by using", "accept", "allow", "reject", "decline", "refuse",
+                 "manage", "customi", "akzept", "aceptar")),
     # ------------------------------------------------------------- related / recommended blocks
     _rule("related_block",
           r"^(?:related|similar|more|recommended|suggested|popular|trending|top|latest|recent|further|"
@@ -129,7 +135,8 @@ LINE_RULES: tuple[LineRule, ...] = (
     _rule("breadcrumb", r"^(?:home|homepage|start|startseite|accueil|inicio|início|главная)\s*"
           r"(?:[»›>/|→]|&gt;)", 40, "none known: prose does not start 'Home »'"),
     _rule("breadcrumb", r"^(?:[^»›→.!?]{1,40}[»›→]\s*){2,}[^»›→]*[^.!?»›→\s]\s*$", 25,
-          "'London → Paris → Berlin takes nine hours.' is a sentence: breadcrumbs have no full stop"),
+          "'London → Paris → Berlin takes nine hours.' is a sentence: breadcrumbs have no full stop",
+          needs=("»", "›", "→")),
     # ------------------------------------------------------------- share, follow, subscribe
     _rule("share_prompt", rf"^(?:(?:share|follow us|find us|like us|join us)(?: (?:on|via|to))?\s+)?{_SOCIAL}"
           rf"(?:[\s,|/·•:]+{_SOCIAL})*\s*:?$", 12,
@@ -143,7 +150,8 @@ LINE_RULES: tuple[LineRule, ...] = (
           r"inbox|alerts|digest|briefing)\b|\bdelivered (?:straight |directly )?to your inbox\b|"
           r"^enter your e-?mail\b|^(?:your )?e-?mail(?: address)?:?$|\bunsubscribe at any time\b|"
           r"^(?:our |the |free |daily |weekly )*newsletters?:?$", 25,
-          "'Readers who subscribe to the briefing...' is prose: the prompt must open the line"),
+          "'Readers who subscribe to the briefing...' is prose: the prompt must open the line",
+          needs=("newsletter", "inbox", "alert", "digest", "briefing", "mail", "unsubscribe")),
     _rule("newsletter_prompt", r"^(?:sign up|subscribe|register|log ?in|sign ?in|get started)"
           r"(?: now| today| for free| here| for \w+)?[.!]?$", 4, "none known: a bare button label"),
     # ------------------------------------------------------------- feature promos and hashtags
@@ -162,11 +170,14 @@ LINE_RULES: tuple[LineRule, ...] = (
     _rule("template_residue", r"^<!\s*(?:--|–|—)|(?:--|–|—)\s*>$|^\{\{.*\}\}$|^\{%.*%\}$|^%%\w+%%$|"
           r"^\$\{\w+\}$|^\[/?[a-z_]+(?:\s[^\]]*)?\]$|^</?[a-z][a-z0-9]*(?:\s[^>]*)?/?>$|"
           r"^(?:undefined|null|nan|none|\[object object\])$|^lorem ipsum\b", 80,
-          "a tech article quoting a template tag mid-sentence: only whole-line residue matches"),
+          "a tech article quoting a template tag mid-sentence: only whole-line residue matches",
+          needs=("<", ">", "{", "%", "$", "[", "undefined", "null", "nan", "none", "object", "lorem")),
     # ------------------------------------------------------------- site footer
     _rule("footer", r"^(?:©|\(c\)|copyright\b)|\ball rights reserved\b|^(?:privacy policy|terms of (?:use|service)|"
           r"about us|contact us|impressum|datenschutz|mentions légales)$", 25,
-          "an article quoting a copyright notice; bounded to short lines", ends_article="footer"),
+          "an article quoting a copyright notice; bounded to short lines", ends_article="footer",
+          needs=("©", "(c)", "copyright", "rights reserved", "privacy", "terms of", "about us", "contact us",
+                 "impressum", "datenschutz", "mentions")),
     # ------------------------------------------------------------- navigation labels
     _rule("navigation", r"^(?:menu|main menu|search|skip to (?:main )?content|skip to navigation|"
           r"skip to (?:content)?skip to site index|toggle navigation|navigation|back to top|"
@@ -197,20 +208,35 @@ PROMO_MAX_WORDS = 25
 SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+(?=[A-Z0-9\"'“‘(\[¿¡])")
 
 
-def line_rule(text: str, words: int) -> LineRule | None:
+def line_rule(text: str, words: int, folded: str | None = None) -> LineRule | None:
     """The first rule that fires on a line of ``words`` words, or None.
 
     A block header is a label, never a sentence: a line that ends with a full
     stop cannot be one, whatever words it starts with.
     """
-    folded = fold(text)
+    if words > _MAX_RULE_WORDS:
+        return None
+    folded = fold(text) if folded is None else folded
+    # Most lines match nothing: one anchored match and one needle search rule them out.
+    if not _ANCHORED_ANY.match(folded) and not _ANY_NEEDLE.search(folded):
+        return None
     sentence = _SENTENCE.search(folded) is not None
     for rule in LINE_RULES:
-        if rule.ends_article and sentence:
+        if words > rule.max_words or (rule.ends_article and sentence):
             continue
-        if words <= rule.max_words and rule.pattern.search(folded):
+        if rule.needs and not any(needle in folded for needle in rule.needs):
+            continue
+        if rule.pattern.search(folded):
             return rule
     return None
 
 
 _SENTENCE = re.compile(r"[^.]\.[\"')\]]*$")
+_MAX_RULE_WORDS = max(rule.max_words for rule in LINE_RULES)
+#: Rules without ``needs`` are anchored at the line start in every alternative (tested).
+_ANCHORED_ANY = re.compile("|".join(f"(?:{rule.pattern.pattern})" for rule in LINE_RULES if not rule.needs))
+_ANY_NEEDLE = re.compile("|".join(re.escape(n) for n in sorted({n for rule in LINE_RULES for n in rule.needs})))
+
+#: Words one of which every promotion sentence holds: lines without any skip the sentence split.
+PROMO_HINT = re.compile(r"subscri|sign up|regist|download|install|follow us|click here|support|access|"
+                        r"award|offers|\btry\b")  # matched against fold(text)

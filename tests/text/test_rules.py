@@ -151,3 +151,35 @@ def test_every_rule_has_snake_case_reason_and_a_risk_note() -> None:
 
 def test_fold_normalises_case_quotes_and_spaces() -> None:
     assert fold("  You\u2019LL   ALSO\u00a0like ") == "you'll also like"
+
+
+def top_level_alternatives(pattern: str) -> list[str]:
+    """Split a regex at its top-level '|' (outside groups and classes)."""
+    parts, depth, in_class, escaped, start = [], 0, False, False, 0
+    for i, ch in enumerate(pattern):
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            parts.append(pattern[start:i])
+            start = i + 1
+    return parts + [pattern[start:]]
+
+
+def test_rules_without_needles_are_anchored_so_the_prefilter_is_exact() -> None:
+    """line_rule skips a line when no anchored rule matches at its start and no needle occurs;
+    that is only sound if every rule without needles is anchored in every alternative."""
+    assert top_level_alternatives("^a|b(c|d)|[|]") == ["^a", "b(c|d)", "[|]"]
+    for rule in LINE_RULES:
+        if not rule.needs:
+            for alternative in top_level_alternatives(rule.pattern.pattern):
+                assert alternative.startswith("^"), (rule.reason, alternative[:40])
