@@ -50,6 +50,14 @@ class CleanConfig(BaseModel):
     body_min_score: float = Field(
         0.3, ge=0.0, le=1.0, description="line-model score a line inside the body region needs to stay"
     )
+    site_repeat_share: float = Field(
+        0.5, gt=0.0, le=1.0,
+        description="a short line on at least this share of one site's pages (in a shard) is site chrome",
+    )
+    site_repeat_min_pages: int = Field(5, ge=2, description="a site needs this many pages before its "
+                                       "repeated lines count as chrome")
+    site_repeat_max_words: int = Field(15, ge=1, description="longer lines are never site chrome "
+                                       "(syndicated paragraphs repeat too)")
     repeat_similarity: float = Field(
         0.6, gt=0.0, le=1.0,
         description="word-bigram Jaccard above which a paragraph repeats an earlier one of the same article",

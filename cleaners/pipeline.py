@@ -35,6 +35,7 @@ from .io.schema import (
 )
 from .io.writer import SnapshotWriter, StagingArea, write_parquet
 from .model import Article, Page, PageResult, Rejection
+from .text.boilerplate import repeated_lines, site_key
 from .text.page import METADATA_REASONS, REPEAT_REASONS, clean_page
 
 
@@ -88,22 +89,24 @@ def clean_shard(files: Sequence[InputFile], shard: str, area: StagingArea, confi
     run_id = area.run_id
     rejected_counts: Counter[str] = Counter()
     removed_counts: Counter[str] = Counter()
-    for file in files:
-        for item in read_file(file):
-            stats.records += 1
-            if isinstance(item, Rejection):
-                rejection: Rejection | None = item
-            else:
-                stats.pages += 1
-                result = _clean_safely(item, config)
-                articles.extend(article_row(a, run_id) for a in result.articles)
-                removed.extend(removed_row(r, run_id) for r in result.removed)
-                removed_counts.update(r.reason for r in result.removed)
-                stats.articles += len(result.articles)
-                rejection = result.rejection
-            if rejection is not None:
-                rejected.append(rejected_row(rejection, run_id))
-                rejected_counts[rejection.reason] += 1
+    items = [item for file in files for item in read_file(file)]
+    site_lines = repeated_lines((i for i in items if isinstance(i, Page)), config.site_repeat_min_pages,
+                                config.site_repeat_share, config.site_repeat_max_words)
+    for item in items:
+        stats.records += 1
+        if isinstance(item, Rejection):
+            rejection: Rejection | None = item
+        else:
+            stats.pages += 1
+            result = _clean_safely(item, config, site_lines.get(site_key(item), frozenset()))
+            articles.extend(article_row(a, run_id) for a in result.articles)
+            removed.extend(removed_row(r, run_id) for r in result.removed)
+            removed_counts.update(r.reason for r in result.removed)
+            stats.articles += len(result.articles)
+            rejection = result.rejection
+        if rejection is not None:
+            rejected.append(rejected_row(rejection, run_id))
+            rejected_counts[rejection.reason] += 1
     path = write_parquet(to_table(articles, ARTICLES), area.scratch / f"articles-{shard}.parquet")
     area.write("rejected", to_table(rejected, REJECTED), shard)
     area.write("removed", to_table(removed, REMOVED), shard)
@@ -113,10 +116,10 @@ def clean_shard(files: Sequence[InputFile], shard: str, area: StagingArea, confi
     return stats
 
 
-def _clean_safely(page: Page, config: CleanConfig) -> PageResult:
+def _clean_safely(page: Page, config: CleanConfig, site_lines: frozenset[str]) -> PageResult:
     """A bug on one page must cost that page, not the run: it becomes a rejection."""
     try:
-        return clean_page(page, config)
+        return clean_page(page, config, site_lines=site_lines)
     except Exception as exc:
         return PageResult(rejection=Rejection(page.source, page.record, "cleaning_error",
                                               f"{type(exc).__name__}: {exc}", page.page_id))

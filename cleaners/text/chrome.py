@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .boilerplate import SITE_BOILERPLATE
 from .lines import Line, word_count
 from .rules import PROMO_HINT, PROMO_MAX_WORDS, PROMO_SENTENCE, SENTENCE_END, BlockKind, fold, line_rule
 
@@ -20,8 +21,12 @@ class BlockHeader:
     reason: str
 
 
-def mark_chrome(lines: list[Line]) -> list[BlockHeader]:
-    """Give every line that a rule matches its reason; return the block headers seen."""
+def mark_chrome(lines: list[Line], site_lines: frozenset[str] = frozenset()) -> list[BlockHeader]:
+    """Give every line that a rule matches its reason; return the block headers seen.
+
+    ``site_lines`` are the folded lines this page's site repeats across its
+    pages (:mod:`cleaners.text.boilerplate`); a rule's more specific reason wins.
+    """
     headers: list[BlockHeader] = []
     for i, line in enumerate(lines):
         if not line.kept:
@@ -35,6 +40,8 @@ def mark_chrome(lines: list[Line]) -> list[BlockHeader]:
         else:
             rule = line_rule(line.text, line.words, folded)
         if rule is None:
+            if folded in site_lines:
+                line.reason = SITE_BOILERPLATE
             continue
         line.reason = rule.reason
         if rule.ends_article:

@@ -43,10 +43,15 @@ class _Draft:
     published: date | None = None
 
 
-def clean_page(page: Page, config: CleanConfig, models: LineModels | None = None) -> PageResult:
-    """Turn one flattened page into articles, audit rows, or one rejection."""
+def clean_page(page: Page, config: CleanConfig, models: LineModels | None = None,
+               site_lines: frozenset[str] = frozenset()) -> PageResult:
+    """Turn one flattened page into articles, audit rows, or one rejection.
+
+    ``site_lines``: lines the page's site repeats on most of its pages (see
+    :func:`cleaners.text.boilerplate.repeated_lines`), removed as chrome.
+    """
     lines = split_lines(page.text)
-    headers = mark_chrome(lines)
+    headers = mark_chrome(lines, site_lines)
     layout = segment_page(lines, headers, config.date_order)
     body = _locate_body(lines, layout, config, models or load_models())
     in_body = set(body.kept)

@@ -1,0 +1,73 @@
+"""Each line signal on its own, on made-up lines (not benchmark pages)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from cleaners.text.features import COLUMNS, dense_region, fragmentation, line_row, page_matrix, window_mean
+from cleaners.text.lines import ends_sentence, word_count
+
+PROSE = "The council said on Monday that the new bridge would open in the spring, and that tolls would stay low."
+MENU = "Sport"
+
+
+def col(row: list[float], name: str) -> float:
+    return row[COLUMNS.index(name)]
+
+
+def test_shape_signals_separate_prose_from_labels() -> None:
+    prose, menu = line_row(PROSE, False), line_row(MENU, False)
+    assert col(prose, "log_words") > col(menu, "log_words")
+    assert col(prose, "ends_sentence") == 1.0 and col(menu, "ends_sentence") == 0.0
+    assert col(prose, "stopword_share") > 0.3 and col(menu, "stopword_share") == 0.0
+    assert col(menu, "titlecase_share") == 1.0
+    assert col(line_row("BREAKING NEWS", False), "upper_share") == 1.0
+    assert col(line_row("12 34 56", False), "digit_share") == 1.0
+    assert col(line_row("News | Sport | Weather", False), "separators") == 1.0
+
+
+@pytest.mark.parametrize("line", [
+    "Der Rat sagte am Montag, dass die neue Brücke im Frühjahr eröffnet werden soll.",
+    "Le conseil a dit lundi que le nouveau pont ouvrirait au printemps et que les péages resteraient bas.",
+    "El consejo dijo el lunes que el nuevo puente se abriría en primavera y que los peajes serían bajos.",
+    "市議会は月曜日に、新しい橋は春に開通し、通行料は低く抑えられると発表した。",
+])
+def test_function_words_mark_prose_in_other_languages(line: str) -> None:
+    assert col(line_row(line, False), "stopword_share") >= 0.2
+    assert col(line_row(line, False), "ends_sentence") == 1.0
+
+
+def test_cjk_text_counts_characters_as_tokens_and_ends_sentences_with_full_width_marks() -> None:
+    line = "市議会は月曜日に発表した。"
+    assert word_count(line) == 12 and ends_sentence(line)
+
+
+def test_rule_date_and_byline_signals() -> None:
+    assert col(line_row("Share on Facebook", True), "chrome_rule") == 1.0
+    assert col(line_row("3 hours ago", False), "date_line") == 1.0
+    assert col(line_row("By Tom Hughes", False), "byline") == 1.0
+    assert col(line_row(PROSE, False), "date_line") == col(line_row(PROSE, False), "byline") == 0.0
+
+
+def test_link_split_fragments_are_marked_as_continuations() -> None:
+    x = page_matrix(["The minister told", "Reuters", "on Friday that talks would resume.", "Next story"],
+                    [False] * 4)
+    assert x[:, COLUMNS.index("continues_prev")].tolist() == [0.0, 0.0, 1.0, 0.0]
+    assert x[:, COLUMNS.index("continues_next")].tolist() == [0.0, 1.0, 0.0, 0.0]
+    assert fragmentation(x) == 0.25
+
+
+def test_context_windows_and_the_dense_region() -> None:
+    texts = ["Home", "World", "Sport", PROSE, PROSE, PROSE, "Contact", "Privacy"]
+    x = page_matrix(texts, [False] * len(texts))
+    inside = x[:, COLUMNS.index("in_dense_region")]
+    assert inside.tolist() == [0, 0, 0, 1, 1, 1, 0, 0]
+    assert x[0, COLUMNS.index("log_dist_dense_region")] == pytest.approx(np.log1p(3))
+    assert x[4, COLUMNS.index("prose_w2")] > x[0, COLUMNS.index("prose_w2")]
+    assert x.shape == (len(texts), len(COLUMNS))
+
+
+def test_window_mean_and_dense_region_helpers() -> None:
+    assert window_mean(np.array([0.0, 3.0, 0.0]), 1).tolist() == [1.5, 1.0, 1.5]
+    assert dense_region(np.array([-1.0, 2.0, -0.5, 2.0, -3.0, 1.0])) == (1, 3)
+    assert page_matrix([], []).shape == (0, len(COLUMNS))
