@@ -168,7 +168,8 @@ def _read_head(lines: list[Line], draft: _Draft, start: int | None, config: Clea
             draft.head.append(i)
         elif draft.title is not None:
             break  # above the title only a date or byline still belongs to the article
-        elif is_headline(line.text) and word_count(line.text) >= 2 and not _label_line(line.text):
+        elif is_headline(line.text) and word_count(line.text) >= 2 and not _label_line(line.text) \
+                and not _METADATA_LIKE.search(line.text):
             line.reason, draft.title = "title", line.text
             draft.head.append(i)
     for pos, i in enumerate([i for i in draft.lines if lines[i].kept][:_HEAD_LINES]):
@@ -195,6 +196,18 @@ def _take_meta(line: Line, draft: _Draft, config: CleanConfig) -> bool:
         line.reason, draft.published_raw, draft.published = "dateline", dated.raw, dated.value
         return True
     return False
+
+
+#: A time, a year or a reading-time note: a dateline or credit ("AP November 19, 2019, 9:02 AM"),
+#: never the headline, even when no date parser reads the whole line.
+_METADATA_LIKE = re.compile(
+    r"\b\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?)?\b|\b(?:19|20)\d{2}\b.*\b(?:19|20)?\d{1,2}\b|"
+    r"\b(?:min(?:ute)?s? read|reading time|lesezeit|tempo de leitura|temps de lecture)\b|"
+    # photo credits sit between headline and body too (an agency name alone does not:
+    # "Reuters: US wants Europe to..." is a headline)
+    r"\b(?:getty images|ap photo|file photo|illustration|share via|sharing is caring)\b|"
+    r"\b(?:photo(?:graph)?s?|image(?: credit)?|credit)\s*:",
+    re.IGNORECASE)
 
 
 def _label_line(text: str) -> bool:

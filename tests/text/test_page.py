@@ -51,3 +51,13 @@ def test_a_page_of_only_chrome_is_rejected_with_its_reasons() -> None:
     assert result.articles == []
     assert result.rejection is not None and result.rejection.reason == "empty_after_cleaning"
     assert "navigation" in result.rejection.detail
+
+
+def test_the_title_skips_datelines_credits_and_reading_times_above_the_body() -> None:
+    body = ("The city council voted on Tuesday to close the old harbour bridge to cars from next spring, "
+            "after engineers found cracks in two of its supporting piers during a routine inspection.\n")
+    for clutter in ("Reuters Staff November 19, 2019, 9:02 AM", "Alex Wong | Getty Images", "4 min read",
+                    "Photo: City archive"):
+        page = make_page(f"Menu\nHarbour bridge to close to cars next spring\n{clutter}\n{body}{body}")
+        (article,) = clean_page(page, CleanConfig()).articles
+        assert article.title == "Harbour bridge to close to cars next spring", clutter
