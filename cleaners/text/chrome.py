@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .boilerplate import SITE_BOILERPLATE
+
+PROMO = "promo"
 from .lines import Line, word_count
 from .rules import PROMO_HINT, PROMO_MAX_WORDS, PROMO_SENTENCE, SENTENCE_END, BlockKind, fold, line_rule
 
@@ -36,11 +38,14 @@ def mark_chrome(lines: list[Line], site_lines: frozenset[str] = frozenset()) -> 
         # Prose with a promo glued on: the article stage cuts only the tail, so the rules
         # judge what is left ("We use cookies. Click here." is still a cookie notice).
         if kept and tail:
+            line.promo_tail = tail
             rule = line_rule(kept, word_count(kept))
         else:
             rule = line_rule(line.text, line.words, folded)
         if rule is None:
-            if folded in site_lines:
+            if tail and not kept:  # the whole line is promotion sentences
+                line.reason = PROMO
+            elif folded in site_lines:
                 line.reason = SITE_BOILERPLATE
             continue
         line.reason = rule.reason

@@ -38,6 +38,10 @@ _WORDY = re.compile(
 )
 
 
+#: Every date this module reads has a digit or one of these words: a cheap test before the four patterns.
+_MAY_BE_DATE = re.compile(r"\d|ago\b|yesterday|today|just now", re.IGNORECASE)
+
+
 @dataclass(frozen=True, slots=True)
 class DateLine:
     raw: str
@@ -51,7 +55,7 @@ def parse_date_line(text: str, order: str = "dmy") -> DateLine | None:
     settles it whatever the order.
     """
     line = text.strip()
-    if not line or len(line) > 60:
+    if not line or len(line) > 60 or not _MAY_BE_DATE.search(line):
         return None
     if _RELATIVE.match(line):
         return DateLine(line, None)

@@ -29,9 +29,10 @@ from .dates import parse_date_line
 from .lines import _WORD, ends_sentence
 
 _SENTENCE_MARK = re.compile(r"[.!?…](?:\s|$)|[。！？]")
-_MAY_BE_DATE = re.compile(r"\d|ago\b|today|yesterday|just now", re.IGNORECASE)
-_OPEN_END = re.compile(r"[.!?:\"'”’)…。！？」]$")
-_CONTINUES = re.compile(r"^[a-zà-ÿ,.;:)\]'’”]")
+#: A line ending in one of these closes its sentence; a line starting with one of the others
+#: (lower case, closing punctuation) continues the previous line's sentence.
+_OPEN_END_CHARS = frozenset(".!?:\"'”’)…。！？」")
+_CONTINUES_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzàáâãäåæçèéêëìíîïðñòóôõöøùúûüýþÿ,.;:)]'’”")
 _SEPARATORS = re.compile(r"[|»›•·]")
 
 #: Function words of English, German, French, Spanish, Italian, Portuguese, Dutch and Swedish,
@@ -67,8 +68,8 @@ CONTEXT_COLUMNS = (
 COLUMNS = LINE_COLUMNS + CONTEXT_COLUMNS
 
 
-def line_row(text: str, chrome: bool) -> list[float]:
-    words = _WORD.findall(text)
+def line_row(text: str, chrome: bool, words: list[str] | None = None) -> list[float]:
+    words = _WORD.findall(text) if words is None else words
     n = len(words)
     per = 1.0 / max(n, 1)
     stop = title = upper = digit = 0
@@ -84,22 +85,26 @@ def line_row(text: str, chrome: bool) -> list[float]:
     return [
         math.log1p(n), math.log1p(len(text)), float(ends_sentence(text)),
         text.count(",") * per, stop * per, title * per, upper * per, digit * per, float(chrome),
-        float(n < 12 and _MAY_BE_DATE.search(text) is not None and parse_date_line(text) is not None),
+        float(n < 12 and parse_date_line(text) is not None),
         float(n < 13 and parse_byline(text) is not None),
         len(_SENTENCE_MARK.findall(text)) * per * 10, float(bool(_SEPARATORS.search(text))),
         0.0, 0.0, float(bool(re.match(r"^[a-zà-ÿ]", text))),
     ]
 
 
-def page_matrix(texts: list[str], chrome: list[bool]) -> np.ndarray:
-    """Feature matrix (one row per non-blank line of a page, :data:`COLUMNS` order)."""
+def page_matrix(texts: list[str], chrome: list[bool], tokens: list[list[str]] | None = None) -> np.ndarray:
+    """Feature matrix (one row per non-blank line of a page, :data:`COLUMNS` order).
+
+    ``tokens``: each line's word tokens when the caller has them already.
+    """
     n = len(texts)
     if n == 0:
         return np.zeros((0, len(COLUMNS)))
-    rows = np.array([line_row(t, c) for t, c in zip(texts, chrome)])
+    toks = tokens if tokens is not None else [None] * n
+    rows = np.array([line_row(t, c, w) for t, c, w in zip(texts, chrome, toks)])
     col = {name: i for i, name in enumerate(LINE_COLUMNS)}
-    for i in range(n):
-        if i and not _OPEN_END.search(texts[i - 1]) and _CONTINUES.match(texts[i]):
+    for i in range(1, n):
+        if texts[i - 1][-1] not in _OPEN_END_CHARS and texts[i][0] in _CONTINUES_CHARS:
             rows[i, col["continues_prev"]] = 1.0
             rows[i - 1, col["continues_next"]] = 1.0
 

@@ -7,7 +7,7 @@ see the whole page (segmentation needs the chrome lines' positions).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 #: Han ideographs and kana: one token per character, since CJK text has no spaces between words
 #: (a Japanese paragraph would otherwise be one "word"). Every other script: runs of word characters.
@@ -20,21 +20,27 @@ _SENTENCE_END = re.compile(r"[.!?…。！？][\"'”’)\]」』]*$")
 class Line:
     """One line of the page; ``reason`` is None while the line is kept.
 
-    ``words`` is counted once; :meth:`set_text` keeps it in step when a stage
+    Tokens are found once; :meth:`set_text` keeps them in step when a stage
     shortens the line (a glued promo cut).
     """
 
     no: int
     text: str
     reason: str | None = None
-    words: int = -1
+    #: the line's word tokens (case kept), counted once: every stage reuses them
+    toks: list[str] = field(default_factory=list)
+    #: a promotion glued to the end of the line, found by the chrome stage ("" when none)
+    promo_tail: str = ""
 
     def __post_init__(self) -> None:
-        if self.words < 0:
-            self.words = word_count(self.text)
+        self.toks = _WORD.findall(self.text)
+
+    @property
+    def words(self) -> int:
+        return len(self.toks)
 
     def set_text(self, text: str) -> None:
-        self.text, self.words = text, word_count(text)
+        self.text, self.toks = text, _WORD.findall(text)
 
     @property
     def blank(self) -> bool:

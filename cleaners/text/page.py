@@ -18,7 +18,7 @@ from ..config import CleanConfig
 from ..model import Article, Page, PageResult, Rejection, RemovedLine, Segment
 from .body import LOW_SCORE, OUTSIDE_BODY, Body, locate_body
 from .byline import parse_byline
-from .chrome import mark_chrome, split_glued_promo
+from .chrome import mark_chrome
 from .dates import parse_date_line
 from .features import COLUMNS, page_matrix
 from .line_model import LineModels, load_models
@@ -118,7 +118,8 @@ def clean_page(page: Page, config: CleanConfig, models: LineModels | None = None
 def page_features(lines: list[Line]) -> tuple[list[int], np.ndarray]:
     """The non-blank lines' indices and their feature matrix (also what the model is trained on)."""
     nonblank = [i for i, line in enumerate(lines) if line.text]
-    return nonblank, page_matrix([lines[i].text for i in nonblank], [lines[i].reason is not None for i in nonblank])
+    return nonblank, page_matrix([lines[i].text for i in nonblank], [lines[i].reason is not None for i in nonblank],
+                                 [lines[i].toks for i in nonblank])
 
 
 def _locate_body(lines: list[Line], layout: Layout, config: CleanConfig, models: LineModels) -> Body:
@@ -227,20 +228,14 @@ def _entry_draft(lines: list[Line], entry: Entry) -> _Draft:
 
 def _body(lines: list[Line], draft: _Draft, config: CleanConfig, promo_tails: dict[int, str]) -> str:
     """Clean the body lines of one article in place and return its text."""
-    title_key = tuple(tokens(draft.title)) if draft.title else None
+    title_key = [t.casefold() for t in tokens(draft.title)] if draft.title else None
     body = [lines[i] for i in draft.lines if lines[i].kept]
     for line in body:
-        if title_key and tuple(tokens(line.text)) == title_key:
+        if title_key and len(line.toks) == len(title_key) and [t.casefold() for t in line.toks] == title_key:
             line.reason = "title_repeat"
-            continue
-        kept, tail = split_glued_promo(line.text)
-        if tail:
-            promo_tails[line.no] = tail
-            if kept:
-                line.set_text(kept)
-            else:
-                line.reason = GLUED_PROMO
-                del promo_tails[line.no]
+        elif line.promo_tail:  # found by the chrome stage: cut the tail, keep the paragraph
+            promo_tails[line.no] = line.promo_tail
+            line.set_text(line.text[: len(line.text) - len(line.promo_tail)].rstrip())
     collapse_repeats(body, config.repeat_similarity, config.repeat_min_words)
     return "\n".join(line.text for line in body if line.kept)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from .lines import Line, tokens
+from .lines import Line
 
 REPEATED_LINE = "repeated_line"
 #: "Yes." or "Thank you." may rightly recur in an interview; a repeated heading is longer.
@@ -27,7 +27,7 @@ def collapse_repeats(lines: list[Line], similarity: float, min_words: int) -> in
     for line in lines:
         if not line.kept:
             continue
-        toks = tuple(tokens(line.text))
+        toks = tuple(t.casefold() for t in line.toks)
         if not toks:
             continue
         if toks in seen_exact and len(toks) >= EXACT_MIN_WORDS:

@@ -43,3 +43,11 @@ def test_line_rules_judge_what_is_left_after_a_glued_promo() -> None:
     lines = split_lines("We use cookies to improve your experience. Click here to learn more.")
     mark_chrome(lines)
     assert lines[0].reason == "cookie_notice"
+
+
+def test_a_line_that_is_only_promotion_is_removed_and_a_glued_tail_is_remembered() -> None:
+    lines = split_lines("Try the Herald free for 30 days with unlimited access.\n"
+                        "The vote passed 51-49. Subscribe now for unlimited access to our reporting.")
+    mark_chrome(lines)
+    assert lines[0].reason == "promo"
+    assert lines[1].reason is None and lines[1].promo_tail == "Subscribe now for unlimited access to our reporting."
