@@ -33,7 +33,8 @@ _SENTENCE_MARK = re.compile(r"[.!?…](?:\s|$)|[。！？]")
 #: (lower case, closing punctuation) continues the previous line's sentence.
 _OPEN_END_CHARS = frozenset(".!?:\"'”’)…。！？」")
 _CONTINUES_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzàáâãäåæçèéêëìíîïðñòóôõöøùúûüýþÿ,.;:)]'’”")
-_SEPARATORS = re.compile(r"[|»›•·]")
+_SEPARATOR_CHARS = "|»›•·"
+_LOWER_START = frozenset("abcdefghijklmnopqrstuvwxyzàáâãäåæçèéêëìíîïðñòóôõöøùúûüýþÿ")
 
 #: Function words of English, German, French, Spanish, Italian, Portuguese, Dutch and Swedish,
 #: and the commonest Japanese particles and Chinese function characters (CJK tokens are characters).
@@ -87,8 +88,8 @@ def line_row(text: str, chrome: bool, words: list[str] | None = None) -> list[fl
         text.count(",") * per, stop * per, title * per, upper * per, digit * per, float(chrome),
         float(n < 12 and parse_date_line(text) is not None),
         float(n < 13 and parse_byline(text) is not None),
-        len(_SENTENCE_MARK.findall(text)) * per * 10, float(bool(_SEPARATORS.search(text))),
-        0.0, 0.0, float(bool(re.match(r"^[a-zà-ÿ]", text))),
+        len(_SENTENCE_MARK.findall(text)) * per * 10, float(any(c in text for c in _SEPARATOR_CHARS)),
+        0.0, 0.0, float(text[:1] in _LOWER_START),
     ]
 
 

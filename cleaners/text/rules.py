@@ -40,9 +40,9 @@ class LineRule:
 
 def fold(text: str) -> str:
     """Normalise a line for matching: NFKC, case-fold, typographic quotes, one space."""
-    text = unicodedata.normalize("NFKC", text).casefold()
-    text = text.translate(_QUOTES)
-    return " ".join(text.split())
+    if not text.isascii():  # NFKC leaves ASCII unchanged; most lines are ASCII
+        text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    return " ".join(text.casefold().split())
 
 
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " "})

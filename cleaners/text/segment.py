@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from .chrome import BlockHeader
 from .dates import DateLine, parse_date_line
-from .lines import Line, is_headline, is_prose, word_count
+from .lines import Line, ends_sentence, is_headline, word_count
 
 _TAG = re.compile(r"^[-•·–—]\s*(?P<tag>\S.*)$")
 
@@ -68,7 +68,7 @@ def segment_page(lines: list[Line], headers: list[BlockHeader], date_order: str 
     cuts = [h.index for h in headers if h.index < region_end]
     bounds = [-1, *cuts, region_end]
     sections = [[i for i in kept if lo < i < hi and i not in in_entries] for lo, hi in zip(bounds, bounds[1:])]
-    scores = [sum(lines[i].words for i in sec if is_prose(lines[i].text)) for sec in sections]
+    scores = [sum(lines[i].words for i in sec if _prose(lines[i])) for sec in sections]
     main = sections[max(range(len(sections)), key=lambda n: (scores[n], -n))]
 
     main_end = main[-1] if main else -1
@@ -124,6 +124,11 @@ def _entry_at(lines: list[Line], kept: list[int], k: int, date_order: str) -> En
     site = lines[kept[k - 1]].text
     section = next((t for t in tags if t.casefold() != site.casefold()), None)
     return Entry(start=meta[0], title=kept[j], meta=meta, site=site, tags=tags, section=section, date=date)
+
+
+def _prose(line: Line) -> bool:
+    """:func:`is_prose` on a line whose words are already counted."""
+    return line.words >= 12 and (line.words >= 24 or ends_sentence(line.text))
 
 
 def _label(text: str) -> bool:
