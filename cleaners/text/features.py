@@ -33,7 +33,7 @@ _SENTENCE_MARK = re.compile(r"[.!?…](?:\s|$)|[。！？]")
 #: (lower case, closing punctuation) continues the previous line's sentence.
 _OPEN_END_CHARS = frozenset(".!?:\"'”’)…。！？」")
 _CONTINUES_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzàáâãäåæçèéêëìíîïðñòóôõöøùúûüýþÿ,.;:)]'’”")
-_SEPARATOR_CHARS = "|»›•·"
+_SEPARATOR_CHARS = frozenset("|»›•·")
 _LOWER_START = frozenset("abcdefghijklmnopqrstuvwxyzàáâãäåæçèéêëìíîïðñòóôõöøùúûüýþÿ")
 
 #: Function words of English, German, French, Spanish, Italian, Portuguese, Dutch and Swedish,
@@ -73,22 +73,18 @@ def line_row(text: str, chrome: bool, words: list[str] | None = None) -> list[fl
     words = _WORD.findall(text) if words is None else words
     n = len(words)
     per = 1.0 / max(n, 1)
-    stop = title = upper = digit = 0
-    for w in words:  # one pass: this runs for every line of every page
-        if w.casefold() in STOP_WORDS:
-            stop += 1
-        if w[0].isupper():
-            title += 1
-            if len(w) > 1 and w.isupper():
-                upper += 1
-        elif w.isdigit():
-            digit += 1
+    # C-level map/sum rather than a Python loop: this runs for every line of every page.
+    stop = sum(map(STOP_WORDS.__contains__, map(str.casefold, words)))
+    initials = [w for w in words if w[0].isupper()]
+    title = len(initials)
+    upper = sum(1 for w in initials if len(w) > 1 and w.isupper())
+    digit = sum(map(str.isdigit, words))
     return [
         math.log1p(n), math.log1p(len(text)), float(ends_sentence(text)),
         text.count(",") * per, stop * per, title * per, upper * per, digit * per, float(chrome),
         float(n < 12 and parse_date_line(text) is not None),
         float(n < 13 and parse_byline(text) is not None),
-        len(_SENTENCE_MARK.findall(text)) * per * 10, float(any(c in text for c in _SEPARATOR_CHARS)),
+        len(_SENTENCE_MARK.findall(text)) * per * 10, float(not _SEPARATOR_CHARS.isdisjoint(text)),
         0.0, 0.0, float(text[:1] in _LOWER_START),
     ]
 

@@ -27,7 +27,7 @@ def collapse_repeats(lines: list[Line], similarity: float, min_words: int) -> in
     for line in lines:
         if not line.kept:
             continue
-        toks = tuple(t.casefold() for t in line.toks)
+        toks = tuple(map(str.casefold, line.toks))
         if not toks:
             continue
         if toks in seen_exact and len(toks) >= EXACT_MIN_WORDS:
