@@ -9,6 +9,7 @@ Only short lines qualify: "By the end of the year, ..." starts lower-case and
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .lines import word_count
 
@@ -29,6 +30,7 @@ _SEPARATOR = re.compile(r"\s*[|,•·/–—]\s*|\s+(?:-|for|in|at)\s+")
 _AND = re.compile(r"\s+(?:and|und|et|y|&)\s+")
 
 
+@lru_cache(maxsize=8192)  # asked by the features and again by the head scan
 def parse_byline(text: str, max_words: int = 12) -> str | None:
     """The author named by a byline line, or None when the line is not a byline."""
     m = _LEAD.match(text.strip())

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date
 
 from dateutil import parser as dateutil_parser
@@ -48,6 +49,7 @@ class DateLine:
     value: date | None
 
 
+@lru_cache(maxsize=8192)  # the same line is asked about by features, entry detection and the head scan
 def parse_date_line(text: str, order: str = "dmy") -> DateLine | None:
     """The date a whole line states, or None when the line is not a date.
 
