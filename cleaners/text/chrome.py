@@ -11,7 +11,7 @@ from .boilerplate import SITE_BOILERPLATE
 
 PROMO = "promo"
 from .lines import Line, word_count
-from .rules import PROMO_HINT, PROMO_MAX_WORDS, PROMO_SENTENCE, SENTENCE_END, BlockKind, fold, line_rule
+from .rules import PROMO_MAX_WORDS, PROMO_SENTENCE, SENTENCE_END, BlockKind, fold, has_promo_hint, line_rule
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +33,8 @@ def mark_chrome(lines: list[Line], site_lines: frozenset[str] = frozenset()) -> 
     for i, line in enumerate(lines):
         if not line.kept:
             continue
-        folded = fold(line.text)
+        # split_lines already made spaces single: an ASCII line only needs case folding
+        folded = line.text.casefold() if line.text.isascii() else fold(line.text)
         kept, tail = split_glued_promo(line.text, folded)
         # Prose with a promo glued on: the article stage cuts only the tail, so the rules
         # judge what is left ("We use cookies. Click here." is still a cookie notice).
@@ -61,7 +62,7 @@ def split_glued_promo(text: str, folded: str | None = None) -> tuple[str, str]:
     the first sentence from the end that does not match stops the cut, so
     only a promotion that *closes* the paragraph is removed.
     """
-    if not PROMO_HINT.search(fold(text) if folded is None else folded):
+    if not has_promo_hint(fold(text) if folded is None else folded):
         return text, ""
     sentences = SENTENCE_END.split(text)
     cut = len(sentences)

@@ -238,5 +238,10 @@ _ANCHORED_ANY = re.compile("|".join(f"(?:{rule.pattern.pattern})" for rule in LI
 _ANY_NEEDLE = re.compile("|".join(re.escape(n) for n in sorted({n for rule in LINE_RULES for n in rule.needs})))
 
 #: Words one of which every promotion sentence holds: lines without any skip the sentence split.
-PROMO_HINT = re.compile(r"subscri|sign up|regist|download|install|follow us|click here|support|access|"
-                        r"award|offers|\btry\b")  # matched against fold(text)
+PROMO_HINTS = ("subscri", "sign up", "regist", "download", "install", "follow us", "click here", "support",
+               "access", "award", "offers", "try ")
+
+
+def has_promo_hint(folded: str) -> bool:
+    """Cheap pre-test on fold(text) before the sentence split (substring search runs in C)."""
+    return any(map(folded.__contains__, PROMO_HINTS))
