@@ -9,8 +9,8 @@ import pyarrow.dataset as ds
 import pytest
 
 from cleaners.config import CleanConfig
-from cleaners.pipeline import run
 from cleaners.evaluate import text_f1
+from cleaners.pipeline import run
 
 
 def rows(out: Path, name: str) -> list[dict]:

@@ -11,7 +11,15 @@ from .boilerplate import SITE_BOILERPLATE
 
 PROMO = "promo"
 from .lines import Line, word_count
-from .rules import PROMO_MAX_WORDS, PROMO_SENTENCE, SENTENCE_END, BlockKind, fold, has_promo_hint, line_rule
+from .rules import (
+    PROMO_MAX_WORDS,
+    PROMO_SENTENCE,
+    SENTENCE_END,
+    BlockKind,
+    fold,
+    has_promo_hint,
+    line_rule,
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,8 @@
-"""The text stage for one page: chrome, structure, metadata, repeats, then articles.
+"""The text stage for one page: chrome, structure, body, metadata, repeats, then articles.
 
-Order matters and is deliberate: line chrome first (so block headers are
-known), then structure (which lines belong to which article), then per
+Order matters and is deliberate: line rules first (so block headers and
+known chrome are named), then structure (feed and related entries, blocks),
+then the body (line model and one dense region, :mod:`.body`), then per
 article the head (title, byline, date), glued promos and repeats. Every line
 that leaves the text keeps its reason and becomes an audit row.
 """
@@ -55,9 +56,8 @@ def clean_page(page: Page, config: CleanConfig, models: LineModels | None = None
     layout = segment_page(lines, headers, config.date_order)
     body = _locate_body(lines, layout, config, models or load_models())
     in_body = set(body.kept)
-    in_entries = {i for e in layout.entries for i in (e.start, e.title, *e.meta, *e.body)}
     for line in lines:  # every other kept line is chrome, named by its block if it has one
-        if line.kept and line.no not in in_body and line.no not in in_entries:
+        if line.kept and line.no not in in_body and line.no not in layout.entry_lines:
             line.reason = layout.outside.get(line.no) or body.removed.get(line.no, OUTSIDE_BODY)
 
     result = PageResult()
@@ -126,7 +126,7 @@ def _locate_body(lines: list[Line], layout: Layout, config: CleanConfig, models:
     """Score every non-blank line, then take the densest run of body-like candidates."""
     nonblank, x = page_features(lines)
     model = models.for_page(x)
-    in_entries = {i for e in layout.entries for i in (e.start, e.title, *e.meta, *e.body)}
+    in_entries = layout.entry_lines
     scores = model.proba(x)
     if config.body_prose_floor > 0:  # unmistakable prose always pulls the body region towards it
         prose = (x[:, _PROSE_SIGNS] >= _PROSE_LIMITS).all(axis=1)

@@ -49,6 +49,8 @@ class Layout:
     entries: list[Entry]
     #: kept lines outside any article, with the reason they are chrome
     outside: dict[int, str]
+    #: every line that belongs to an entry (its header, title and body)
+    entry_lines: frozenset[int] = frozenset()
 
 
 def segment_page(lines: list[Line], headers: list[BlockHeader], date_order: str = "dmy") -> Layout:
@@ -80,7 +82,7 @@ def segment_page(lines: list[Line], headers: list[BlockHeader], date_order: str 
         block = kinds.get(i, block)
         if line.kept and i not in taken:
             outside[i] = block if block and i > main_end else "outside_article"
-    return Layout(main, entries, outside)
+    return Layout(main, entries, outside, frozenset(in_entries))
 
 
 def find_entries(lines: list[Line], kept: list[int], headers: list[BlockHeader],

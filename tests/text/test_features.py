@@ -4,7 +4,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cleaners.text.features import COLUMNS, dense_region, fragmentation, line_row, page_matrix, window_mean
+from cleaners.text.features import (
+    COLUMNS,
+    dense_region,
+    fragmentation,
+    line_row,
+    page_matrix,
+    window_mean,
+)
 from cleaners.text.lines import ends_sentence, word_count
 
 PROSE = "The council said on Monday that the new bridge would open in the spring, and that tolls would stay low."

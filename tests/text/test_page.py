@@ -4,9 +4,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from cleaners.config import CleanConfig
+from cleaners.evaluate import text_f1
 from cleaners.text.page import clean_page
 from tests.conftest import make_page
-from cleaners.evaluate import text_f1
 
 
 def test_a_clean_article_is_left_untouched(seeds_dir: Path, expected: dict) -> None:
