@@ -18,6 +18,7 @@ _LEAD = re.compile(
     r"door|av|af|author|autor|auteur|reporter)\s*:?\s+(?P<rest>.+)$",
     re.IGNORECASE,
 )
+_LEAD_INITIALS = frozenset("wprcetsbvdaf")
 _ROLE = re.compile(
     r"^(?:editor(?:-in-chief)?|senior|chief|staff|reporter|correspondent|writer|columnist|contributor|"
     r"journalist|opinion|political|business|sports|deputy|managing|associate|news|special|foreign|"
@@ -33,6 +34,8 @@ _AND = re.compile(r"\s+(?:and|und|et|y|&)\s+")
 @lru_cache(maxsize=8192)  # asked by the features and again by the head scan
 def parse_byline(text: str, max_words: int = 12) -> str | None:
     """The author named by a byline line, or None when the line is not a byline."""
+    if text.lstrip()[:1].lower() not in _LEAD_INITIALS:  # every lead word starts with one of these
+        return None
     m = _LEAD.match(text.strip())
     if not m or word_count(text) > max_words or text.rstrip().endswith((".", "?", "!")) and not text.endswith(" Jr."):
         return None

@@ -28,7 +28,6 @@ from .byline import parse_byline
 from .dates import parse_date_line
 from .lines import _WORD, ends_sentence
 
-_SENTENCE_MARK = re.compile(r"[.!?…](?:\s|$)|[。！？]")
 #: A line ending in one of these closes its sentence; a line starting with one of the others
 #: (lower case, closing punctuation) continues the previous line's sentence.
 _OPEN_END_CHARS = frozenset(".!?:\"'”’)…。！？」")
@@ -84,9 +83,20 @@ def line_row(text: str, chrome: bool, words: list[str] | None = None) -> list[fl
         text.count(",") * per, stop * per, title * per, upper * per, digit * per, float(chrome),
         float(n < 12 and parse_date_line(text) is not None),
         float(n < 13 and parse_byline(text) is not None),
-        len(_SENTENCE_MARK.findall(text)) * per * 10, float(not _SEPARATOR_CHARS.isdisjoint(text)),
+        sentence_marks(text) * per * 10, float(not _SEPARATOR_CHARS.isdisjoint(text)),
         0.0, 0.0, float(text[:1] in _LOWER_START),
     ]
+
+
+def sentence_marks(text: str) -> int:
+    """Sentence ends in a line: '.', '!', '?' or '…' before a space or at the end; '。！？' anywhere.
+
+    Lines come from :func:`cleaners.text.lines.split_lines`, so a space is the only white space.
+    """
+    count = text.count("。") + text.count("！") + text.count("？") + (text[-1:] in (".", "!", "?", "…"))
+    for mark in (". ", "! ", "? ", "… "):
+        count += text.count(mark)
+    return count
 
 
 def page_matrix(texts: list[str], chrome: list[bool], tokens: list[list[str]] | None = None) -> np.ndarray:

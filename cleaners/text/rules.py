@@ -217,8 +217,10 @@ def line_rule(text: str, words: int, folded: str | None = None) -> LineRule | No
     if words > _MAX_RULE_WORDS:
         return None
     folded = fold(text) if folded is None else folded
-    # Most lines match nothing: one anchored match and one needle search rule them out.
-    if not _ANCHORED_ANY.match(folded) and not _ANY_NEEDLE.search(folded):
+    # Most lines match nothing: one anchored match and one needle search rule them out. Long
+    # lines (body paragraphs) only need the needles of the rules that allow that many words.
+    needles = _ANY_NEEDLE if words <= _SHORT_NEEDLE_WORDS else _LONG_LINE_NEEDLE
+    if not _ANCHORED_ANY.match(folded) and not needles.search(folded):
         return None
     sentence = _SENTENCE.search(folded) is not None
     for rule in LINE_RULES:
@@ -236,6 +238,9 @@ _MAX_RULE_WORDS = max(rule.max_words for rule in LINE_RULES)
 #: Rules without ``needs`` are anchored at the line start in every alternative (tested).
 _ANCHORED_ANY = re.compile("|".join(f"(?:{rule.pattern.pattern})" for rule in LINE_RULES if not rule.needs))
 _ANY_NEEDLE = re.compile("|".join(re.escape(n) for n in sorted({n for rule in LINE_RULES for n in rule.needs})))
+_SHORT_NEEDLE_WORDS = 40
+_LONG_LINE_NEEDLE = re.compile("|".join(re.escape(n) for n in sorted(
+    {n for rule in LINE_RULES if rule.max_words > _SHORT_NEEDLE_WORDS for n in rule.needs})) or "(?!)")
 
 #: Words one of which every promotion sentence holds: lines without any skip the sentence split.
 PROMO_HINTS = ("subscri", "sign up", "regist", "download", "install", "follow us", "click here", "support",
