@@ -15,6 +15,9 @@ from .lines import Line
 REPEATED_LINE = "repeated_line"
 #: "Yes." or "Thank you." may rightly recur in an interview; a repeated heading is longer.
 EXACT_MIN_WORDS = 3
+#: Bigrams of each earlier line kept in the lookup index. A line within the similarity bar
+#: shares most bigrams, so it shares some of these eight; the Jaccard itself is exact.
+_SAMPLES = 8
 REPEATED_PARAGRAPH = "repeated_paragraph"
 
 
@@ -42,20 +45,24 @@ def collapse_repeats(lines: list[Line], similarity: float, min_words: int) -> in
             line.reason = REPEATED_PARAGRAPH
             marked += 1
             continue
-        for gram in grams:
+        for gram in _sample(toks):
             index[gram].append(len(bigram_sets))
         bigram_sets.append(grams)
     return marked
 
 
+def _sample(toks: tuple[str, ...], k: int = _SAMPLES) -> set[tuple[str, str]]:
+    """k bigrams spread evenly over the line: enough to find any line sharing most of its bigrams."""
+    step = max(1, (len(toks) - 1) // k)
+    return {(toks[i], toks[i + 1]) for i in range(0, len(toks) - 1, step)}
+
+
 def _repeats_earlier(grams: frozenset[tuple[str, str]], earlier: list[frozenset[tuple[str, str]]],
                      index: dict[tuple[str, str], list[int]], similarity: float) -> bool:
-    shared: dict[int, int] = defaultdict(int)
-    for gram in grams:
-        for i in index.get(gram, ()):
-            shared[i] += 1
-    for i, common in shared.items():
-        union = len(grams) + len(earlier[i]) - common
-        if common / union >= similarity:
+    """Exact bigram Jaccard against every earlier line that shares a sampled bigram."""
+    candidates = {i for gram in grams for i in index.get(gram, ())}
+    for i in candidates:
+        common = len(grams & earlier[i])
+        if common / (len(grams) + len(earlier[i]) - common) >= similarity:
             return True
     return False

@@ -21,3 +21,20 @@ def test_different_paragraphs_short_variants_and_short_answers_stay() -> None:
                         "every line of it before the summer recess.")
     assert collapse_repeats(lines, similarity=0.6, min_words=6) == 0
     assert all(line.reason is None for line in lines)
+
+
+def test_the_sampled_index_finds_what_an_exhaustive_comparison_finds() -> None:
+    """Near repeats are found through eight sampled bigrams per earlier line; on random edits the
+    decision must equal comparing every pair of lines."""
+    import random
+
+    rng = random.Random(3)
+    vocab = [f"w{i}" for i in range(400)]
+    for _ in range(200):
+        base = [rng.choice(vocab) for _ in range(rng.randint(8, 60))]
+        edited = [rng.choice(vocab) if rng.random() < rng.choice([0.05, 0.15, 0.3]) else w for w in base]
+        a, b = frozenset(zip(base, base[1:])), frozenset(zip(edited, edited[1:]))
+        exhaustive = len(a & b) / len(a | b) >= 0.6 and edited != base
+        lines = split_lines(" ".join(base) + "\n" + " ".join(edited))
+        collapse_repeats(lines, similarity=0.6, min_words=6)
+        assert (lines[1].reason == REPEATED_PARAGRAPH) == exhaustive
