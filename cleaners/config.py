@@ -44,7 +44,7 @@ class CleanConfig(BaseModel):
     )
     body_prose_floor: float = Field(
         0.6, ge=0.0, le=1.0,
-        description="score given at least to unmistakable prose (20+ words, a sentence, a fifth function "
+        description="score given at least to unmistakable prose (12+ words, a full sentence, 15 percent function "
         "words), so a short clean page is never judged chrome; 0 turns it off",
     )
     body_min_score: float = Field(

@@ -30,9 +30,14 @@ from .lines import _WORD, ends_sentence
 #: A line ending in one of these closes its sentence; a line starting with one of the others
 #: (lower case, closing punctuation) continues the previous line's sentence.
 _OPEN_END_CHARS = frozenset(".!?:\"'”’)…。！？」")
-_CONTINUES_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzàáâãäåæçèéêëìíîïðñòóôõöøùúûüýþÿ,.;:)]'’”")
+_CONTINUING_PUNCTUATION = frozenset(",.;:)]'’”")
+
+
+def _continues(text: str) -> bool:
+    """Starts in lower case (any script) or with closing punctuation: the rest of a sentence."""
+    first = text[:1]
+    return first.islower() or first in _CONTINUING_PUNCTUATION
 _SEPARATOR_CHARS = frozenset("|»›•·")
-_LOWER_START = frozenset("abcdefghijklmnopqrstuvwxyzàáâãäåæçèéêëìíîïðñòóôõöøùúûüýþÿ")
 
 #: Function words of English, German, French, Spanish, Italian, Portuguese, Dutch and Swedish,
 #: and the commonest Japanese particles and Chinese function characters (CJK tokens are characters).
@@ -68,7 +73,12 @@ COLUMNS = LINE_COLUMNS + CONTEXT_COLUMNS
 
 
 def line_row(text: str, chrome: bool, words: list[str] | None = None) -> list[float]:
-    """The :data:`LINE_COLUMNS` of one line (continuation columns need the page: 0 here)."""
+    """The :data:`LINE_COLUMNS` of one line (continuation columns need the page: 0 here).
+
+    The text is normalised as :func:`cleaners.text.lines.split_lines` does (one space between
+    words, no leading or trailing space), which :func:`line_rows` expects of its lines.
+    """
+    text = " ".join(text.split())
     return line_rows([text], [chrome], [_WORD.findall(text) if words is None else words])[0].tolist()
 
 
@@ -100,7 +110,7 @@ def line_rows(texts: list[str], chrome: list[bool], toks: list[list[str]]) -> np
         column(map(sentence_marks, texts)) * per * 10,
         column(not _SEPARATOR_CHARS.isdisjoint(t) for t in texts),
         zeros, zeros,
-        column(t[:1] in _LOWER_START for t in texts),
+        column(t[:1].islower() for t in texts),
     ])
 
 
@@ -118,7 +128,8 @@ def sentence_marks(text: str) -> int:
 def page_matrix(texts: list[str], chrome: list[bool], tokens: list[list[str]] | None = None) -> np.ndarray:
     """Feature matrix (one row per non-blank line of a page, :data:`COLUMNS` order).
 
-    ``tokens``: each line's word tokens when the caller has them already.
+    Lines are expected as :func:`cleaners.text.lines.split_lines` leaves them (single
+    spaces, stripped); ``tokens``: each line's word tokens when the caller has them already.
     """
     n = len(texts)
     if n == 0:
@@ -126,7 +137,7 @@ def page_matrix(texts: list[str], chrome: list[bool], tokens: list[list[str]] | 
     rows = line_rows(texts, chrome, tokens if tokens is not None else [_WORD.findall(t) for t in texts])
     col = {name: i for i, name in enumerate(LINE_COLUMNS)}
     for i in range(1, n):
-        if texts[i - 1][-1] not in _OPEN_END_CHARS and texts[i][0] in _CONTINUES_CHARS:
+        if texts[i - 1][-1:] not in _OPEN_END_CHARS and _continues(texts[i]):
             rows[i, col["continues_prev"]] = 1.0
             rows[i - 1, col["continues_next"]] = 1.0
 

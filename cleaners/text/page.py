@@ -18,6 +18,7 @@ import numpy as np
 from ..config import CleanConfig
 from ..model import Article, Page, PageResult, Rejection, RemovedLine, Segment
 from .body import LOW_SCORE, OUTSIDE_BODY, Body, locate_body
+from .boilerplate import SITE_BOILERPLATE
 from .byline import parse_byline
 from .chrome import mark_chrome
 from .dates import parse_date_line
@@ -65,7 +66,7 @@ def clean_page(page: Page, config: CleanConfig, models: LineModels | None = None
     owner: dict[int, str] = {}
 
     main = _Draft(body.kept)
-    _read_head(lines, main, body.start, config)
+    _read_head(lines, main, body.start, config, layout.entry_lines)
     if page.title and not main.title:
         main.title = page.title
     main_text = _body(lines, main, config, promo_tails)
@@ -86,7 +87,7 @@ def clean_page(page: Page, config: CleanConfig, models: LineModels | None = None
         text = _body(lines, draft, config, promo_tails)
         if word_count(text) < config.related_min_words:
             for i in [entry.title, *entry.meta, *entry.body]:
-                if lines[i].text and lines[i].reason in (None, "title", "entry_meta"):
+                if lines[i].text and (lines[i].kept or lines[i].reason in METADATA_REASONS | REPEAT_REASONS):
                     lines[i].reason = "teaser_entry"
             continue
         art = _article(page, segment, len(result.articles), draft, text)
@@ -118,8 +119,9 @@ def clean_page(page: Page, config: CleanConfig, models: LineModels | None = None
 def page_features(lines: list[Line]) -> tuple[list[int], np.ndarray]:
     """The non-blank lines' indices and their feature matrix (also what the model is trained on)."""
     nonblank = [i for i, line in enumerate(lines) if line.text]
-    return nonblank, page_matrix([lines[i].text for i in nonblank], [lines[i].reason is not None for i in nonblank],
-                                 [lines[i].toks for i in nonblank])
+    # Site boilerplate depends on the batch, which training never sees: it does not set the flag.
+    chrome = [lines[i].reason is not None and lines[i].reason != SITE_BOILERPLATE for i in nonblank]
+    return nonblank, page_matrix([lines[i].text for i in nonblank], chrome, [lines[i].toks for i in nonblank])
 
 
 def _locate_body(lines: list[Line], layout: Layout, config: CleanConfig, models: LineModels) -> Body:
@@ -133,6 +135,11 @@ def _locate_body(lines: list[Line], layout: Layout, config: CleanConfig, models:
         scores = np.where(prose, np.maximum(scores, config.body_prose_floor), scores)
     # Feed and related entries are other articles: the body region must not reach across them.
     scores = np.where([i in in_entries for i in nonblank], 0.0, scores)
+    # A line a rule already named (an ad label, a share bar between paragraphs) is neutral in the
+    # region: it must not split the body. Block headers keep their low score and do separate.
+    headers = set(layout.header_lines)
+    neutral = np.array([lines[i].reason is not None and i not in headers for i in nonblank])
+    scores = np.where(neutral, config.body_center, scores)
     # Lines below a comments header or a footer stay chrome: readers' comments are prose too.
     candidates = {i for i in nonblank if lines[i].kept and i not in in_entries
                   and layout.outside.get(i) not in _CLOSED_BLOCKS}
@@ -144,12 +151,13 @@ def _locate_body(lines: list[Line], layout: Layout, config: CleanConfig, models:
 #: in link-split text their words often occur as fragments ("Related" linking a story).
 _CLOSED_BLOCKS = frozenset({"comments", "footer"})
 
-#: Columns and lower limits that make a line unmistakable prose: at least 20 words, ending a
-#: sentence, at least a fifth function words.
+#: Columns and lower limits that make a line unmistakable prose: at least 12 words (the
+#: package's prose bar), ending a sentence, at least 15% function words.
 _PROSE_SIGNS = [COLUMNS.index("log_words"), COLUMNS.index("ends_sentence"), COLUMNS.index("stopword_share")]
-_PROSE_LIMITS = np.array([np.log1p(20), 1.0, 0.2])
+_PROSE_LIMITS = np.array([np.log1p(12), 1.0, 0.15])
 
-def _read_head(lines: list[Line], draft: _Draft, start: int | None, config: CleanConfig) -> None:
+def _read_head(lines: list[Line], draft: _Draft, start: int | None, config: CleanConfig,
+               entry_lines: frozenset[int] = frozenset()) -> None:
     """Find title, byline and date around the top of the body.
 
     Backwards from the body's first line, past bylines, dates, captions and
@@ -162,6 +170,8 @@ def _read_head(lines: list[Line], draft: _Draft, start: int | None, config: Clea
         return
     above = [i for i in range(start - 1, max(-1, start - 40), -1) if lines[i].text][:_HEAD_LINES]
     for i in above:
+        if i in entry_lines:
+            break  # a feed or related entry above the body: its lines are another article's
         line = lines[i]
         if line.reason not in (None, OUTSIDE_BODY, LOW_SCORE, "outside_article"):
             continue  # chrome a rule named (share bar, breadcrumb) may sit between title and body

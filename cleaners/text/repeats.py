@@ -8,16 +8,19 @@ headings that differ by a word are left alone.
 """
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from .lines import Line
 
 REPEATED_LINE = "repeated_line"
 #: "Yes." or "Thank you." may rightly recur in an interview; a repeated heading is longer.
 EXACT_MIN_WORDS = 3
-#: Bigrams of each earlier line kept in the lookup index. A line within the similarity bar
-#: shares most bigrams, so it shares some of these eight; the Jaccard itself is exact.
-_SAMPLES = 8
+#: A bigram found on this many lines ("of the") stops being indexed: it would make every line a
+#: candidate of every other (quadratic on long pages) while saying nothing about repetition.
+_MAX_POSTINGS = 32
+#: Shared-bigram counts come from capped postings, so they may fall short of the true overlap;
+#: candidates need only half the count that the similarity implies before the exact check.
+_COUNT_SLACK = 0.5
 REPEATED_PARAGRAPH = "repeated_paragraph"
 
 
@@ -45,24 +48,32 @@ def collapse_repeats(lines: list[Line], similarity: float, min_words: int) -> in
             line.reason = REPEATED_PARAGRAPH
             marked += 1
             continue
-        for gram in _sample(toks):
-            index[gram].append(len(bigram_sets))
+        for gram in grams:
+            postings = index[gram]
+            if len(postings) < _MAX_POSTINGS:
+                postings.append(len(bigram_sets))
         bigram_sets.append(grams)
     return marked
 
 
-def _sample(toks: tuple[str, ...], k: int = _SAMPLES) -> set[tuple[str, str]]:
-    """k bigrams spread evenly over the line: enough to find any line sharing most of its bigrams."""
-    step = max(1, (len(toks) - 1) // k)
-    return {(toks[i], toks[i + 1]) for i in range(0, len(toks) - 1, step)}
-
-
 def _repeats_earlier(grams: frozenset[tuple[str, str]], earlier: list[frozenset[tuple[str, str]]],
                      index: dict[tuple[str, str], list[int]], similarity: float) -> bool:
-    """Exact bigram Jaccard against every earlier line that shares a sampled bigram."""
-    candidates = {i for gram in grams for i in index.get(gram, ())}
-    for i in candidates:
-        common = len(grams & earlier[i])
-        if common / (len(grams) + len(earlier[i]) - common) >= similarity:
+    """Bigram Jaccard against the earlier lines that share enough indexed bigrams with this one.
+
+    Jaccard >= s needs at least s*|A| shared bigrams and a size ratio of at least s, which
+    rules most candidates out before any set is intersected.
+    """
+    shared: Counter[int] = Counter()
+    for gram in grams:
+        postings = index.get(gram)
+        if postings:
+            shared.update(postings)
+    need = similarity * len(grams) * _COUNT_SLACK
+    for i, common in shared.items():
+        other = len(earlier[i])
+        if common < need or min(other, len(grams)) < similarity * max(other, len(grams)):
+            continue
+        exact = len(grams & earlier[i])
+        if exact / (len(grams) + other - exact) >= similarity:
             return True
     return False

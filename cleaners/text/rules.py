@@ -212,7 +212,8 @@ def line_rule(text: str, words: int, folded: str | None = None) -> LineRule | No
     """The first rule that fires on a line of ``words`` words, or None.
 
     A block header is a label, never a sentence: a line that ends with a full
-    stop cannot be one, whatever words it starts with.
+    stop cannot be one, whatever words it starts with (a copyright line is the
+    exception: "© 2024 Herald Media. All rights reserved." ends the page).
     """
     if words > _MAX_RULE_WORDS:
         return None
@@ -224,7 +225,7 @@ def line_rule(text: str, words: int, folded: str | None = None) -> LineRule | No
         return None
     sentence = _SENTENCE.search(folded) is not None
     for rule in LINE_RULES:
-        if words > rule.max_words or (rule.ends_article and sentence):
+        if words > rule.max_words or (rule.ends_article and sentence and rule.ends_article != "footer"):
             continue
         if rule.needs and not any(needle in folded for needle in rule.needs):
             continue
@@ -243,8 +244,9 @@ _LONG_LINE_NEEDLE = re.compile("|".join(re.escape(n) for n in sorted(
     {n for rule in LINE_RULES if rule.max_words > _SHORT_NEEDLE_WORDS for n in rule.needs})) or "(?!)")
 
 #: Words one of which every promotion sentence holds: lines without any skip the sentence split.
-PROMO_HINTS = ("subscri", "sign up", "regist", "download", "install", "follow us", "click here", "support",
-               "access", "award", "offers", "try ")
+#: Every PROMO_SENTENCE alternative contains one of these (a test checks it on examples).
+PROMO_HINTS = ("subscri", "sign up", "regist", "download", "install", "get ", "enjoy ", "unlock ",
+               "follow us", "click here", "support", "access", "award", "offers", "try ")
 
 
 def has_promo_hint(folded: str) -> bool:

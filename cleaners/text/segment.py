@@ -52,6 +52,8 @@ class Layout:
     outside: dict[int, str]
     #: every line that belongs to an entry (its header, title and body)
     entry_lines: frozenset[int] = frozenset()
+    #: the block header lines (related, comments, feed, footer)
+    header_lines: frozenset[int] = frozenset()
 
 
 def segment_page(lines: list[Line], headers: list[BlockHeader], date_order: str = "dmy") -> Layout:
@@ -84,7 +86,7 @@ def segment_page(lines: list[Line], headers: list[BlockHeader], date_order: str 
         block = kinds.get(i, block)
         if line.kept and i not in taken:
             outside[i] = block if block and i > main_end else "outside_article"
-    return Layout(main, entries, outside, frozenset(in_entries))
+    return Layout(main, entries, outside, frozenset(in_entries), frozenset(h.index for h in headers))
 
 
 def find_entries(lines: list[Line], kept: list[int], headers: list[BlockHeader],

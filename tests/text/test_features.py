@@ -50,7 +50,6 @@ def test_cjk_text_counts_characters_as_tokens_and_ends_sentences_with_full_width
 
 
 def test_rule_date_and_byline_signals() -> None:
-    assert col(line_row("Share on Facebook", True), "chrome_rule") == 1.0
     assert col(line_row("3 hours ago", False), "date_line") == 1.0
     assert col(line_row("By Tom Hughes", False), "byline") == 1.0
     assert col(line_row(PROSE, False), "date_line") == col(line_row(PROSE, False), "byline") == 0.0
@@ -78,3 +77,26 @@ def test_window_mean_and_dense_region_helpers() -> None:
     assert window_mean(np.array([0.0, 3.0, 0.0]), 1).tolist() == [1.5, 1.0, 1.5]
     assert dense_region(np.array([-1.0, 2.0, -0.5, 2.0, -3.0, 1.0])) == (1, 3)
     assert page_matrix([], []).shape == (0, len(COLUMNS))
+
+
+def test_the_chrome_flag_comes_from_rules_but_never_from_site_boilerplate() -> None:
+    """Training sees no site statistics, so site boilerplate must not change the features."""
+    from cleaners.text.chrome import mark_chrome
+    from cleaners.text.lines import split_lines
+    from cleaners.text.page import page_features
+
+    text = "Weekly Harbour Gazette\nShare on Facebook\n" + PROSE
+    plain = split_lines(text)
+    mark_chrome(plain)
+    with_site = split_lines(text)
+    mark_chrome(with_site, frozenset({"weekly harbour gazette"}))
+    assert with_site[0].reason == "site_boilerplate" and with_site[1].reason == "share_prompt"
+    assert (page_features(plain)[1] == page_features(with_site)[1]).all()
+    assert page_features(plain)[1][1, COLUMNS.index("chrome_rule")] == 1.0
+
+
+def test_continuation_and_lower_case_work_in_any_script_and_blank_input_is_safe() -> None:
+    x = page_matrix(["Министр сказал", "журналистам в пятницу, что переговоры возобновятся."], [False, False])
+    assert x[1, COLUMNS.index("continues_prev")] == 1.0 and x[1, COLUMNS.index("starts_lower")] == 1.0
+    assert page_matrix(["", "text"], [False, False]).shape == (2, len(COLUMNS))
+    assert col(line_row("Ends here.  ", False), "ends_sentence") == 1.0

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from cleaners.config import CleanConfig
 from cleaners.evaluate import text_f1
 from cleaners.text.page import clean_page
@@ -44,6 +46,7 @@ def test_every_removed_line_has_a_reason_and_kept_plus_removed_cover_the_page() 
     }
     assert article.text.endswith("trucks to move families from the lowest streets.")
     assert article.author == "Mei Tan"
+    assert {no for no, line in enumerate(text.splitlines()) if line.strip()} <= accounted(text, result)
 
 
 def test_a_page_of_only_chrome_is_rejected_with_its_reasons() -> None:
@@ -61,3 +64,72 @@ def test_the_title_skips_datelines_credits_and_reading_times_above_the_body() ->
         page = make_page(f"Menu\nHarbour bridge to close to cars next spring\n{clutter}\n{body}{body}")
         (article,) = clean_page(page, CleanConfig()).articles
         assert article.title == "Harbour bridge to close to cars next spring", clutter
+
+
+
+def accounted(page_text: str, result) -> set[int]:  # noqa: ANN001 - PageResult
+    """Line numbers that are in an article's text, title or metadata, or in the audit."""
+    lines = page_text.splitlines()
+    kept_text = "\n".join(a.text for a in result.articles)
+    found = {r.line_no for r in result.removed}
+    for no, line in enumerate(lines):
+        if line.strip() and line.strip() in kept_text:
+            found.add(no)
+    return found
+
+
+@pytest.mark.parametrize("text", [
+    "Home » News\nFloods close schools\nBy Mei Tan\n" + "Heavy rain closed schools on Monday across "
+    "the capital region, officials said, and more storms are forecast.\n" * 3 + "Advertisement\nLeave a Reply\nOk",
+    "Menu\nSport\n" + "\n".join(f"Story {i} teaser line" for i in range(20)),
+    "市議会は月曜日に新しい橋を発表した。\n" * 4,
+    "",
+    "\n\n\n",
+    "Just one line of text here.",
+])
+def test_every_non_blank_line_ends_in_an_article_or_in_the_audit(text: str) -> None:
+    result = clean_page(make_page(text), CleanConfig())
+    expected = {no for no, line in enumerate(text.splitlines()) if line.strip()}
+    assert expected <= accounted(text, result)
+    assert result.articles or result.rejection is not None or not expected
+
+
+def test_ad_labels_between_paragraphs_do_not_split_the_body() -> None:
+    paragraphs = [
+        "The regional council approved the new transport budget on Thursday after a debate that lasted "
+        "more than six hours and ended with a narrow vote in favour.",
+        "Opposition members said the plan would raise fares for commuters in the outer districts, where "
+        "bus services were already cut back during the last two years.",
+        "The mayor rejected that claim and promised that fares would be frozen until the end of next year "
+        "at the latest, whatever the final cost of the programme.",
+    ]
+    for label in ("Advertisement", "Story continues below advertisement"):
+        text = "Council passes transport budget\n" + f"\n{label}\n".join(paragraphs)
+        (article,) = clean_page(make_page(text), CleanConfig()).articles
+        assert article.text.splitlines() == paragraphs, label
+
+
+def test_the_title_is_never_taken_from_a_feed_entry_above_the_body() -> None:
+    teaser = ("Officials said the new line would open next year, and that trains would run every ten "
+              "minutes at peak times, with fares set by the regional authority.")
+    body = ("The harbour authority said on Tuesday that the ferry service would resume next month after "
+            "repairs to the main pier, which was damaged in a storm in January this year.")
+    text = "\n".join(["Daily Courier", "2 hours ago", "- Transport", "- Daily Courier",
+                      "Read the full story here", teaser, "Northern Star", "3 hours ago", "- Local",
+                      "- Northern Star", "New tram line approved", teaser.replace("line", "route"),
+                      body, body.replace("Tuesday", "Monday")])
+    result = clean_page(make_page(text), CleanConfig())
+    titles = [a.title for a in result.articles]
+    assert "Read the full story here" not in [a.title for a in result.articles if a.segment == "main"]
+    assert titles
+
+
+def test_a_dropped_teaser_entry_leaves_no_repeat_counted() -> None:
+    text = "\n".join(["Water rules extended for another year",
+                      "Lawmakers voted on Wednesday to extend the emergency water rules for another year, "
+                      "after a summer in which reservoirs fell to record lows across the south.",
+                      "Related Articles", "Northern Star", "3 days ago", "- Northern Star",
+                      "Grain train derails", "A freight train derailed.", "A freight train derailed."])
+    result = clean_page(make_page(text), CleanConfig())
+    assert not [r for r in result.removed if r.reason in ("repeated_line", "repeated_paragraph")
+                and r.article_id is None]

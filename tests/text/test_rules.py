@@ -183,3 +183,23 @@ def test_rules_without_needles_are_anchored_so_the_prefilter_is_exact() -> None:
         if not rule.needs:
             for alternative in top_level_alternatives(rule.pattern.pattern):
                 assert alternative.startswith("^"), (rule.reason, alternative[:40])
+
+
+
+@pytest.mark.parametrize("sentence", [
+    "Try the Herald free for 30 days.", "Subscribe now for full coverage.", "Sign up today.",
+    "Register for free.", "Download our app.", "Get the free app.", "Install the new Herald app.",
+    "Follow us on Twitter.", "Click here to read more.", "Support independent journalism.",
+    "Get unlimited access today.", "Enjoy digital access.", "Unlock premium access.",
+    "Broaden your horizons with award-winning journalism.", "Exclusive money-saving offers.",
+])
+def test_every_promotion_form_passes_the_cheap_pre_test(sentence: str) -> None:
+    from cleaners.text.rules import PROMO_SENTENCE, has_promo_hint
+
+    folded = fold(sentence)
+    assert PROMO_SENTENCE.search(folded) and has_promo_hint(folded)
+
+
+def test_a_copyright_sentence_is_a_footer() -> None:
+    assert reason("© 2024 Northern Star Media. All rights reserved.") == "footer"
+    assert reason("Copyright 2023 Herald Group.") == "footer"
