@@ -8,8 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .boilerplate import SITE_BOILERPLATE
-
-PROMO = "promo"
 from .lines import Line, word_count
 from .rules import (
     PROMO_MAX_WORDS,
@@ -20,6 +18,8 @@ from .rules import (
     has_promo_hint,
     line_rule,
 )
+
+PROMO = "promo"
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,8 +19,6 @@ stage stays far faster than HTML extraction.
 """
 from __future__ import annotations
 
-import re
-
 import numpy as np
 
 from .byline import parse_byline
@@ -90,7 +88,7 @@ def line_rows(texts: list[str], chrome: list[bool], toks: list[list[str]]) -> np
     """
     count = len(texts)
 
-    def column(values) -> np.ndarray:  # noqa: ANN001 - any iterable of numbers or bools
+    def column(values) -> np.ndarray:
         return np.fromiter(values, dtype=float, count=count)
 
     n = column(map(len, toks))

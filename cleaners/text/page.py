@@ -137,8 +137,7 @@ def _locate_body(lines: list[Line], layout: Layout, config: CleanConfig, models:
     scores = np.where([i in in_entries for i in nonblank], 0.0, scores)
     # A line a rule already named (an ad label, a share bar between paragraphs) is neutral in the
     # region: it must not split the body. Block headers keep their low score and do separate.
-    headers = set(layout.header_lines)
-    neutral = np.array([lines[i].reason is not None and i not in headers for i in nonblank])
+    neutral = np.array([lines[i].reason is not None and i not in layout.header_lines for i in nonblank])
     scores = np.where(neutral, config.body_center, scores)
     # Lines below a comments header or a footer stay chrome: readers' comments are prose too.
     candidates = {i for i in nonblank if lines[i].kept and i not in in_entries

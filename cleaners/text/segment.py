@@ -1,11 +1,11 @@
-"""Find a page's structure: its own article, and the entries of feeds and related blocks.
+"""Find a page's structure: the entries of feeds and related blocks, and its chrome blocks.
 
 Feed and related-block entries in flattened text share one shape, whatever
 the site::
 
-    Site name            (short line, optional)
+    Site name            (short line)
     5 days ago           (a date line: the anchor)
-    - Section            (zero or more tag lines)
+    - Section            (one or more tag lines)
     - Site name
     Headline             (headline-shaped)
     Body ...             (until the next entry or the end of the block)
@@ -46,7 +46,6 @@ class Entry:
 
 @dataclass(slots=True)
 class Layout:
-    main: list[int]
     entries: list[Entry]
     #: kept lines outside any article, with the reason they are chrome
     outside: dict[int, str]
@@ -57,13 +56,14 @@ class Layout:
 
 
 def segment_page(lines: list[Line], headers: list[BlockHeader], date_order: str = "dmy") -> Layout:
-    """Split the page into its own article, feed/related entries, and chrome blocks.
+    """Find feed/related entries and name the blocks that lie outside the page's own text.
 
-    Block headers cut the page into sections; the page's own article is the
-    section with the most running prose (a header above the body, such as a
-    "Top Stories" menu, must not end the article before it starts). Every
-    other kept line is chrome: the block its nearest header above names, or
-    ``outside_article``.
+    Block headers cut the page into sections. The section with the most running
+    prose is taken as where the page's own text sits (a header above it, such as
+    a "Top Stories" menu, must not count as ending it); kept lines after it are
+    the block their nearest header above names (``comments``, ``related_block``,
+    ...), lines before it ``outside_article``. The body itself is chosen later by
+    :mod:`cleaners.text.body`; these reasons tell it which blocks are closed.
     """
     kept = [i for i, line in enumerate(lines) if line.kept]
     entries = find_entries(lines, kept, headers, date_order)
@@ -86,7 +86,7 @@ def segment_page(lines: list[Line], headers: list[BlockHeader], date_order: str 
         block = kinds.get(i, block)
         if line.kept and i not in taken:
             outside[i] = block if block and i > main_end else "outside_article"
-    return Layout(main, entries, outside, frozenset(in_entries), frozenset(h.index for h in headers))
+    return Layout(entries, outside, frozenset(in_entries), frozenset(h.index for h in headers))
 
 
 def find_entries(lines: list[Line], kept: list[int], headers: list[BlockHeader],

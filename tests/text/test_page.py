@@ -67,7 +67,7 @@ def test_the_title_skips_datelines_credits_and_reading_times_above_the_body() ->
 
 
 
-def accounted(page_text: str, result) -> set[int]:  # noqa: ANN001 - PageResult
+def accounted(page_text: str, result) -> set[int]:
     """Line numbers that are in an article's text, title or metadata, or in the audit."""
     lines = page_text.splitlines()
     kept_text = "\n".join(a.text for a in result.articles)
