@@ -12,11 +12,9 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
-from dateutil import parser as dateutil_parser
-
 _MONTHS = (
     r"jan(?:uary|\.)?|feb(?:ruary|\.)?|mar(?:ch|\.)?|apr(?:il|\.)?|may|june?|july?|aug(?:ust|\.)?|"
-    r"sep(?:t|tember|\.)?|oct(?:ober|\.)?|nov(?:ember|\.)?|dec(?:ember|\.)?"
+    r"sep(?:tember|t\.?|\.)?|oct(?:ober|\.)?|nov(?:ember|\.)?|dec(?:ember|\.)?"
 )
 _WEEKDAY = r"(?:(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?\.?,?\s+)?"
 _PREFIX = r"(?:(?:published|updated|posted|last updated|modified|date|on)\s*:?\s*)?"
@@ -33,10 +31,12 @@ _NUMERIC = re.compile(rf"^{_PREFIX}(\d{{1,2}})[-/.](\d{{1,2}})[-/.](\d{{4}}|\d{{
 _ISO = re.compile(rf"^{_PREFIX}(\d{{4}})-(\d{{2}})-(\d{{2}})(?:[t ]\d{{2}}:\d{{2}}(?::\d{{2}})?\S*)?{_TIME}$",
                   re.IGNORECASE)
 _WORDY = re.compile(
-    rf"^{_PREFIX}{_WEEKDAY}(?:(?:{_MONTHS})\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|"
-    rf"\d{{1,2}}(?:st|nd|rd|th)?\.?\s+(?:of\s+)?(?:{_MONTHS}),?\s+\d{{4}}){_TIME}$",
+    rf"^{_PREFIX}{_WEEKDAY}(?:(?P<month1>{_MONTHS})\s+(?P<day1>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year1>\d{{4}})|"
+    rf"(?P<day2>\d{{1,2}})(?:st|nd|rd|th)?\.?\s+(?:of\s+)?(?P<month2>{_MONTHS}),?\s+(?P<year2>\d{{4}})){_TIME}$",
     re.IGNORECASE,
 )
+_MONTH_NUMBER = {name: i for i, name in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
 
 
 #: Every date this module reads has a digit or one of these words: a cheap test before the four patterns.
@@ -70,12 +70,9 @@ def parse_date_line(text: str, order: str = "dmy") -> DateLine | None:
         if month > 12 >= day:
             day, month = month, day
         return DateLine(line, _safe_date(year, month, day))
-    if _WORDY.match(line):
-        try:
-            value = dateutil_parser.parse(line, fuzzy=True, ignoretz=True, dayfirst=order == "dmy").date()
-        except (ValueError, OverflowError):
-            value = None
-        return DateLine(line, value)
+    if m := _WORDY.match(line):
+        month = _MONTH_NUMBER[(m["month1"] or m["month2"])[:3].lower()]
+        return DateLine(line, _safe_date(int(m["year1"] or m["year2"]), month, int(m["day1"] or m["day2"])))
     return None
 
 

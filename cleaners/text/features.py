@@ -19,6 +19,8 @@ stage stays far faster than HTML extraction.
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from .byline import parse_byline
@@ -35,7 +37,9 @@ def _continues(text: str) -> bool:
     """Starts in lower case (any script) or with closing punctuation: the rest of a sentence."""
     first = text[:1]
     return first.islower() or first in _CONTINUING_PUNCTUATION
-_SEPARATOR_CHARS = frozenset("|»›•·")
+_SEPARATORS = re.compile("[|»›•·]")
+#: '.', '!', '?' or '…' before a space or at the end of the line; '。！？' anywhere.
+_SENTENCE_MARK = re.compile(r"[.!?…](?: |$)|[。！？]")
 
 #: Function words of English, German, French, Spanish, Italian, Portuguese, Dutch and Swedish,
 #: and the commonest Japanese particles and Chinese function characters (CJK tokens are characters).
@@ -54,6 +58,9 @@ och att det som en på är av för med till den har de inte om ett
 の は が を に で と た し て も な い る か ら れ す ま こ そ あ う だ
 的 了 是 在 和 有 我 不 这 他 也 就 都 而 及 与 着 或 一 个 上 们 为 之
 """.split())
+#: STOP_WORDS as they appear in text (lower, capitalised, upper case): a set test per token
+#: instead of a case fold per token.
+_STOP_FORMS = STOP_WORDS | {w.capitalize() for w in STOP_WORDS} | {w.upper() for w in STOP_WORDS}
 
 #: Column names, in order; the model file records them and is refused if they differ.
 LINE_COLUMNS = [
@@ -98,7 +105,7 @@ def line_rows(texts: list[str], chrome: list[bool], toks: list[list[str]]) -> np
     return np.column_stack([
         np.log1p(n), np.log1p(column(map(len, texts))), column(map(ends_sentence, texts)),
         column(t.count(",") for t in texts) * per,
-        column(sum(map(STOP_WORDS.__contains__, map(str.casefold, words))) for words in toks) * per,
+        column(sum(map(_STOP_FORMS.__contains__, words)) for words in toks) * per,
         column(map(len, initials)) * per,
         column(sum(1 for w in ws if len(w) > 1 and w.isupper()) for ws in initials) * per,
         column(sum(map(str.isdigit, words)) for words in toks) * per,
@@ -106,7 +113,7 @@ def line_rows(texts: list[str], chrome: list[bool], toks: list[list[str]]) -> np
         column(len(w) < 12 and parse_date_line(t) is not None for t, w in zip(texts, toks)),
         column(len(w) < 13 and parse_byline(t) is not None for t, w in zip(texts, toks)),
         column(map(sentence_marks, texts)) * per * 10,
-        column(not _SEPARATOR_CHARS.isdisjoint(t) for t in texts),
+        column(_SEPARATORS.search(t) is not None for t in texts),
         zeros, zeros,
         column(t[:1].islower() for t in texts),
     ])
@@ -117,10 +124,7 @@ def sentence_marks(text: str) -> int:
 
     Lines come from :func:`cleaners.text.lines.split_lines`, so a space is the only white space.
     """
-    count = text.count("。") + text.count("！") + text.count("？") + (text[-1:] in (".", "!", "?", "…"))
-    for mark in (". ", "! ", "? ", "… "):
-        count += text.count(mark)
-    return count
+    return len(_SENTENCE_MARK.findall(text))
 
 
 def page_matrix(texts: list[str], chrome: list[bool], tokens: list[list[str]] | None = None) -> np.ndarray:

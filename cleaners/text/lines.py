@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 #: Han ideographs and kana: one token per character, since CJK text has no spaces between words
 #: (a Japanese paragraph would otherwise be one "word"). Every other script: runs of word characters.
 CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_WORD = re.compile(rf"[{CJK}]|[^\W{CJK}]+", re.UNICODE)
-_SENTENCE_END = re.compile(r"[.!?…。！？][\"'”’)\]」』]*$")
+#: The non-CJK alternative comes first: the classes are disjoint, and most text is not CJK.
+_WORD = re.compile(rf"[^\W{CJK}]+|[{CJK}]", re.UNICODE)
+_SENTENCE_PUNCTUATION = frozenset(".!?…。！？")
+_CLOSERS = "\"'”’)]」』"
 
 
 @dataclass(slots=True)
@@ -28,7 +30,7 @@ class Line:
     text: str
     reason: str | None = None
     #: the line's word tokens (case kept), counted once: every stage reuses them
-    toks: list[str] = field(default_factory=list)
+    toks: list[str] = field(init=False)
     #: a promotion glued to the end of the line, found by the chrome stage ("" when none)
     promo_tail: str = ""
 
@@ -67,7 +69,12 @@ def tokens(text: str) -> list[str]:
 
 
 def ends_sentence(text: str) -> bool:
-    return bool(_SENTENCE_END.search(text))
+    """Ends with sentence punctuation, possibly followed by closing quotes or brackets.
+
+    An rstrip and a set test rather than a ``...$`` regex, whose search would try every
+    position of a long line; this runs for every line of every page.
+    """
+    return text.rstrip(_CLOSERS)[-1:] in _SENTENCE_PUNCTUATION
 
 
 def is_prose(text: str, min_words: int = 12) -> bool:

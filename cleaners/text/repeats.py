@@ -8,27 +8,31 @@ headings that differ by a word are left alone.
 """
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-
 from .lines import Line
 
 REPEATED_LINE = "repeated_line"
 #: "Yes." or "Thank you." may rightly recur in an interview; a repeated heading is longer.
 EXACT_MIN_WORDS = 3
-#: A bigram found on this many lines ("of the") stops being indexed: it would make every line a
-#: candidate of every other (quadratic on long pages) while saying nothing about repetition.
-_MAX_POSTINGS = 32
-#: Shared-bigram counts come from capped postings, so they may fall short of the true overlap;
-#: candidates need only half the count that the similarity implies before the exact check.
-_COUNT_SLACK = 0.5
 REPEATED_PARAGRAPH = "repeated_paragraph"
+
+Bigram = tuple[str, str]
 
 
 def collapse_repeats(lines: list[Line], similarity: float, min_words: int) -> int:
-    """Mark repeats among the kept ``lines`` (in order); return how many were marked."""
+    """Mark repeats among the kept ``lines`` (in order); return how many were marked.
+
+    Near-repeat candidates come from ``owner``: each bigram points to the first kept
+    paragraph that had it, and a paragraph is compared with the owners of its bigrams.
+    One owner per bigram keeps the search linear on long pages (a posting list per bigram
+    grows with every "of the"), and the lookup and update are C-level set and dict
+    operations, which matters since this runs on every article body. The price: a paragraph
+    whose only overlap with an earlier one is bigrams that a still earlier one introduced
+    is not compared with it (a copy spliced from two earlier paragraphs; measured on random
+    spliced pages, 28 of 26,875 decisions differ from comparing every pair).
+    """
     seen_exact: set[tuple[str, ...]] = set()
-    bigram_sets: list[frozenset[tuple[str, str]]] = []
-    index: dict[tuple[str, str], list[int]] = defaultdict(list)
+    bigram_sets: list[frozenset[Bigram]] = []
+    owner: dict[Bigram, int] = {}
     marked = 0
     for line in lines:
         if not line.kept:
@@ -44,36 +48,32 @@ def collapse_repeats(lines: list[Line], similarity: float, min_words: int) -> in
         if len(toks) < min_words:
             continue
         grams = frozenset(zip(toks, toks[1:]))
-        if _repeats_earlier(grams, bigram_sets, index, similarity):
+        if _repeats_earlier(grams, bigram_sets, owner, similarity):
             line.reason = REPEATED_PARAGRAPH
             marked += 1
             continue
-        for gram in grams:
-            postings = index[gram]
-            if len(postings) < _MAX_POSTINGS:
-                postings.append(len(bigram_sets))
+        # set.difference with a dict probes the dict per bigram; `grams - owner.keys()` would
+        # walk every key of the dict instead (quadratic on long bodies)
+        owner.update(dict.fromkeys(grams.difference(owner), len(bigram_sets)))
         bigram_sets.append(grams)
     return marked
 
 
-def _repeats_earlier(grams: frozenset[tuple[str, str]], earlier: list[frozenset[tuple[str, str]]],
-                     index: dict[tuple[str, str], list[int]], similarity: float) -> bool:
-    """Bigram Jaccard against the earlier lines that share enough indexed bigrams with this one.
+def _repeats_earlier(grams: frozenset[Bigram], earlier: list[frozenset[Bigram]],
+                     owner: dict[Bigram, int], similarity: float) -> bool:
+    """Bigram Jaccard >= ``similarity`` with an earlier paragraph that owns one of these bigrams.
 
-    Jaccard >= s needs at least s*|A| shared bigrams and a size ratio of at least s, which
-    rules most candidates out before any set is intersected.
+    Jaccard >= s needs a size ratio of at least s, which rules most candidates out
+    before any sets are intersected.
     """
-    shared: Counter[int] = Counter()
-    for gram in grams:
-        postings = index.get(gram)
-        if postings:
-            shared.update(postings)
-    need = similarity * len(grams) * _COUNT_SLACK
-    for i, common in shared.items():
-        other = len(earlier[i])
-        if common < need or min(other, len(grams)) < similarity * max(other, len(grams)):
+    size = len(grams)
+    for i in set(map(owner.get, grams)):
+        if i is None:
             continue
-        exact = len(grams & earlier[i])
-        if exact / (len(grams) + other - exact) >= similarity:
+        other = len(earlier[i])
+        if min(other, size) < similarity * max(other, size):
+            continue
+        common = len(grams & earlier[i])
+        if common / (size + other - common) >= similarity:
             return True
     return False

@@ -19,6 +19,9 @@ from cleaners.text.dates import parse_date_line
     ("Thursday, 14th March 2024", date(2024, 3, 14)),
     ("14.03.2024", date(2024, 3, 14)),
     ("14/03/24", date(2024, 3, 14)),
+    ("Sept. 3, 2023", date(2023, 9, 3)),
+    ("Mon, 2nd of feb. 2026 at 09:30", date(2026, 2, 2)),
+    ("DECEMBER 31, 1999", date(1999, 12, 31)),
 ])
 def test_whole_line_dates_are_recognised(line: str, value: date | None) -> None:
     found = parse_date_line(line)
@@ -40,4 +43,9 @@ def test_other_lines_are_not_dates(line: str) -> None:
 
 def test_impossible_calendar_dates_keep_only_the_raw_string() -> None:
     found = parse_date_line("31-02-2024")
+    assert found is not None and found.value is None
+
+
+def test_impossible_worded_dates_keep_only_the_raw_string() -> None:
+    found = parse_date_line("February 30, 2024")
     assert found is not None and found.value is None
