@@ -74,9 +74,32 @@ class CleanConfig(BaseModel):
         "dmy", description="how to read ambiguous numeric dates such as 05-07-2025"
     )
 
+    # -- reading
+    max_page_bytes: int = Field(
+        5_000_000, ge=1_000,
+        description="pages larger than this (UTF-8 bytes of the record) are rejected as too_large before parsing",
+    )
+
+    # -- HTML stage
+    html_timeout: float = Field(
+        30.0, ge=0.0,
+        description="seconds one HTML page may take to extract (parse, chrome removal, trafilatura); "
+        "a slower page is rejected as timeout. Pages run in a worker process that is killed past the "
+        "limit; 0 runs them in-process without a limit",
+    )
+    html_fallback_ratio: float = Field(
+        1.5, ge=1.0,
+        description="the line model's body replaces trafilatura's when it holds trafilatura's text and is "
+        "this many times longer (trafilatura stopped early)",
+    )
+
     # -- orchestration
     shard_bytes: int = Field(
         8_000_000, ge=1_000, description="input bytes per cleaning task (coarse tasks keep Prefect overhead low)"
+    )
+    chunk_pages: int = Field(
+        5_000, ge=1, description="pages cleaned and written together inside a task: memory stays flat in the "
+        "input's size; site boilerplate is counted per chunk",
     )
     keep_snapshots: int = Field(
         2, ge=2, le=100,

@@ -31,7 +31,7 @@ def stable_id(*parts: str | None) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    """One input record: a whole flattened page (or, later, its HTML).
+    """One input record: a whole flattened page, or its HTML.
 
     ``content_sha`` is over the record's own bytes, so ids follow content:
     the same input gives the same ids in every run, whatever the run order.
@@ -44,6 +44,10 @@ class Page:
     url: str | None = None
     title: str | None = None
     published: str | None = None
+    #: the page's HTML when the input was HTML (``text`` is then ""): the HTML stage cleans it
+    html: str | None = None
+    #: when the page was fetched (WARC-Date, ISO 8601), if the input says
+    fetched: str | None = None
 
     @property
     def page_id(self) -> str:
@@ -67,6 +71,10 @@ class Article:
     published: date | None = None
     published_raw: str | None = None
     url: str | None = None
+    #: the page's language as the extractor found it (HTML pages: trafilatura's metadata)
+    language: str | None = None
+    #: when the page was fetched (WARC-Date), if the input said
+    fetched: str | None = None
     cluster_id: str | None = None
     duplicate_of: str | None = None
     similarity: float | None = None

@@ -11,7 +11,8 @@ from __future__ import annotations
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -34,6 +35,8 @@ from .io.schema import (
     to_table,
 )
 from .io.writer import SnapshotWriter, StagingArea, write_parquet
+from .html.guard import BoundedExtractor
+from .html.page import clean_html_page
 from .model import Article, Page, PageResult, Rejection
 from .text.boilerplate import repeated_lines, site_key
 from .text.page import METADATA_REASONS, REPEAT_REASONS, clean_page
@@ -50,7 +53,8 @@ class ShardStats:
     articles: int = 0
     rejected: dict[str, int] = field(default_factory=dict)
     removed: dict[str, int] = field(default_factory=dict)
-    articles_path: str = ""
+    #: scratch Parquet files of this shard's articles, one per chunk, read by the dedup step
+    articles_paths: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
 
@@ -78,47 +82,82 @@ def plan_shards(files: Sequence[InputFile], shard_bytes: int) -> list[list[Input
 def clean_shard(files: Sequence[InputFile], shard: str, area: StagingArea, config: CleanConfig) -> ShardStats:
     """Read and clean every page of a shard; write its rows; return the counts.
 
-    Articles go to a scratch file for the dedup step; rejections and audit
-    rows are final and go straight into the staged snapshot.
+    Records stream through in chunks of ``chunk_pages`` pages, each written as
+    its own part files, so memory stays flat however large an input file is
+    (a 1 GB JSONL is one shard). Site boilerplate is counted per chunk.
+    Articles go to scratch files for the dedup step; rejections and audit rows
+    are final and go straight into the staged snapshot.
     """
     start = time.perf_counter()
     stats = ShardStats(shard=shard, files=len(files))
+    records = (item for file in files for item in read_file(file))
+    with _html_extractor(config) as html:
+        for n, chunk in enumerate(_chunks(records, config.chunk_pages)):
+            _clean_chunk(chunk, f"{shard}-{n:05d}", area, config, stats, html)
+    stats.seconds = time.perf_counter() - start
+    return stats
+
+
+def _clean_chunk(items: list[Page | Rejection], part: str, area: StagingArea, config: CleanConfig,
+                 stats: ShardStats, html: BoundedExtractor | None) -> None:
     articles: list[dict[str, Any]] = []
     rejected: list[dict[str, Any]] = []
     removed: list[dict[str, Any]] = []
     run_id = area.run_id
-    rejected_counts: Counter[str] = Counter()
-    removed_counts: Counter[str] = Counter()
-    items = [item for file in files for item in read_file(file)]
-    site_lines = repeated_lines((i for i in items if isinstance(i, Page)), config.site_repeat_min_pages,
-                                config.site_repeat_share, config.site_repeat_max_words)
+    site_lines = repeated_lines((i for i in items if isinstance(i, Page) and i.html is None),
+                                config.site_repeat_min_pages, config.site_repeat_share, config.site_repeat_max_words)
     for item in items:
         stats.records += 1
         if isinstance(item, Rejection):
             rejection: Rejection | None = item
         else:
             stats.pages += 1
-            result = _clean_safely(item, config, site_lines.get(site_key(item), frozenset()))
+            result = _clean_safely(item, config, site_lines.get(site_key(item), frozenset()), html)
             articles.extend(article_row(a, run_id) for a in result.articles)
             removed.extend(removed_row(r, run_id) for r in result.removed)
-            removed_counts.update(r.reason for r in result.removed)
+            for r in result.removed:
+                stats.removed[r.reason] = stats.removed.get(r.reason, 0) + 1
             stats.articles += len(result.articles)
             rejection = result.rejection
         if rejection is not None:
             rejected.append(rejected_row(rejection, run_id))
-            rejected_counts[rejection.reason] += 1
-    path = write_parquet(to_table(articles, ARTICLES), area.scratch / f"articles-{shard}.parquet")
-    area.write("rejected", to_table(rejected, REJECTED), shard)
-    area.write("removed", to_table(removed, REMOVED), shard)
-    stats.articles_path = str(path)
-    stats.rejected, stats.removed = dict(rejected_counts), dict(removed_counts)
-    stats.seconds = time.perf_counter() - start
-    return stats
+            stats.rejected[rejection.reason] = stats.rejected.get(rejection.reason, 0) + 1
+    stats.articles_paths.append(str(write_parquet(to_table(articles, ARTICLES),
+                                                  area.scratch / f"articles-{part}.parquet")))
+    area.write("rejected", to_table(rejected, REJECTED), part)
+    area.write("removed", to_table(removed, REMOVED), part)
 
 
-def _clean_safely(page: Page, config: CleanConfig, site_lines: frozenset[str]) -> PageResult:
+def _chunks(items: Iterator[Page | Rejection], size: int) -> Iterator[list[Page | Rejection]]:
+    """Consecutive lists of ``size`` pages (rejections ride along uncounted); at least one list."""
+    chunk: list[Page | Rejection] = []
+    pages = 0
+    for item in items:
+        chunk.append(item)
+        pages += isinstance(item, Page)
+        if pages >= size:
+            yield chunk
+            chunk, pages = [], 0
+    if chunk or pages == 0:
+        yield chunk
+
+
+@contextmanager
+def _html_extractor(config: CleanConfig) -> Iterator[BoundedExtractor | None]:
+    """A time-bounded worker for HTML pages (started on the first HTML page), or None when unbounded."""
+    if config.html_timeout <= 0:
+        yield None
+        return
+    with BoundedExtractor(config.html_timeout) as extractor:
+        yield extractor
+
+
+def _clean_safely(page: Page, config: CleanConfig, site_lines: frozenset[str],
+                  html: BoundedExtractor | None = None) -> PageResult:
     """A bug on one page must cost that page, not the run: it becomes a rejection."""
     try:
+        if page.html is not None:
+            return html.clean(page, config) if html is not None else clean_html_page(page, config)
         return clean_page(page, config, site_lines=site_lines)
     except Exception as exc:
         return PageResult(rejection=Rejection(page.source, page.record, "cleaning_error",
@@ -130,7 +169,8 @@ def dedup_stage(shard_stats: Sequence[ShardStats], area: StagingArea, config: Cl
     start = time.perf_counter()
     articles: list[Article] = []
     for stats in sorted(shard_stats, key=lambda s: s.shard):
-        articles.extend(article_from_row(row) for row in pq.read_table(stats.articles_path).to_pylist())
+        for path in stats.articles_paths:
+            articles.extend(article_from_row(row) for row in pq.read_table(path).to_pylist())
     kept, duplicates, dedup = deduplicate(articles, config)
     run_id = area.run_id
 

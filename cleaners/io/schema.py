@@ -29,6 +29,8 @@ _ARTICLE_FIELDS = [
     pa.field("published", pa.date32()),
     pa.field("published_raw", pa.string()),
     pa.field("url", pa.string()),
+    pa.field("language", pa.string()),
+    pa.field("fetched", pa.string()),
     pa.field("n_words", pa.int32(), nullable=False),
     pa.field("run_id", pa.string(), nullable=False),
 ]
@@ -78,6 +80,7 @@ def article_row(article: Article, run_id: str) -> dict[str, Any]:
         "page_id": article.page_id, "site": article.site, "section": article.section,
         "author": article.author, "published": article.published,
         "published_raw": article.published_raw, "url": article.url,
+        "language": article.language, "fetched": article.fetched,
         "n_words": article.n_words, "run_id": run_id,
     }
     if article.duplicate_of is not None:
@@ -92,7 +95,8 @@ def article_from_row(row: dict[str, Any]) -> Article:
         page_id=row["page_id"], source=row["source"], record=row["record"], segment=row["segment"],
         position=row["position"], title=row["title"], text=row["text"], site=row["site"],
         section=row["section"], author=row["author"], published=row["published"],
-        published_raw=row["published_raw"], url=row["url"],
+        published_raw=row["published_raw"], url=row["url"], language=row["language"],
+        fetched=row["fetched"],
     )
 
 

@@ -249,12 +249,29 @@ def _body(lines: list[Line], draft: _Draft, config: CleanConfig, promo_tails: di
     return "\n".join(line.text for line in body if line.kept)
 
 
+def clean_extracted_body(text: str, title: str | None, config: CleanConfig) -> tuple[str, list[Line]]:
+    """In-body cleanup of text another extractor already cut from its page.
+
+    The chrome rules, glued promotions, a repeated headline and repeated
+    paragraphs, as on the text stage's own bodies; returns the clean text and
+    all lines (removed ones carry their reason, for the audit).
+    """
+    lines = split_lines(text)
+    mark_chrome(lines)
+    draft = _Draft([i for i, line in enumerate(lines) if line.text], title=title)
+    promo_tails: dict[int, str] = {}
+    clean = _body(lines, draft, config, promo_tails)
+    for no, tail in promo_tails.items():  # the cut tail is audit material like a removed line
+        lines.append(Line(no, tail, GLUED_PROMO))
+    return clean, lines
+
+
 def _article(page: Page, segment: Segment, position: int, draft: _Draft, text: str) -> Article:
     return Article(
         page_id=page.page_id, source=page.source, record=page.record, segment=segment,
         position=position, title=draft.title, text=text, author=draft.author,
         published=draft.published,
-        published_raw=draft.published_raw, url=page.url,
+        published_raw=draft.published_raw, url=page.url, fetched=page.fetched,
     )
 
 
@@ -262,4 +279,4 @@ def _removed(page: Page, page_id: str, line_no: int, text: str, reason: str, art
     return RemovedLine(page_id, page.source, page.record, line_no, text, reason, article_id)
 
 
-__all__ = ["GLUED_PROMO", "METADATA_REASONS", "REPEAT_REASONS", "clean_page"]
+__all__ = ["GLUED_PROMO", "METADATA_REASONS", "REPEAT_REASONS", "clean_extracted_body", "clean_page"]

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from datetime import date
+
+from cleaners.config import CleanConfig
+from cleaners.html.page import clean_html_page
+from cleaners.model import Page
+
+from .pages import PARAGRAPHS, RELATED_FULL, article_page
+
+CONFIG = CleanConfig()
+
+
+def _page(html: str, url: str | None = "https://coastal.example/news/ferry") -> Page:
+    return Page("ferry.html", None, "", "sha", url=url, html=html)
+
+
+def test_body_and_metadata_come_out_clean() -> None:
+    result = clean_html_page(_page(article_page()), CONFIG)
+    assert result.rejection is None
+    main = [a for a in result.articles if a.segment == "main"]
+    assert len(main) == 1
+    art = main[0]
+    assert art.text.split("\n") == PARAGRAPHS
+    assert art.title == "Ferry terminal opening delayed to spring"
+    assert art.author == "Jane Marlow"
+    assert art.published == date(2024, 3, 5)
+    assert art.url == "https://coastal.example/news/ferry"
+    assert art.language == "en"
+    reasons = {r.reason for r in result.removed}
+    assert {"html_comments", "html_related", "html_consent"} <= reasons
+
+
+def test_in_body_residue_is_removed_from_trafilatura_output() -> None:
+    extra = ("<p>Advertisement</p><p>Sign up for our newsletter</p>"
+             f"<p>{PARAGRAPHS[1]}</p>")  # an ad label, a prompt and a repeated paragraph inside the body
+    result = clean_html_page(_page(article_page(extra_body=extra)), CONFIG)
+    art = result.articles[0]
+    assert "Advertisement" not in art.text and "newsletter" not in art.text
+    assert art.text.count(PARAGRAPHS[1]) == 1
+    assert {"advertisement", "newsletter_prompt"} <= {r.reason for r in result.removed}
+
+
+def test_full_articles_in_related_blocks_are_salvaged_and_teasers_dropped() -> None:
+    related = f"<article><h3>Seafront cycle lane to grow</h3><p>{RELATED_FULL}</p></article>"
+    result = clean_html_page(_page(article_page(related=related)), CONFIG)
+    salvaged = [a for a in result.articles if a.segment == "related"]
+    assert len(salvaged) == 1
+    assert salvaged[0].title == "Seafront cycle lane to grow" and salvaged[0].text == RELATED_FULL
+    # the teaser list in the same block ("Council approves seafront budget") is not an article
+    assert all("Council approves" not in a.text for a in result.articles)
+
+
+def test_pages_without_an_article_or_over_the_limit_are_rejected() -> None:
+    nav_only = "<html><body><nav><a>Home</a><a>News</a></nav><p>Subscribe</p></body></html>"
+    assert clean_html_page(_page(nav_only), CONFIG).rejection.reason == "empty_after_cleaning"
+    assert clean_html_page(_page("   "), CONFIG).rejection.reason == "html_parse_error"
+    small = CleanConfig(max_page_bytes=1_000)
+    rejected = clean_html_page(_page(article_page()), small).rejection
+    assert rejected.reason == "too_large" and "1000" in rejected.detail
