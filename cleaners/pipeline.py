@@ -90,7 +90,7 @@ def clean_shard(files: Sequence[InputFile], shard: str, area: StagingArea, confi
     """
     start = time.perf_counter()
     stats = ShardStats(shard=shard, files=len(files))
-    records = (item for file in files for item in read_file(file))
+    records = (item for file in files for item in read_file(file, config.max_page_bytes))
     with _html_extractor(config) as html:
         for n, chunk in enumerate(_chunks(records, config.chunk_pages)):
             _clean_chunk(chunk, f"{shard}-{n:05d}", area, config, stats, html)

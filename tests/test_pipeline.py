@@ -139,3 +139,79 @@ def test_shard_size_does_not_change_the_output(tmp_path: Path, seeds_dir: Path) 
     run([seeds_dir], tmp_path / "many", CleanConfig(shard_bytes=1_000))
     for name in ("articles", "duplicates", "removed", "rejected"):
         assert comparable(tmp_path / "one", name) == comparable(tmp_path / "many", name), name
+
+
+STORY = """Library to open on Sundays from next month
+The city library will open on Sundays from the first of next month, the council said on Friday, after a
+trial last winter drew more visitors than any other day of the week.
+Opening on Sundays will cost about forty thousand a year, which the council plans to cover by closing an
+hour earlier on Mondays, when the trial showed that the reading rooms were almost empty.
+Staff who work on Sundays will be paid at the weekend rate, and the union said it welcomed the plan as long
+as no one was made to take the extra shifts against their will.
+"""
+
+
+def test_every_format_is_cleaned_and_every_record_accounted_for(tmp_path: Path) -> None:
+    import gzip
+    import json
+    from io import BytesIO
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    from tests.html.pages import article_page
+
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    html = article_page()
+    (inputs / "page.html").write_text(html)
+    (inputs / "logo.html").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
+    lines = [json.dumps({"id": "story", "text": STORY, "published": "2024-06-07"}), "{broken",
+             json.dumps({"id": "empty", "title": "no body"}),
+             json.dumps({"id": "copy", "html": html, "url": "https://herald.example/ferry"})]
+    (inputs / "export.jsonl.gz").write_bytes(gzip.compress("\n".join(lines).encode()))
+    whole = gzip.compress("\n".join(json.dumps({"text": STORY.replace("library", f"library {n}")})
+                                    for n in range(100)).encode())
+    (inputs / "cut.jsonl.gz").write_bytes(whole[: len(whole) // 2])
+    pq.write_table(pa.table({"id": ["p1", "p2"], "text": [STORY.replace("city", "town"), "x " * 30_000]}),
+                   inputs / "rows.parquet")
+    with open(inputs / "crawl.warc.gz", "wb") as out:
+        writer = WARCWriter(out, gzip=True)
+        for url, body, status, kind in (("https://herald.example/ferry2", html.encode(), "200 OK", "text/html"),
+                                        ("https://herald.example/x.png", b"\x89PNG", "200 OK", "image/png"),
+                                        ("https://herald.example/old", b"<html></html>", "404 Not Found",
+                                         "text/html")):
+            http = StatusAndHeaders(status, [("Content-Type", kind)], protocol="HTTP/1.1")
+            writer.write_record(writer.create_warc_record(url, "response", payload=BytesIO(body),
+                                                          http_headers=http))
+
+    summary = run([inputs], tmp_path / "out", CleanConfig(max_page_bytes=20_000))
+    out = tmp_path / "out"
+    kept = rows(out, "articles")
+    produced = {(r["source"], r["record"]) for t in ("articles", "duplicates") for r in rows(out, t)}
+    rejected = [(r["source"], r["record"], r["reason"]) for r in rows(out, "rejected")]
+    keys = [(s, r) for s, r, _ in rejected]
+    assert len(keys) == len(set(keys)) and not produced & set(keys)  # never both, never twice
+    by_source = {}
+    for source, record, reason in rejected:
+        by_source.setdefault(source, set()).add((record, reason))
+    assert by_source.pop("export.jsonl.gz") == {("1", "not_json"), ("empty", "no_text")}
+    assert by_source.pop("logo.html") == {(None, "not_html")}
+    assert by_source.pop("rows.parquet") == {("p2", "too_large")}
+    warc = by_source.pop("crawl.warc.gz")
+    assert {reason for _, reason in warc} == {"not_html", "http_status"}
+    assert by_source.pop("cut.jsonl.gz") == {(None, "truncated")}
+    assert by_source == {}
+    assert {("page.html", None), ("export.jsonl.gz", "story"), ("export.jsonl.gz", "copy"),
+            ("rows.parquet", "p1")} <= produced
+    assert any(s == "crawl.warc.gz" for s, _ in produced)
+    assert 0 < sum(s == "cut.jsonl.gz" for s, _ in produced) < 100
+
+    ferry = [r for r in kept if r["title"] == "Ferry terminal opening delayed to spring"]
+    assert len(ferry) == 1 and "Advertisement" not in ferry[0]["text"] and "Share on" not in ferry[0]["text"]
+    assert ferry[0]["language"] == "en"
+    story = next(r for t in ("articles", "duplicates") for r in rows(out, t) if r["record"] == "story")
+    assert story["published"].isoformat() == "2024-06-07"  # the record's own date
+    assert summary["rejected_by_reason"]["truncated"] == 1

@@ -19,7 +19,6 @@ thead tr ul
 #: Elements whose text is never page text.
 SKIP_TAGS = frozenset("""
 script style noscript template svg math head iframe object embed canvas select option textarea input
-button-icon
 """.split())
 
 

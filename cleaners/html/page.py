@@ -25,7 +25,7 @@ from ..config import CleanConfig
 from ..model import Article, Page, PageResult, Rejection, RemovedLine
 from ..text.line_model import LineModels
 from ..text.lines import is_headline, is_prose, tokens, word_count
-from ..text.page import clean_extracted_body, clean_page
+from ..text.page import apply_record_date, clean_extracted_body, clean_page
 from .chrome import RemovedElement, remove_chrome
 from .extract import Extraction, extract
 from .flatten import block_lines
@@ -105,6 +105,7 @@ def _fill_metadata(article: Article, found: Extraction, page: Page) -> None:
     article.author = found.author or article.author
     if found.published_raw:
         article.published_raw, article.published = found.published_raw, found.published
+    apply_record_date(article, page)
     article.url = page.url or found.url
     article.site = found.site or article.site
     article.language = found.language

@@ -1,9 +1,9 @@
 """Reading inputs: find files, open them (gzip or not), turn records into pages.
 
-Formats are plug-ins: a :class:`Reader` names the suffixes it handles and
-yields :class:`~cleaners.model.Page` or :class:`~cleaners.model.Rejection`
-for each record, never raising for bad input. Adding HTML, JSONL, Parquet or
-WARC means writing one more reader and registering it; discovery, gzip,
+Formats are plug-ins (:mod:`cleaners.io.formats`): a :class:`Reader` names
+the suffixes it handles and yields :class:`~cleaners.model.Page` or
+:class:`~cleaners.model.Rejection` for each record. Adding a format means
+writing one more reader and registering it; discovery, gzip, size limits,
 sharding and the conservation rule stay as they are.
 """
 from __future__ import annotations
@@ -11,16 +11,19 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
-import zlib
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
 from ..model import Page, Rejection
 
-#: Bytes that mark a file as binary rather than text (NUL never occurs in text).
+#: Bytes looked at to tell binary from text (NUL never occurs in text).
 _BINARY_SNIFF = 8192
+#: Leading bytes of binary files that crawlers save under page names.
+_MAGIC = ((b"%PDF", "PDF"), (b"\x89PNG", "PNG image"), (b"\xff\xd8\xff", "JPEG image"), (b"GIF8", "GIF image"),
+          (b"PK\x03\x04", "ZIP archive"), (b"RIFF", "RIFF media"), (b"\x1f\x8b", "gzip data"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,11 +36,16 @@ class InputFile:
 
 
 class Reader(Protocol):
-    """Turns one input file into pages; bad records become rejections, never exceptions."""
+    """Turns one input file into pages; bad records become rejections.
+
+    ``limit`` is the largest page in bytes (None: no limit); a larger record is
+    a ``too_large`` rejection and is never held whole in memory. A reader may
+    raise on a broken file: :func:`read_file` turns that into one rejection.
+    """
 
     suffixes: tuple[str, ...]
 
-    def read(self, file: InputFile) -> Iterator[Page | Rejection]: ...
+    def read(self, file: InputFile, limit: int | None) -> Iterator[Page | Rejection]: ...
 
 
 _READERS: dict[str, Reader] = {}
@@ -137,50 +145,76 @@ def _drop_identical_copies(files: list[InputFile], rejected: list[Rejection]) ->
     return kept
 
 
-def read_bytes(path: Path) -> bytes:
-    """The file's content, gunzipped when it is gzip (by magic number, not only by name)."""
-    data = path.read_bytes()
-    if data[:2] == b"\x1f\x8b":
-        return gzip.decompress(data)
-    return data
+@contextmanager
+def open_binary(path: Path) -> Iterator[BinaryIO]:
+    """The file as a binary stream, gunzipped on the fly when it is gzip (by magic number, not name).
+
+    Streaming, so a 1 GB ``.jsonl.gz`` never sits in memory; a gzip stream that
+    ends early raises ``EOFError`` at the break, after everything before it was read.
+    """
+    with open(path, "rb") as raw:
+        if raw.read(2) == b"\x1f\x8b":
+            raw.seek(0)
+            with gzip.GzipFile(fileobj=raw, mode="rb") as unzipped:
+                yield unzipped  # type: ignore[misc]
+        else:
+            raw.seek(0)
+            yield raw
 
 
-def read_file(file: InputFile) -> Iterator[Page | Rejection]:
-    """Pages of one file through its reader; any reader failure becomes one rejection."""
+def read_limited(path: Path, limit: int | None) -> bytes | None:
+    """The (gunzipped) content, or None when it holds more than ``limit`` bytes (never reading past it)."""
+    with open_binary(path) as stream:
+        data = stream.read() if limit is None else stream.read(limit + 1)
+    return None if limit is not None and len(data) > limit else data
+
+
+def looks_binary(data: bytes) -> str | None:
+    """What binary format ``data`` starts like (images, PDF, archives), or "binary" for NUL bytes; None for text."""
+    head = data[:_BINARY_SNIFF]
+    for magic, name in _MAGIC:
+        if head.startswith(magic):
+            return name
+    return "binary" if b"\x00" in head else None
+
+
+def too_large(source: str, record: str | None, size: int | str, limit: int) -> Rejection:
+    return Rejection(source, record, "too_large", f"{size} bytes, over the page limit of {limit} "
+                                                  "(max_page_bytes)")
+
+
+def read_file(file: InputFile, max_page_bytes: int | None = None) -> Iterator[Page | Rejection]:
+    """Pages of one file through its reader; a failure ends the file with one rejection.
+
+    Pages read before the failure stay (a truncated gzip keeps its first
+    records): ``truncated`` when the stream ends early, ``read_error`` for
+    anything else the reader or its library raised.
+    """
     reader = reader_for(file.path)
     if reader is None:  # discover() filters these; kept for direct callers
         yield Rejection(file.source, None, "unsupported_format", f"no reader for {file.path.name!r}")
         return
+    count = 0
     try:
-        yield from reader.read(file)
-    except (OSError, EOFError, zlib.error, gzip.BadGzipFile) as exc:
-        yield Rejection(file.source, None, "read_error", f"{type(exc).__name__}: {exc}")
+        for item in reader.read(file, max_page_bytes):
+            count += 1
+            yield item
+    except EOFError as exc:
+        yield Rejection(file.source, None, "truncated",
+                        f"the file ends mid-stream after {count} records (those were read): {exc}")
+    except Exception as exc:  # a reader's library may raise anything on bad bytes; the run goes on
+        yield Rejection(file.source, None, "read_error",
+                        f"{type(exc).__name__} after {count} records (those were read): {exc}")
 
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-class TextReader:
-    """``.txt`` (and ``.txt.gz``): one flattened page per file, UTF-8.
-
-    Non-UTF-8 text is rejected with ``decode_error`` for now; charset
-    detection belongs to the bad-input work and plugs in here.
-    """
-
-    suffixes = (".txt",)
-
-    def read(self, file: InputFile) -> Iterator[Page | Rejection]:
-        data = read_bytes(file.path)
-        if b"\x00" in data[:_BINARY_SNIFF]:
-            yield Rejection(file.source, None, "not_text", "file holds NUL bytes: binary, not text")
-            return
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            yield Rejection(file.source, None, "decode_error", f"not valid UTF-8: {exc}")
-            return
-        yield Page(source=file.source, record=None, text=text, content_sha=sha256(data))
+def record_sha(payload: bytes, row: int) -> str:
+    """Content hash of one record of a multi-record file; the row keeps repeated records apart."""
+    return hashlib.sha256(payload + b"\x00%d" % row).hexdigest()
 
 
-register_reader(TextReader())
+# Built-in readers register themselves on import (at the end: they import this module).
+from . import formats as _formats  # noqa: E402,F401

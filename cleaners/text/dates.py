@@ -1,15 +1,15 @@
 """Recognise date lines ("5 days ago", "07-05-2025", "June 24, 2025 10:30 AM").
 
 Recognition is by regular expression, so a line is only taken for a date when
-the *whole* line is one (dateutil alone would read "May" as a date); the
-calendar arithmetic is left to dateutil. Relative dates keep their raw string
-and no calendar date: the crawl time they are relative to is unknown.
+the *whole* line is one (a lenient date parser would read "May" as a date).
+Relative dates keep their raw string and no calendar date: the crawl time they
+are relative to is unknown.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 
 _MONTHS = (
@@ -81,3 +81,12 @@ def _safe_date(year: int, month: int, day: int) -> date | None:
         return date(year, month, day)
     except ValueError:
         return None
+
+
+def parse_published(value: str, order: str = "dmy") -> date | None:
+    """A record's own ``published`` field: ISO 8601 (what exports hold), else any date line read above."""
+    try:
+        return datetime.fromisoformat(value.strip()).date()
+    except ValueError:
+        found = parse_date_line(value.strip(), order)
+        return found.value if found else None

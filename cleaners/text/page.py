@@ -21,7 +21,7 @@ from .body import LOW_SCORE, OUTSIDE_BODY, Body, locate_body
 from .boilerplate import SITE_BOILERPLATE
 from .byline import parse_byline
 from .chrome import mark_chrome
-from .dates import parse_date_line
+from .dates import parse_date_line, parse_published
 from .features import COLUMNS, page_matrix
 from .line_model import LineModels, load_models
 from .lines import Line, is_headline, is_prose, split_lines, tokens, word_count
@@ -267,16 +267,26 @@ def clean_extracted_body(text: str, title: str | None, config: CleanConfig) -> t
 
 
 def _article(page: Page, segment: Segment, position: int, draft: _Draft, text: str) -> Article:
-    return Article(
+    article = Article(
         page_id=page.page_id, source=page.source, record=page.record, segment=segment,
         position=position, title=draft.title, text=text, author=draft.author,
         published=draft.published,
         published_raw=draft.published_raw, url=page.url, fetched=page.fetched,
     )
+    if segment == "main":
+        apply_record_date(article, page)
+    return article
+
+
+def apply_record_date(article: Article, page: Page) -> None:
+    """A date the input record states (JSONL/Parquet ``published``) beats one read from the page."""
+    if page.published:
+        article.published_raw, article.published = page.published, parse_published(page.published)
 
 
 def _removed(page: Page, page_id: str, line_no: int, text: str, reason: str, article_id: str | None) -> RemovedLine:
     return RemovedLine(page_id, page.source, page.record, line_no, text, reason, article_id)
 
 
-__all__ = ["GLUED_PROMO", "METADATA_REASONS", "REPEAT_REASONS", "clean_extracted_body", "clean_page"]
+__all__ = ["GLUED_PROMO", "METADATA_REASONS", "REPEAT_REASONS", "apply_record_date", "clean_extracted_body",
+           "clean_page"]

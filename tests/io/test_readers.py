@@ -75,5 +75,5 @@ def test_bad_files_become_rejections_not_exceptions(tmp_path: Path) -> None:
     got = {f.source: next(iter(read_file(f))) for f in files}
     assert all(isinstance(r, Rejection) for r in got.values())
     assert {s: r.reason for s, r in got.items()} == {
-        "binary.txt": "not_text", "latin1.txt": "decode_error", "truncated.txt.gz": "read_error"}
+        "binary.txt": "not_text", "latin1.txt": "decode_error", "truncated.txt.gz": "truncated"}
     assert all(r.detail for r in got.values())

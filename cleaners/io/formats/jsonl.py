@@ -1,0 +1,60 @@
+"""``.jsonl``: one JSON object per line, read line by line (memory flat in the file's size)."""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import BinaryIO
+
+from ...model import Page, Rejection
+from ..readers import InputFile, open_binary, register_reader
+from .records import page_from_record
+
+#: A line may hold this many times the page limit: JSON escapes HTML (``\u003c`` is six bytes for one).
+_LINE_FACTOR = 8
+
+
+class JsonlReader:
+    suffixes = (".jsonl", ".ndjson")
+
+    def read(self, file: InputFile, limit: int | None) -> Iterator[Page | Rejection]:
+        cap = None if limit is None else limit * _LINE_FACTOR
+        with open_binary(file.path) as stream:
+            for row, line in _lines(stream, cap):
+                if line is None:
+                    yield Rejection(file.source, str(row), "too_large",
+                                    f"line {row + 1} is over {cap} bytes ({_LINE_FACTOR}x max_page_bytes), not read")
+                    continue
+                if not line.strip():
+                    continue  # blank lines are not records (they still count as rows)
+                try:
+                    rec = json.loads(line)
+                except (ValueError, RecursionError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+                    yield Rejection(file.source, str(row), "not_json",
+                                    f"line {row + 1}: {type(exc).__name__}: {exc}; starts {line[:60]!r}")
+                    continue
+                if not isinstance(rec, dict):
+                    yield Rejection(file.source, str(row), "not_json",
+                                    f"line {row + 1} holds a JSON {type(rec).__name__}, not an object")
+                    continue
+                yield page_from_record(rec, file.source, row, limit)
+
+
+def _lines(stream: BinaryIO, cap: int | None) -> Iterator[tuple[int, bytes | None]]:
+    """(row, line) pairs; None for a line over ``cap`` bytes, which is skipped without being held."""
+    row = 0
+    while True:
+        line = stream.readline() if cap is None else stream.readline(cap + 1)
+        if not line:
+            return
+        if row == 0:
+            line = line.removeprefix(b"\xef\xbb\xbf")
+        if cap is not None and len(line) > cap and not line.endswith(b"\n"):
+            while (rest := stream.readline(1 << 20)) and not rest.endswith(b"\n"):
+                pass
+            yield row, None
+        else:
+            yield row, line
+        row += 1
+
+
+register_reader(JsonlReader())

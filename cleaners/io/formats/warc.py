@@ -1,0 +1,91 @@
+"""``.warc`` (and ``.warc.gz``, Common Crawl's per-record gzip): HTML responses, streamed with warcio.
+
+Only ``response`` and ``resource`` records are pages; ``request``,
+``metadata``, ``warcinfo``, ``revisit`` and ``conversion`` records describe
+the crawl, not a page, and are passed over (the run summary counts pages and
+rejections, not these). A response that is not a page the pipeline can use
+becomes a rejected row: ``http_status`` (not 2xx), ``not_html`` (images, PDF,
+JSON...), ``too_large``. ``record`` is the WARC-Record-ID, ``url`` the
+WARC-Target-URI, ``fetched`` the WARC-Date.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.limitreader import LimitReader
+
+from ...model import Page, Rejection
+from ..readers import InputFile, record_sha, register_reader, too_large
+from .markup import page_from_bytes
+
+_PAGE_RECORDS = frozenset({"response", "resource"})
+_HTML_TYPES = frozenset({"text/html", "application/xhtml+xml", ""})
+
+
+class WarcReader:
+    suffixes = (".warc",)
+
+    def read(self, file: InputFile, limit: int | None) -> Iterator[Page | Rejection]:
+        with open(file.path, "rb") as stream:
+            records = _CheckedIterator(stream)
+            for n, rec in enumerate(records):
+                item = _page(rec, file.source, n, limit) if rec.rec_type in _PAGE_RECORDS else None
+                if _cut_short(rec):  # a page cut in half is not yielded as if it were whole
+                    raise EOFError("the WARC ends inside a record")
+                if item is not None:
+                    yield item
+            if records.truncated:
+                raise EOFError("the WARC's last gzip member is incomplete")
+
+
+class _CheckedIterator(ArchiveIterator):
+    """warcio ends quietly at a truncated gzip member; this notes it so the loss gets a row.
+
+    At the end of a whole file the current member's decompressor has seen its
+    end-of-stream marker; if not, the file was cut inside a member.
+    """
+
+    truncated = False
+
+    def close(self) -> None:
+        decompressor = self.reader.decompressor if self.reader is not None else None
+        if decompressor is not None and not getattr(decompressor, "eof", True):
+            self.truncated = True
+        super().close()
+
+
+def _cut_short(rec) -> bool:  # noqa: ANN001
+    """A record whose block ended before its Content-Length (an uncompressed WARC cut mid-record)."""
+    raw = rec.raw_stream
+    if not isinstance(raw, LimitReader):
+        return rec.rec_headers.get_header("Content-Length") is None
+    while raw.read(1 << 16):  # drain what is left (warcio would do the same before the next record)
+        pass
+    return raw.limit > 0
+
+
+def _page(rec, source: str, n: int, limit: int | None) -> Page | Rejection:  # noqa: ANN001 (warcio has no types)
+    headers = rec.rec_headers
+    record = headers.get_header("WARC-Record-ID") or str(n)
+    http = rec.http_headers
+    if rec.rec_type == "response" and http is not None:
+        status = http.get_statuscode() or ""
+        if not status.startswith("2"):
+            return Rejection(source, record, "http_status", f"HTTP {http.get_statuscode()} "
+                                                            f"for {headers.get_header('WARC-Target-URI')}")
+    content_type = (http.get_header("Content-Type") if http is not None else None) or rec.content_type or ""
+    mime, _, params = content_type.partition(";")
+    mime = mime.strip().lower()
+    if mime not in _HTML_TYPES:
+        return Rejection(source, record, "not_html", f"Content-Type {content_type!r}")
+    payload = rec.content_stream().read() if limit is None else rec.content_stream().read(limit + 1)
+    if limit is not None and len(payload) > limit:
+        return too_large(source, record, f"more than {limit}", limit)
+    charset = next((p.split("=", 1)[1].strip().strip('"\'') for p in params.split(";")
+                    if p.strip().lower().startswith("charset=")), None)
+    return page_from_bytes(payload, source, record, record_sha(payload, n), charset=charset,
+                           url=headers.get_header("WARC-Target-URI"), fetched=headers.get_header("WARC-Date"))
+
+
+register_reader(WarcReader())

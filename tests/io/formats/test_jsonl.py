@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+from cleaners.io.readers import discover, read_file
+from cleaners.model import Page, Rejection
+
+BODY = "Headline\nA body paragraph that is long enough to stand for an article in this reader test.\n"
+
+
+def _lines(*records: object) -> bytes:
+    return b"".join((r if isinstance(r, bytes) else json.dumps(r).encode()) + b"\n" for r in records)
+
+
+def _read(path: Path, limit: int | None = None) -> list[Page | Rejection]:
+    files, _ = discover([path])
+    return [item for f in files for item in read_file(f, limit)]
+
+
+def test_records_give_pages_with_their_fields_and_ids(tmp_path: Path) -> None:
+    path = tmp_path / "export.jsonl.gz"
+    path.write_bytes(gzip.compress(_lines(
+        {"id": "a-1", "text": BODY, "url": "https://example.org/a", "title": "Given title",
+         "published": "2024-05-06T10:00:00+02:00"},
+        {"html": "<html><body><p>Hello</p></body></html>", "text": "ignored when html is given"},
+        {"id": 17, "text": BODY},
+    )))
+    pages = _read(path)
+    assert [p.record for p in pages] == ["a-1", "1", "17"]  # id field, else the 0-based row
+    assert all(isinstance(p, Page) for p in pages)
+    first, second, _ = pages
+    assert (first.url, first.title, first.published) == ("https://example.org/a", "Given title",
+                                                         "2024-05-06T10:00:00+02:00")
+    assert second.html is not None and second.text == ""
+    assert len({p.page_id for p in pages}) == 3
+
+
+def test_bad_lines_are_rejected_and_the_rest_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_bytes(_lines({"text": BODY}, b"{not json", [1, 2], {"id": "x", "title": "no body"},
+                            {"text": "   "}, b"", {"text": BODY + "second"}))
+    got = _read(path)
+    assert [(type(g).__name__, g.record, getattr(g, "reason", None)) for g in got] == [
+        ("Page", "0", None), ("Rejection", "1", "not_json"), ("Rejection", "2", "not_json"),
+        ("Rejection", "x", "no_text"), ("Rejection", "4", "no_text"), ("Page", "6", None)]
+    assert "line 2" in got[1].detail
+
+
+def test_repeated_ids_and_records_still_get_distinct_page_ids(tmp_path: Path) -> None:
+    path = tmp_path / "dup.jsonl"
+    path.write_bytes(_lines({"id": "same", "text": BODY}, {"id": "same", "text": BODY}))
+    pages = _read(path)
+    assert pages[0].record == pages[1].record == "same"
+    assert pages[0].page_id != pages[1].page_id
+
+
+def test_an_oversized_line_is_skipped_without_losing_the_next(tmp_path: Path) -> None:
+    path = tmp_path / "big.jsonl"
+    path.write_bytes(_lines({"text": "word " * 50_000}, {"text": BODY}, {"text": "x" * 3_000}))
+    got = _read(path, limit=2_000)
+    assert [getattr(g, "reason", "page") for g in got] == ["too_large", "page", "too_large"]
+    assert got[1].record == "1"
+
+
+def test_a_truncated_gzip_keeps_the_records_before_the_break(tmp_path: Path) -> None:
+    data = gzip.compress(_lines(*({"id": n, "text": BODY * 20 + str(n)} for n in range(200))))
+    path = tmp_path / "cut.jsonl.gz"
+    path.write_bytes(data[: len(data) // 2])
+    got = _read(path)
+    pages = [g for g in got if isinstance(g, Page)]
+    assert 0 < len(pages) < 200 and [p.record for p in pages] == [str(n) for n in range(len(pages))]
+    assert isinstance(got[-1], Rejection) and got[-1].reason == "truncated"
+    assert f"after {len(pages)} records" in got[-1].detail

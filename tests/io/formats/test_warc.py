@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from cleaners.io.readers import discover, read_file
+from cleaners.model import Page, Rejection
+
+PAGE = "<html><head><title>Harbour</title></head><body><p>Caf\xe9 on the quay reopens.</p></body></html>"
+
+
+def _response(writer: WARCWriter, url: str, body: bytes, status: str = "200 OK",
+              content_type: str = "text/html; charset=iso-8859-1") -> None:
+    http = StatusAndHeaders(status, [("Content-Type", content_type)], protocol="HTTP/1.1")
+    writer.write_record(writer.create_warc_record(url, "response", payload=BytesIO(body), http_headers=http))
+
+
+def _warc(path: Path, gzip: bool = True) -> None:
+    with open(path, "wb") as out:
+        writer = WARCWriter(out, gzip=gzip)
+        writer.write_record(writer.create_warcinfo_record("crawl.warc.gz", {"software": "test"}))
+        writer.write_record(writer.create_warc_record("https://a.example/news", "request",
+                                                      payload=BytesIO(b"GET /news HTTP/1.1\r\n\r\n")))
+        _response(writer, "https://a.example/news", PAGE.encode("iso-8859-1"))
+        _response(writer, "https://a.example/logo.png", b"\x89PNG\r\n\x1a\n", content_type="image/png")
+        _response(writer, "https://a.example/gone", b"<html>Not found</html>", status="404 Not Found")
+        _response(writer, "https://a.example/huge", b"<html><body>" + b"<p>word</p>" * 2_000 + b"</body></html>")
+        writer.write_record(writer.create_warc_record(
+            "file:///saved/page.html", "resource", payload=BytesIO(b"<html><body><p>Saved</p></body></html>"),
+            warc_content_type="text/html"))
+
+
+def _read(path: Path, limit: int | None = 10_000) -> list[Page | Rejection]:
+    files, _ = discover([path])
+    return [item for f in files for item in read_file(f, limit)]
+
+
+def test_html_responses_become_pages_and_other_responses_rejections(tmp_path: Path) -> None:
+    _warc(tmp_path / "crawl.warc.gz")
+    got = _read(tmp_path / "crawl.warc.gz")
+    kinds = [(g.url if isinstance(g, Page) else g.reason) for g in got]
+    assert kinds == ["https://a.example/news", "not_html", "http_status", "too_large", "file:///saved/page.html"]
+    page = got[0]
+    assert "Café on the quay" in page.html  # decoded by the HTTP charset
+    assert page.record.startswith("<urn:uuid:") and page.fetched[:4].isdigit()
+    assert "image/png" in got[1].detail and "404" in got[2].detail
+    assert all(isinstance(g, Page) or g.record.startswith("<urn:uuid:") for g in got)
+
+
+def test_uncompressed_warc_reads_the_same(tmp_path: Path) -> None:
+    _warc(tmp_path / "a.warc.gz")
+    _warc(tmp_path / "b.warc", gzip=False)
+    a, b = _read(tmp_path / "a.warc.gz"), _read(tmp_path / "b.warc")
+    assert [getattr(x, "reason", None) for x in a] == [getattr(x, "reason", None) for x in b]
+    assert a[0].html == b[0].html
+
+
+@pytest.mark.parametrize("gzip", [True, False])
+@pytest.mark.parametrize("share", [0.5, 0.8, 0.99])
+def test_a_truncated_warc_keeps_the_whole_records_before_the_break(tmp_path: Path, gzip: bool,
+                                                                   share: float) -> None:
+    # warcio itself stops quietly at a cut gzip member and yields a cut record as if whole
+    _warc(tmp_path / "full.warc", gzip=gzip)
+    whole = _read(tmp_path / "full.warc")
+    data = (tmp_path / "full.warc").read_bytes()
+    cut = tmp_path / "cut.warc"
+    cut.write_bytes(data[: int(len(data) * share)])
+    got = _read(cut)
+    assert isinstance(got[-1], Rejection) and got[-1].reason == "truncated"
+    def seen(items: list) -> list:
+        return [(getattr(i, "reason", None), getattr(i, "html", None), i.record) for i in items]
+
+    assert seen(got[:-1]) == seen(whole[: len(got) - 1])  # nothing half-read passes for a page
+    assert isinstance(got[0], Page) and got[0].url == "https://a.example/news"
