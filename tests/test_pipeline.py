@@ -215,3 +215,16 @@ def test_every_format_is_cleaned_and_every_record_accounted_for(tmp_path: Path) 
     story = next(r for t in ("articles", "duplicates") for r in rows(out, t) if r["record"] == "story")
     assert story["published"].isoformat() == "2024-06-07"  # the record's own date
     assert summary["rejected_by_reason"]["truncated"] == 1
+
+
+def test_an_html_page_over_the_time_limit_is_a_row_and_the_run_goes_on(tmp_path: Path) -> None:
+    from tests.html.pages import article_page
+
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "slow.html").write_text(article_page())
+    (inputs / "story.txt").write_text(STORY)
+    summary = run([inputs], tmp_path / "out", CleanConfig(html_timeout=0.001))  # no page parses in 1 ms
+    assert [(r["source"], r["reason"]) for r in rows(tmp_path / "out", "rejected")] == [("slow.html", "timeout")]
+    assert [r["source"] for r in rows(tmp_path / "out", "articles")] == ["story.txt"]
+    assert summary["rejected_by_reason"] == {"timeout": 1}
