@@ -20,9 +20,10 @@ class CleanConfig(BaseModel):
     num_perm: int = Field(128, ge=16, le=1024, description="MinHash permutations (datasketch default 128)")
     shingle_words: int = Field(3, ge=1, le=10, description="words per shingle for MinHash")
     lsh_threshold: float = Field(
-        0.2, gt=0.0, lt=1.0,
-        description="Jaccard level LSH banding is tuned for; low so that teasers (a third of a story: "
-        "Jaccard ~0.33) become candidates with probability ~0.96; every candidate is then verified",
+        0.15, gt=0.0, lt=1.0,
+        description="Jaccard level LSH banding is tuned for (datasketch's optimiser: 51 bands of 2 rows at 128 "
+        "permutations); low so that teasers (a third of a story: Jaccard ~0.3) become candidates with "
+        "probability 0.99 (0.93 at 0.2); every candidate is then verified",
     )
     jaccard_threshold: float = Field(
         0.5, gt=0.0, le=1.0, description="verified estimated Jaccard that makes two articles duplicates"
@@ -34,6 +35,19 @@ class CleanConfig(BaseModel):
     )
     min_containment_words: int = Field(
         40, ge=1, description="a shorter article needs this many words before containment alone merges it"
+    )
+    kept_jaccard_floor: float = Field(
+        0.3, gt=0.0, le=1.0,
+        description="in a group of verified copies, a member stays the kept copy's duplicate when its estimated "
+        "Jaccard to the kept copy reaches this (or its containment the containment floor); else it starts "
+        "its own cluster",
+    )
+    kept_containment_floor: float = Field(
+        0.6, gt=0.0, le=1.0, description="containment counterpart of kept_jaccard_floor",
+    )
+    shingle_hash: Literal["xxh32", "sha1"] = Field(
+        "xxh32", description="shingle hash of the MinHash signatures (datasketch hashfunc): xxh32 is fast; sha1 "
+        "is datasketch's default, for signatures shared with tools built without a hashfunc",
     )
 
     # -- text stage
@@ -109,6 +123,9 @@ class CleanConfig(BaseModel):
 
     @model_validator(mode="after")
     def _thresholds_consistent(self) -> CleanConfig:
+        if self.kept_jaccard_floor > self.jaccard_threshold or self.kept_containment_floor > self.containment_threshold:
+            raise ValueError("the kept_*_floor levels must not be above jaccard_threshold/containment_threshold: "
+                             "a verified pair would then not stay together")
         if self.lsh_threshold > self.jaccard_threshold:
             raise ValueError(
                 f"lsh_threshold ({self.lsh_threshold}) is above jaccard_threshold "

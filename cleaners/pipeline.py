@@ -21,7 +21,7 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from .config import CleanConfig
-from .dedup.minhash_lsh import deduplicate
+from .dedup.deduplicate import deduplicate
 from .io.readers import InputFile, discover, read_file
 from .io.schema import (
     ARTICLES,
