@@ -1,8 +1,8 @@
 """trafilatura on an already parsed tree: the article body and the page's metadata.
 
-Settings and why: ``favor_recall`` (on our benchmark it loses fewer
-paragraphs and, after our own chrome removal, no precision: F1 0.964 against
-0.960 for the default), ``include_comments=False`` (comments are chrome here),
+Settings and why: ``favor_recall`` (on our benchmark trafilatura alone scores
+F1 0.960 with it, 0.956 without; after our own chrome removal 0.964; it also
+skips trafilatura's second-extractor comparison, which makes it faster), ``include_comments=False`` (comments are chrome here),
 ``deduplicate=False`` (its LRU cache would make a page's output depend on the
 pages cleaned before it; repeats are our stage's job), tables kept.
 """

@@ -39,8 +39,9 @@ _COVER = 0.8
 def clean_html_page(page: Page, config: CleanConfig, models: LineModels | None = None) -> PageResult:
     """Articles, audit rows, or one rejection for an HTML page (``page.html``)."""
     html = page.html or ""
-    if len(html.encode("utf-8", "replace")) > config.max_page_bytes:
-        return _rejected(page, "too_large", f"{len(html)} characters of HTML, limit {config.max_page_bytes} bytes")
+    size = len(html.encode("utf-8", "replace"))
+    if size > config.max_page_bytes:
+        return _rejected(page, "too_large", f"{size} bytes of HTML, limit {config.max_page_bytes} (max_page_bytes)")
     tree = trafilatura.load_html(html) if html.strip() else None
     if tree is None:
         return _rejected(page, "html_parse_error", "no HTML document could be parsed from the page")
@@ -48,18 +49,19 @@ def clean_html_page(page: Page, config: CleanConfig, models: LineModels | None =
     lines = block_lines(tree)
     found = extract(tree, page.url)
     body, body_lines = clean_extracted_body(found.text, found.title, config)
+    body_words = word_count(body)
 
     result = PageResult()
     ours = None
-    if word_count(body) < config.min_article_words or word_count(body) < _COMPLETE_SHARE * _prose_words(lines):
+    if body_words < config.min_article_words or body_words < _COMPLETE_SHARE * _prose_words(lines):
         ours = clean_page(replace(page, text="\n".join(lines), html=None), config, models)
-    if ours is not None and _ours_is_better(ours, body, config):
+    if ours is not None and _ours_is_better(ours, body, body_words, config):
         result.removed.extend(ours.removed)
         result.articles.extend(ours.articles)
         main = next((a for a in result.articles if a.segment == "main"), None)
         if main is not None:
             _fill_metadata(main, found, page)
-    elif word_count(body) >= config.min_article_words:
+    elif body_words >= config.min_article_words:
         main = Article(page_id=page.page_id, source=page.source, record=page.record, segment="main",
                        position=0, title=found.title, text=body)
         _fill_metadata(main, found, page)
@@ -82,13 +84,13 @@ def _prose_words(lines: list[str]) -> int:
     return sum(word_count(line) for line in lines if is_prose(line))
 
 
-def _ours_is_better(ours: PageResult, body: str, config: CleanConfig) -> bool:
+def _ours_is_better(ours: PageResult, body: str, body_words: int, config: CleanConfig) -> bool:
     main = next((a for a in ours.articles if a.segment == "main"), None)
     if main is None:
         return False
-    if word_count(body) < config.min_article_words:
+    if body_words < config.min_article_words:
         return True
-    if word_count(main.text) < config.html_fallback_ratio * word_count(body):
+    if word_count(main.text) < config.html_fallback_ratio * body_words:
         return False
     theirs, mine = _grams(body), _grams(main.text)
     return bool(theirs) and len(theirs & mine) >= _COVER * len(theirs)
@@ -119,7 +121,7 @@ def _salvage_related(page: Page, chrome: list[RemovedElement], config: CleanConf
     for removed in chrome:
         if removed.reason != "html_related" or removed.element is None:
             continue
-        units = [el for el in removed.element.iter("article")] or [removed.element]
+        units = list(removed.element.iter("article")) or [removed.element]
         for unit in units:
             lines = block_lines(unit)
             prose = [line for line in lines if is_prose(line)]
