@@ -13,22 +13,20 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
 
 from .config import CleanConfig
-from .dedup.deduplicate import deduplicate
+from .dedup.parts import dedup_parts, with_signatures
 from .io.readers import InputFile, discover, read_file
 from .io.schema import (
     ARTICLES,
     DUPLICATES,
     REJECTED,
     REMOVED,
-    article_from_row,
     article_row,
     rejected_row,
     removed_row,
@@ -37,7 +35,7 @@ from .io.schema import (
 from .io.writer import SnapshotWriter, StagingArea, write_parquet
 from .html.guard import BoundedExtractor
 from .html.page import clean_html_page
-from .model import Article, Page, PageResult, Rejection
+from .model import Page, PageResult, Rejection
 from .text.boilerplate import repeated_lines, site_key
 from .text.page import METADATA_REASONS, REPEAT_REASONS, clean_page
 
@@ -122,8 +120,8 @@ def _clean_chunk(items: list[Page | Rejection], part: str, area: StagingArea, co
         if rejection is not None:
             rejected.append(rejected_row(rejection, run_id))
             stats.rejected[rejection.reason] = stats.rejected.get(rejection.reason, 0) + 1
-    stats.articles_paths.append(str(write_parquet(to_table(articles, ARTICLES),
-                                                  area.scratch / f"articles-{part}.parquet")))
+    table = with_signatures(to_table(articles, ARTICLES), config)
+    stats.articles_paths.append(str(write_parquet(table, area.scratch / f"articles-{part}.parquet")))
     area.write("rejected", to_table(rejected, REJECTED), part)
     area.write("removed", to_table(removed, REMOVED), part)
 
@@ -167,22 +165,8 @@ def _clean_safely(page: Page, config: CleanConfig, site_lines: frozenset[str],
 def dedup_stage(shard_stats: Sequence[ShardStats], area: StagingArea, config: CleanConfig) -> dict[str, Any]:
     """Collapse near-duplicates across all shards; write ``articles`` and ``duplicates``."""
     start = time.perf_counter()
-    articles: list[Article] = []
-    for stats in sorted(shard_stats, key=lambda s: s.shard):
-        for path in stats.articles_paths:
-            articles.extend(article_from_row(row) for row in pq.read_table(path).to_pylist())
-    kept, duplicates, dedup = deduplicate(articles, config)
-    run_id = area.run_id
-
-    def order(a: Article) -> tuple[str, str, int]:
-        return a.source, a.record or "", a.position
-
-    area.write("articles", to_table([article_row(a, run_id) for a in sorted(kept, key=order)], ARTICLES), "0")
-    area.write("duplicates",
-                 to_table([article_row(a, run_id) for a in sorted(duplicates, key=order)], DUPLICATES), "0")
-    segments = Counter(a.segment for a in kept)
-    return {**asdict(dedup), "kept": len(kept), "segments": dict(sorted(segments.items())),
-            "seconds": round(time.perf_counter() - start, 3)}
+    paths = [p for stats in sorted(shard_stats, key=lambda s: s.shard) for p in stats.articles_paths]
+    return {**dedup_parts(paths, area, config), "seconds": round(time.perf_counter() - start, 3)}
 
 
 def summarise(run_id: str, inputs: Sequence[str], output: Path, config: CleanConfig, engine: str,

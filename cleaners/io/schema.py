@@ -89,17 +89,6 @@ def article_row(article: Article, run_id: str) -> dict[str, Any]:
     return row
 
 
-def article_from_row(row: dict[str, Any]) -> Article:
-    """Rebuild an :class:`Article` from a row of :data:`ARTICLES` (shard files between stages)."""
-    return Article(
-        page_id=row["page_id"], source=row["source"], record=row["record"], segment=row["segment"],
-        position=row["position"], title=row["title"], text=row["text"], site=row["site"],
-        section=row["section"], author=row["author"], published=row["published"],
-        published_raw=row["published_raw"], url=row["url"], language=row["language"],
-        fetched=row["fetched"],
-    )
-
-
 def rejected_row(rejection: Rejection, run_id: str) -> dict[str, Any]:
     return {"source": rejection.source, "record": rejection.record, "reason": rejection.reason,
             "detail": rejection.detail, "page_id": rejection.page_id, "run_id": run_id}

@@ -4,7 +4,9 @@ from __future__ import annotations
 import random
 
 from cleaners.config import CleanConfig
-from cleaners.dedup.deduplicate import deduplicate
+import numpy as np
+
+from cleaners.dedup.deduplicate import deduplicate, priority, priority_order
 from cleaners.model import Article
 
 RNG = random.Random(7)
@@ -87,3 +89,13 @@ def test_kept_copy_is_main_over_related_then_longer_text_and_order_does_not_matt
                                     CleanConfig())
         assert [a.page_id for a in kept] == ["main-long"]
         assert sorted(d.page_id for d in dups) == ["main-short", "related-long"]
+
+
+def test_columnar_priority_order_is_the_priority_key() -> None:
+    """The pipeline ranks a million articles on columns; it must be the very order of :func:`priority`."""
+    rng = random.Random(3)
+    arts = [article(" ".join(rng.choice(VOCAB) for _ in range(rng.choice([5, 50, 50, 120]))), f"p{rng.randrange(40)}",
+                    rng.choice(["main", "listing", "related"]), position=i) for i in range(400)]
+    order = priority_order([a.segment for a in arts], np.array([a.n_words for a in arts]),
+                           [a.article_id for a in arts])
+    assert [arts[i] for i in order] == sorted(arts, key=priority)

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import random
+import unicodedata
 
 import numpy as np
 import pytest
 from datasketch import MinHash
 
-from cleaners.dedup.minhash import jaccard, shingle_hash, signatures
-from cleaners.dedup.shingles import normalise, word_shingles
+from cleaners.dedup.minhash import _nfkc_unstable, jaccard, shingle_hash, signatures
+from cleaners.dedup.shingles import TABLE_SIZE, normalise, word_shingles
 
 # words that exercise every path: case, NFKC (ligature, full width, super/subscripts, fractions),
 # combining marks, soft hyphen, quotes and dashes, CJK, emoji, astral letters, long shingles (multi-block hash)
@@ -60,3 +61,34 @@ def test_estimated_jaccard_follows_the_true_one() -> None:
     sigs, _ = signatures([a, b], num_perm=256)
     true = len(word_shingles(a, 3) & word_shingles(b, 3)) / len(word_shingles(a, 3) | word_shingles(b, 3))
     assert abs(jaccard(sigs[0], sigs[1]) - true) < 0.08
+
+
+def test_threads_blocks_and_line_wise_nfkc_change_no_signature() -> None:
+    """Blocks share out over threads, and NFKC is applied only to the lines that need it: neither may
+    change a value. Multi-line texts here, some lines needing NFKC (fractions, ligatures) and some not."""
+    rng = random.Random(11)
+    docs = ["".join(rng.choice(VOCAB) + rng.choice([" ", "\n", "\n\n", " "]) for _ in range(rng.randint(0, 200)))
+            for _ in range(700)]
+    one, one_sizes = signatures(docs, threads=1)
+    two, two_sizes = signatures(docs, threads=2)
+    assert np.array_equal(one, two) and np.array_equal(one_sizes, two_sizes)
+    for doc, sig in zip(docs[:80], one[:80]):
+        reference = MinHash(num_perm=128, seed=1, hashfunc=shingle_hash())
+        reference.update_batch(list(word_shingles(doc, 3)))
+        assert np.array_equal(reference.hashvalues, sig), doc[:60]
+
+
+def test_texts_without_flagged_characters_are_nfkc_already() -> None:
+    """The kernel only sends texts with a flagged character back for NFKC; any text of unflagged characters
+    (here random strings drawn from all of them, with combining marks and Hangul jamo in the pool) must be
+    NFKC as it stands, and every character NFKC changes on its own must be flagged."""
+    flags = _nfkc_unstable()
+    calm = [cp for cp in range(TABLE_SIZE) if not flags[cp] and not 0xD800 <= cp < 0xE000]
+    assert all(flags[cp] for cp in (0x0301, 0x0323, 0x00BD, 0xFB01, 0xFF21, 0x1161, 0x11A8, 0x0CD5, 0x2126))
+    rng = random.Random(5)
+    for _ in range(5000):
+        text = "".join(chr(rng.choice(calm)) for _ in range(rng.randint(1, 16)))
+        assert unicodedata.is_normalized("NFKC", text), [hex(ord(c)) for c in text]
+    for cp in range(0x80, TABLE_SIZE):
+        if not 0xD800 <= cp < 0xE000 and unicodedata.normalize("NFKC", chr(cp)) != chr(cp):
+            assert flags[cp], hex(cp)
