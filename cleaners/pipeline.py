@@ -20,7 +20,9 @@ from typing import Any
 
 
 from .config import CleanConfig
+from .dedup.index import RedisIndex, check_compatible, index_params, parse_redis_url
 from .dedup.parts import dedup_parts, with_signatures
+from .io.ledger import Seen, file_key, item_key, ledger_table, seen_in
 from .io.readers import InputFile, discover, read_file
 from .io.schema import (
     ARTICLES,
@@ -53,6 +55,11 @@ class ShardStats:
     removed: dict[str, int] = field(default_factory=dict)
     #: scratch Parquet files of this shard's articles, one per chunk, read by the dedup step
     articles_paths: list[str] = field(default_factory=list)
+    #: files and records skipped because an earlier run took the same content
+    files_seen: int = 0
+    records_seen: int = 0
+    #: ledger keys of files started but not yet written to the ledger
+    file_keys: list[tuple[bytes, str]] = field(default_factory=list)
     seconds: float = 0.0
 
 
@@ -78,17 +85,20 @@ def plan_shards(files: Sequence[InputFile], shard_bytes: int) -> list[list[Input
 
 
 def clean_shard(files: Sequence[InputFile], shard: str, area: StagingArea, config: CleanConfig) -> ShardStats:
-    """Read and clean every page of a shard; write its rows; return the counts.
+    """Read and clean every new page of a shard; write its rows; return the counts.
 
     Records stream through in chunks of ``chunk_pages`` pages, each written as
     its own part files, so memory stays flat however large an input file is
     (a 1 GB JSONL is one shard). Site boilerplate is counted per chunk.
-    Articles go to scratch files for the dedup step; rejections and audit rows
-    are final and go straight into the staged snapshot.
+    Files and records an earlier run took (by content, :mod:`cleaners.io.ledger`)
+    are skipped and counted. Articles go to scratch files for the dedup step;
+    rejections, audit rows and ledger keys are final and go straight into the
+    staged snapshot.
     """
     start = time.perf_counter()
     stats = ShardStats(shard=shard, files=len(files))
-    records = (item for file in files for item in read_file(file, config.max_page_bytes))
+    seen = seen_in(area.previous)
+    records = _new_records(files, seen, stats, config)
     with _html_extractor(config) as html:
         for n, chunk in enumerate(_chunks(records, config.chunk_pages)):
             _clean_chunk(chunk, f"{shard}-{n:05d}", area, config, stats, html)
@@ -96,16 +106,35 @@ def clean_shard(files: Sequence[InputFile], shard: str, area: StagingArea, confi
     return stats
 
 
-def _clean_chunk(items: list[Page | Rejection], part: str, area: StagingArea, config: CleanConfig,
+def _new_records(files: Sequence[InputFile], seen: Seen, stats: ShardStats,
+                 config: CleanConfig) -> Iterator[tuple[Page | Rejection, bytes]]:
+    """(record, its ledger key) for every record no earlier run took; files seen whole are not even parsed."""
+    for file in files:
+        key = file_key(file.path)
+        if key in seen:
+            stats.files_seen += 1
+            continue
+        stats.file_keys.append((key, file.source))
+        for item in read_file(file, config.max_page_bytes):
+            item_id = item_key(item)
+            if item_id in seen:
+                stats.records_seen += 1
+                continue
+            yield item, item_id
+
+
+def _clean_chunk(items: list[tuple[Page | Rejection, bytes]], part: str, area: StagingArea, config: CleanConfig,
                  stats: ShardStats, html: BoundedExtractor | None) -> None:
     articles: list[dict[str, Any]] = []
     rejected: list[dict[str, Any]] = []
     removed: list[dict[str, Any]] = []
+    ledger: list[tuple[bytes, str, str, str | None]] = []
     run_id = area.run_id
-    site_lines = repeated_lines((i for i in items if isinstance(i, Page) and i.html is None),
+    site_lines = repeated_lines((i for i, _ in items if isinstance(i, Page) and i.html is None),
                                 config.site_repeat_min_pages, config.site_repeat_share, config.site_repeat_max_words)
-    for item in items:
+    for item, key in items:
         stats.records += 1
+        ledger.append((key, "rejection" if isinstance(item, Rejection) else "record", item.source, item.record))
         if isinstance(item, Rejection):
             rejection: Rejection | None = item
         else:
@@ -120,19 +149,27 @@ def _clean_chunk(items: list[Page | Rejection], part: str, area: StagingArea, co
         if rejection is not None:
             rejected.append(rejected_row(rejection, run_id))
             stats.rejected[rejection.reason] = stats.rejected.get(rejection.reason, 0) + 1
-    table = with_signatures(to_table(articles, ARTICLES), config)
-    stats.articles_paths.append(str(write_parquet(table, area.scratch / f"articles-{part}.parquet")))
-    area.write("rejected", to_table(rejected, REJECTED), part)
-    area.write("removed", to_table(removed, REMOVED), part)
+    if articles:
+        table = with_signatures(to_table(articles, ARTICLES), config)
+        stats.articles_paths.append(str(write_parquet(table, area.scratch / f"articles-{part}.parquet")))
+    if rejected:
+        area.write("rejected", to_table(rejected, REJECTED), part)
+    if removed:
+        area.write("removed", to_table(removed, REMOVED), part)
+    if ledger or stats.file_keys:  # file keys go with the chunk being filled; a run commits whole
+        ledger.extend((k, "file", source, None) for k, source in stats.file_keys)
+        stats.file_keys = []
+        area.write("_ledger", ledger_table(ledger, run_id), part)
 
 
-def _chunks(items: Iterator[Page | Rejection], size: int) -> Iterator[list[Page | Rejection]]:
+def _chunks(items: Iterator[tuple[Page | Rejection, bytes]],
+            size: int) -> Iterator[list[tuple[Page | Rejection, bytes]]]:
     """Consecutive lists of ``size`` pages (rejections ride along uncounted); at least one list."""
-    chunk: list[Page | Rejection] = []
+    chunk: list[tuple[Page | Rejection, bytes]] = []
     pages = 0
     for item in items:
         chunk.append(item)
-        pages += isinstance(item, Page)
+        pages += isinstance(item[0], Page)
         if pages >= size:
             yield chunk
             chunk, pages = [], 0
@@ -223,9 +260,15 @@ def shard_name(n: int) -> str:
 
 
 def run(inputs: Sequence[str | Path], output: Path, config: CleanConfig | None = None, *,
-        run_id: str | None = None, engine: str = "local",
+        run_id: str | None = None, engine: str = "local", full_rebuild: bool = False, index: str | None = None,
         clean_shards: ShardExecutor = clean_shards_inline, dedup: DedupExecutor = dedup_stage) -> dict[str, Any]:
     """The whole run; returns its summary.
+
+    A run builds on what earlier runs into the same output committed: it
+    takes only inputs they did not take, dedups against every article they
+    kept, and commits its own rows beside theirs (``full_rebuild`` starts
+    from nothing instead). ``index`` is where the dedup index lives: None for
+    files next to the dataset, or a ``redis://`` URL.
 
     ``clean_shards`` and ``dedup`` say *where* the steps execute (inline here,
     as Prefect tasks in ``flows/clean.py``); what the run does, and the order
@@ -234,18 +277,51 @@ def run(inputs: Sequence[str | Path], output: Path, config: CleanConfig | None =
     config = config or CleanConfig()
     started = time.time()
     run_id = run_id or new_run_id()
+    if index is not None:
+        parse_redis_url(index)  # a malformed URL fails before any work
     files, discovery_rejects = discover(inputs)
-    with SnapshotWriter(Path(output), run_id, config.keep_snapshots) as writer:
-        write_discovery_rejects(discovery_rejects, writer.area)
-        shards = clean_shards(plan_shards(files, config.shard_bytes), writer.area, config)
-        dedup_result = dedup(shards, writer.area, config)
+    with SnapshotWriter(Path(output), run_id, config.keep_snapshots, full_rebuild, index) as writer:
+        area = writer.area
+        if area.previous is not None:
+            check_compatible(writer.previous_manifest, config)
+        redis_index = _follow_snapshot(index, area, config)
+        new_rejects = write_discovery_rejects(discovery_rejects, area)
+        shards = clean_shards(plan_shards(files, config.shard_bytes), area, config)
+        dedup_result = dedup(shards, area, config)
         summary = summarise(run_id, [str(i) for i in inputs], Path(output), config, engine, started,
-                            len(files), shards, discovery_rejects, dedup_result)
-        writer.commit(summary)
+                            len(files), shards, new_rejects, dedup_result)
+        summary["incremental"] = {
+            "full_rebuild": area.previous is None, "builds_on": area.previous.name if area.previous else None,
+            "earlier_runs": len(writer.previous_manifest["runs"]) if area.previous and writer.previous_manifest else 0,
+            "files_already_processed": sum(s.files_seen for s in shards),
+            "records_already_processed": sum(s.records_seen for s in shards),
+            "rejections_already_recorded": len(discovery_rejects) - len(new_rejects),
+            "index": "embedded" if index is None else index,
+        }
+        if writer.legacy:
+            summary["incremental"]["note"] = "the output was written by an earlier version; rebuilt from this run"
+        final = writer.commit(summary, {"dedup_index": index_params(config)})
+        if redis_index is not None:
+            summary["incremental"]["index_articles_added"] = redis_index.apply(run_id, final)
     return summary
 
 
-def write_discovery_rejects(rejects: Sequence[Rejection], area: StagingArea) -> None:
-    """Inputs that no reader could take still get their ``rejected`` rows."""
-    if rejects:
-        area.write("rejected", to_table([rejected_row(r, area.run_id) for r in rejects], REJECTED), "discover")
+def _follow_snapshot(index: str | None, area: StagingArea, config: CleanConfig) -> RedisIndex | None:
+    """A Redis index made equal to the snapshot this run builds on (see :class:`RedisIndex`)."""
+    if index is None:
+        return None
+    redis_index = RedisIndex(index, area.dataset_id, config)
+    redis_index.reconcile(area.previous)
+    return redis_index
+
+
+def write_discovery_rejects(rejects: Sequence[Rejection], area: StagingArea) -> list[Rejection]:
+    """Inputs that no reader could take get their ``rejected`` rows, once: not again on every run."""
+    seen = seen_in(area.previous)
+    fresh = [(r, item_key(r)) for r in rejects]
+    fresh = [(r, k) for r, k in fresh if k not in seen]
+    if fresh:
+        area.write("rejected", to_table([rejected_row(r, area.run_id) for r, _ in fresh], REJECTED), "discover")
+        area.write("_ledger", ledger_table([(k, "rejection", r.source, r.record) for r, k in fresh], area.run_id),
+                   "discover")
+    return [r for r, _ in fresh]

@@ -3,6 +3,9 @@
 Prefect reads its settings once, at ``import prefect``, so the defaults that
 make the embedded server start reliably and quietly on a fresh machine are
 set here, before any submodule imports it (PREFECT_NOTES.md section 1).
+Dask's ``distributed`` likewise reads its logging config once, at import
+(only when a Dask task runner is asked for, so after this), and a temporary
+cluster's worker processes inherit the environment.
 ``setdefault`` keeps whatever the user or a worker already set, including
 ``PREFECT_API_URL`` for a long-lived server.
 """
@@ -19,6 +22,8 @@ PREFECT_DEFAULTS = {
     "PREFECT_LOGGING_LEVEL": "WARNING",
     # Tasks take paths and return counts; hashing inputs for a cache key is pure cost.
     "PREFECT_TASKS_DEFAULT_NO_CACHE": "true",
+    # A temporary Dask cluster logs ~67 INFO lines per run (workers, nannies, clients starting and closing).
+    "DASK_LOGGING__DISTRIBUTED": "warning",
 }
 
 for _key, _value in PREFECT_DEFAULTS.items():

@@ -4,64 +4,125 @@ The flow is thin on purpose: :func:`cleaners.pipeline.run` decides what
 happens and in which order; this module only says that the shards run as
 Prefect tasks (one task per shard of several MB of input, never per page,
 since a task costs 10-25 ms on threads and ~300 ms on Dask) and the dedup as
-one more task. ``--no-prefect`` runs the very same pipeline without Prefect's
-server and bookkeeping (``flows/__init__.py`` has set Prefect's defaults before
-the import below).
+one more task, in the flow's own process. Where the shard tasks run is the
+``task_runner`` parameter (:mod:`flows.runners`). ``--no-prefect`` runs the
+very same pipeline without Prefect's server and bookkeeping
+(``flows/__init__.py`` has set Prefect's defaults before the import below).
 """
 from __future__ import annotations
 
 import argparse
 import json
+import socket
 import sys
 import time
 import typing
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from prefect import flow, task
+from prefect import Flow, flow, task
 from prefect.cache_policies import NO_CACHE
-from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.context import FlowRunContext
+from pydantic import ValidationError
 
 from cleaners import pipeline
 from cleaners.config import CleanConfig
-from cleaners.io.readers import InputFile
+from cleaners.io.readers import InputFile, supported_suffixes
 from cleaners.io.writer import OutputError, StagingArea
-from cleaners.pipeline import ShardStats
-
-DEFAULT_INPUTS = ["seeds"]
-DEFAULT_OUTPUT = "data/clean"
+from cleaners.pipeline import ShardExecutor, ShardStats
+from flows.parameters import (
+    DEFAULT_INPUTS,
+    DEFAULT_OUTPUT,
+    DEFAULT_TASK_RUNNER,
+    CleanParameters,
+    FullRebuild,
+    IndexURL,
+    InputPaths,
+    OutputPath,
+    TaskRunnerSpec,
+    dask_address,
+    documented_by,
+)
+from flows.runners import ShardRun, build_task_runner, check_can_start_children, runner_spec, worker_id
 
 
 @task(name="clean-shard", cache_policy=NO_CACHE)
-def clean_shard_task(files: list[InputFile], shard: str, area: StagingArea, config: CleanConfig) -> ShardStats:
-    return pipeline.clean_shard(files, shard, area, config)
+def clean_shard_task(files: list[InputFile], shard: str, area: StagingArea, config: CleanConfig) -> ShardRun:
+    """One shard, wherever the task runner put it; says which process that was (for the summary)."""
+    check_can_start_children(config)
+    return ShardRun(pipeline.clean_shard(files, shard, area, config), worker_id())
 
 
 @task(name="dedup", cache_policy=NO_CACHE)
 def dedup_task(shards: list[ShardStats], area: StagingArea, config: CleanConfig) -> dict[str, Any]:
+    """The dedup over every shard's articles: one task, so its time and state show in the UI."""
     return pipeline.dedup_stage(shards, area, config)
 
 
-def _clean_shards_as_tasks(shards: list[list[InputFile]], area: StagingArea,
-                           config: CleanConfig) -> list[ShardStats]:
-    futures = [clean_shard_task.submit(files, pipeline.shard_name(n), area, config)
-               for n, files in enumerate(shards)]
-    return [f.result() for f in futures]
+def _shards_as_tasks(workers: dict[str, str]) -> ShardExecutor:
+    """Submit one task per shard to the flow's task runner; note in ``workers`` which process ran each."""
+    def clean_shards(shards: list[list[InputFile]], area: StagingArea, config: CleanConfig) -> list[ShardStats]:
+        futures = [clean_shard_task.submit(files, pipeline.shard_name(n), area, config)
+                   for n, files in enumerate(shards)]
+        runs: list[ShardRun] = [f.result() for f in futures]
+        workers.update((r.stats.shard, r.worker) for r in runs)
+        return [r.stats for r in runs]
+    return clean_shards
 
 
 def _dedup_as_task(shards: list[ShardStats], area: StagingArea, config: CleanConfig) -> dict[str, Any]:
-    return dedup_task(shards, area, config)
+    return dedup_task(shards, area, config)  # called, not submitted: it runs in the flow's process
 
 
-@flow(name="clean-news", task_runner=ThreadPoolTaskRunner(max_workers=2))
-def clean_flow(inputs: list[str] = DEFAULT_INPUTS, output: str = DEFAULT_OUTPUT,
-               config: CleanConfig = CleanConfig()) -> dict[str, Any]:
-    """Clean scraped pages into the Parquet layout of CONTRACT.md; returns the run summary."""
-    return pipeline.run(inputs, Path(output), config, engine="prefect",
-                        clean_shards=_clean_shards_as_tasks, dedup=_dedup_as_task)
+@flow(name="clean-news", task_runner=build_task_runner(DEFAULT_TASK_RUNNER))
+@documented_by(CleanParameters)
+def clean_flow(inputs: InputPaths = DEFAULT_INPUTS, output: OutputPath = DEFAULT_OUTPUT,
+               config: CleanConfig = CleanConfig(), full_rebuild: FullRebuild = False,
+               index: IndexURL = None, task_runner: TaskRunnerSpec = DEFAULT_TASK_RUNNER) -> dict[str, Any]:
+    """Clean scraped pages into the Parquet layout of CONTRACT.md; returns the run summary.
+
+    The parameters are those of :class:`flows.parameters.CleanParameters`.
+    A flow's task runner is fixed before its body runs, so when
+    ``task_runner`` asks for another runner than the one this flow run has
+    (a deployment always starts with threads), the run continues as a
+    subflow with that runner; ``python -m flows.clean`` sets the runner
+    itself with ``with_options`` and needs no subflow.
+    """
+    params = CleanParameters(inputs=inputs, output=output, config=config, full_rebuild=full_rebuild,
+                             index=index, task_runner=task_runner)
+    context = FlowRunContext.get()
+    if context is not None and runner_spec(context.task_runner) != params.task_runner:
+        return with_task_runner(params)(**params.flow_kwargs())
+    return run_pipeline(params, context)
+
+
+def with_task_runner(params: CleanParameters) -> Flow[..., dict[str, Any]]:
+    """``clean_flow`` running its shard tasks where ``params.task_runner`` says."""
+    return clean_flow.with_options(task_runner=build_task_runner(params.task_runner))
+
+
+def run_pipeline(params: CleanParameters, context: FlowRunContext | None) -> dict[str, Any]:
+    """The library's run with the shard and dedup steps as tasks; the summary says which processes ran shards."""
+    workers: dict[str, str] = {}
+    summary = pipeline.run(params.inputs, Path(params.output), params.config,
+                           engine="prefect+dask" if params.uses_dask else "prefect",
+                           full_rebuild=params.full_rebuild, index=params.index,
+                           clean_shards=_shards_as_tasks(workers), dedup=_dedup_as_task)
+    summary["orchestration"] = {
+        "task_runner": params.task_runner,
+        "flow_run_id": str(context.flow_run.id) if context and context.flow_run else None,
+        "flow_process": worker_id(),
+        "shard_workers": dict(sorted(workers.items())),
+    }
+    return summary
 
 
 # ---------------------------------------------------------------------- command line
+#: How the CLI names a parameter in an error message.
+FLAGS = {"inputs": "INPUT"}
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m flows.clean",
@@ -71,10 +132,19 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument("inputs", nargs="*", metavar="INPUT", default=DEFAULT_INPUTS,
-                        help="files or directories (read recursively); .txt, also gzipped")
+                        help="files or directories (read recursively): " + ", ".join(supported_suffixes()))
     parser.add_argument("-o", "--output", default=DEFAULT_OUTPUT, help="output directory")
+    parser.add_argument("--full-rebuild", action="store_true",
+                        help="ignore what earlier runs into OUTPUT processed and rebuild it from these inputs alone")
+    parser.add_argument("--index", metavar="URL", default=None,
+                        help="keep the dedup index in Redis at redis://HOST:PORT/DB; none: next to the dataset")
+    parser.add_argument("--task-runner", metavar="{threads,dask,dask://HOST:PORT}", default=DEFAULT_TASK_RUNNER,
+                        help="where the shard tasks run: threads in this process; dask: a temporary local "
+                        "Dask cluster (a worker process per core) for this run; dask://HOST:PORT: an existing "
+                        "Dask scheduler whose workers have this package and see INPUT and OUTPUT")
     parser.add_argument("--no-prefect", action="store_true",
-                        help="run the same pipeline in this process without Prefect (no server start)")
+                        help="run the same pipeline in this process without Prefect (no server start; "
+                        "the shards run one after the other)")
     parser.add_argument("--json", action="store_true", help="print the run summary as JSON")
     options = parser.add_argument_group("cleaning options")
     for name, info in CleanConfig.model_fields.items():
@@ -93,12 +163,67 @@ def config_from_args(args: argparse.Namespace) -> CleanConfig:
     return CleanConfig(**{name: getattr(args, name) for name in CleanConfig.model_fields})
 
 
+def params_from_args(args: argparse.Namespace) -> CleanParameters:
+    """The flow's parameters from the command line; raises pydantic's ValidationError."""
+    return CleanParameters(inputs=list(args.inputs), output=args.output, config=config_from_args(args),
+                           full_rebuild=args.full_rebuild, index=args.index, task_runner=args.task_runner)
+
+
+def describe_errors(exc: ValidationError) -> str:
+    """pydantic's errors as the CLI's options: ``--index: index must be redis://..., got 'x'``."""
+    lines = []
+    for error in exc.errors():
+        message = error["msg"].removeprefix("Value error, ")
+        names = [str(part) for part in error["loc"] if isinstance(part, str)]
+        if names:
+            message = f"{FLAGS.get(names[-1], '--' + names[-1].replace('_', '-'))}: {message}"
+        lines.append(message)
+    return "; ".join(lines)
+
+
+def unreachable_scheduler(spec: str, timeout: float = 5.0) -> str | None:
+    """Why the Dask scheduler of ``dask://HOST:PORT`` cannot be reached, or None when it answers.
+
+    Checked before the flow starts: Dask's own client would retry for 30 s
+    and then fail the run with a traceback.
+    """
+    address = dask_address(spec)
+    if address is None:
+        return None
+    parts = urlsplit(address)
+    try:
+        with socket.create_connection((parts.hostname, parts.port), timeout=timeout):
+            return None
+    except OSError as exc:
+        return f"cannot reach the Dask scheduler at {parts.hostname}:{parts.port} ({exc}); start it with " \
+               f"`dask scheduler --port {parts.port}` and some `dask worker` processes, or use --task-runner dask"
+
+
+def check_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> CleanParameters:
+    """Validated parameters, or exit with argparse's usage line and a message saying what to change."""
+    try:
+        params = params_from_args(args)
+    except ValidationError as exc:
+        parser.error(describe_errors(exc))
+    if args.no_prefect and params.uses_dask:
+        parser.error(f"--task-runner {params.task_runner} needs Prefect: drop --no-prefect "
+                     "(without Prefect the shards run one after the other in this process)")
+    missing = [p for p in params.inputs if not Path(p).exists()]
+    if missing:
+        hint = " (run from the project folder, or pass INPUT paths)" if args.inputs == DEFAULT_INPUTS else ""
+        parser.error(f"input not found: {', '.join(missing)}{hint}")
+    problem = unreachable_scheduler(params.task_runner)
+    if problem:
+        parser.error(problem)
+    return params
+
+
 def format_summary(summary: dict[str, Any]) -> str:
     c = summary["counts"]
     segments = ", ".join(f"{k} {v}" for k, v in summary["segments"].items()) or "none"
     rejected = ", ".join(f"{k} {v}" for k, v in summary["rejected_by_reason"].items())
     out = summary["output"]
-    return "\n".join([
+    lines = [
         f"cleaned {c['input_files']} input files ({c['pages']} pages) in {summary['command_seconds']:.1f} s "
         f"[{summary['engine']}; pipeline {summary['wall_seconds']:.1f} s]",
         f"  articles kept          {c['articles_kept']:>6}   ({segments})",
@@ -106,37 +231,48 @@ def format_summary(summary: dict[str, Any]) -> str:
         f"  chrome lines removed   {c['chrome_lines_removed']:>6}   (+{c['glued_promos_cut']} glued promos cut, "
         f"{c['repeats_collapsed']} repeated paragraphs collapsed)",
         f"  rejected               {c['rejected']:>6}" + (f"   ({rejected})" if rejected else ""),
-        f"output: {out}/  articles/ duplicates/ rejected/ removed/  summary: {out}/runs/{summary['run_id']}.json",
-    ])
+    ]
+    if "orchestration" in summary:
+        run = summary["orchestration"]
+        processes = len(set(run["shard_workers"].values()))
+        lines.append(f"  shard tasks            {len(run['shard_workers']):>6}   (on {run['task_runner']}, "
+                     f"{processes} process{'es' if processes != 1 else ''})")
+    lines.append(f"output: {out}/  articles/ duplicates/ rejected/ removed/  summary: {out}/runs/{summary['run_id']}.json")
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    try:
-        config = config_from_args(args)
-    except ValueError as exc:  # pydantic's ValidationError is a ValueError
-        parser.error(str(exc))
-    missing = [p for p in args.inputs if not Path(p).exists()]
-    if missing:
-        hint = " (run from the project folder, or pass INPUT paths)" if args.inputs == DEFAULT_INPUTS else ""
-        parser.error(f"input not found: {', '.join(missing)}{hint}")
-
+    params = check_args(parser, args)
     start = time.perf_counter()
     try:
         if args.no_prefect:
-            summary = pipeline.run(args.inputs, Path(args.output), config)
+            summary = pipeline.run(params.inputs, Path(params.output), params.config,
+                                   full_rebuild=params.full_rebuild, index=params.index)
         else:
-            summary = clean_flow(inputs=list(args.inputs), output=args.output, config=config)
-    except OutputError as exc:
+            summary = with_task_runner(params)(**params.flow_kwargs())
+    except (OutputError, ValueError, ConnectionError) as exc:  # the output, its index or Redis: say what to fix
         print(f"error: {exc}", file=sys.stderr)
         return 2
     summary["command_seconds"] = round(time.perf_counter() - start, 3)  # with Prefect's server start
     print(json.dumps(summary, indent=2, default=str) if args.json else format_summary(summary))
-    if summary["counts"]["pages"] == 0:
+    if nothing_readable(summary):
         print("error: no input could be read as a page (see rejected/)", file=sys.stderr)
         return 1
     return 0
+
+
+def nothing_readable(summary: dict[str, Any]) -> bool:
+    """No page read, and not because earlier runs into this output already took every input.
+
+    A rerun over an inbox whose files were all cleaned before reads no page
+    either, but that is the incremental run working, not a failure a script
+    or a scheduler should be told about.
+    """
+    incremental = summary.get("incremental") or {}
+    already = incremental.get("files_already_processed", 0) + incremental.get("records_already_processed", 0)
+    return summary["counts"]["pages"] == 0 and already == 0
 
 
 if __name__ == "__main__":

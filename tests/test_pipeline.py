@@ -113,7 +113,7 @@ def test_every_input_record_is_accounted_for(tmp_path: Path, seeds_dir: Path) ->
 
 
 def comparable(out: Path, name: str) -> list[dict]:
-    return sorted(({k: v for k, v in r.items() if k != "run_id"} for r in rows(out, name)),
+    return sorted(({k: v for k, v in r.items() if k not in ("run_id", "run")} for r in rows(out, name)),
                   key=lambda r: (r.get("article_id") or "", r["source"], r.get("line_no") or 0))
 
 

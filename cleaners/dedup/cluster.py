@@ -17,6 +17,10 @@
    similarity is measured against the very article it names.
 
 Rows arrive in priority order, so "first" is the lowest index throughout.
+The first ``fixed`` rows are articles kept by earlier runs: they are already
+published, so they stay kept. Pairs between two of them are not verified and
+none of them becomes a duplicate; a new article joins whichever of them it is
+similar to first, by priority.
 """
 from __future__ import annotations
 
@@ -63,8 +67,10 @@ def passes(jac: np.ndarray, cont: np.ndarray, words_i: np.ndarray, words_j: np.n
 
 
 def cluster(sigs: np.ndarray, sizes: np.ndarray, words: np.ndarray, pairs: np.ndarray,
-            t: Thresholds, chunk: int = 1 << 18) -> Clusters:
+            t: Thresholds, chunk: int = 1 << 18, fixed: int = 0) -> Clusters:
     n = sigs.shape[0]
+    if fixed:
+        pairs = pairs[pairs[:, 1] >= fixed]  # i < j: both earlier when j is
     verified = []
     for lo in range(0, len(pairs), chunk):  # bounded memory: chunk x num_perm comparisons at a time
         i, j = pairs[lo:lo + chunk, 0], pairs[lo:lo + chunk, 1]
@@ -80,7 +86,7 @@ def cluster(sigs: np.ndarray, sizes: np.ndarray, words: np.ndarray, pairs: np.nd
     bounds = np.flatnonzero(np.diff(root[order])) + 1
     for members in np.split(order, bounds):
         if len(members) > 1:
-            _split(members, sigs, sizes, words, t, kept, sim, cont_out)
+            _split(members, sigs, sizes, words, t, kept, sim, cont_out, fixed)
     return Clusters(kept, sim, cont_out, len(edges))
 
 
@@ -90,7 +96,7 @@ MAX_ROUNDS = 64
 
 
 def _split(members: np.ndarray, sigs: np.ndarray, sizes: np.ndarray, words: np.ndarray, t: Thresholds,
-           kept: np.ndarray, sim: np.ndarray, cont_out: np.ndarray) -> None:
+           kept: np.ndarray, sim: np.ndarray, cont_out: np.ndarray, fixed: int = 0) -> None:
     left = members
     for _ in range(MAX_ROUNDS):
         if len(left) < 2:
@@ -99,6 +105,7 @@ def _split(members: np.ndarray, sigs: np.ndarray, sizes: np.ndarray, words: np.n
         jac, cont = similarity(sigs, sizes, np.full(len(rest), head), rest)
         near = passes(jac, cont, np.full(len(rest), words[head]), words[rest],
                       t.kept_jaccard_floor, t.kept_containment_floor, t.min_containment_words)
+        near &= rest >= fixed
         kept[rest[near]] = head
         sim[rest[near]] = jac[near]
         cont_out[rest[near]] = cont[near]

@@ -77,15 +77,19 @@ def thresholds(config: CleanConfig) -> Thresholds:
 
 
 def find_duplicates(ranked_sigs: np.ndarray, ranked_sizes: np.ndarray, ranked_words: np.ndarray,
-                    order: np.ndarray, config: CleanConfig) -> Found:
+                    order: np.ndarray, config: CleanConfig, fixed: int = 0) -> Found:
     """Clusters of signatures given in priority order (``ranked_*[r]`` is article ``order[r]``).
 
     Taking them already ranked lets the caller fill one signature array in
     place instead of holding a second, permuted copy (512 MB per million).
-    The result is in the original order.
+    The result is in the original order. The first ``fixed`` ranked rows are
+    articles kept by earlier runs (``order`` maps them to themselves): they
+    stay kept, and the stats count only the other rows.
     """
     pairs = candidate_pairs(ranked_sigs, config.lsh_threshold)
-    found = cluster(ranked_sigs, ranked_sizes, ranked_words, pairs, thresholds(config))
+    if fixed:
+        pairs = pairs[pairs[:, 1] >= fixed]  # two earlier articles are never compared again
+    found = cluster(ranked_sigs, ranked_sizes, ranked_words, pairs, thresholds(config), fixed=fixed)
     n = len(order)
     kept = np.empty(n, dtype=np.int64)
     kept[order] = order[found.kept]
@@ -94,7 +98,7 @@ def find_duplicates(ranked_sigs: np.ndarray, ranked_sizes: np.ndarray, ranked_wo
     containment = np.empty(n)
     containment[order] = found.containment
     duplicate = found.kept != np.arange(n)
-    stats = DedupStats(n, len(pairs), found.verified_pairs, len(np.unique(found.kept[duplicate])),
+    stats = DedupStats(n - fixed, len(pairs), found.verified_pairs, len(np.unique(found.kept[duplicate])),
                        int(duplicate.sum()))
     return Found(kept, similarity, containment, stats)
 

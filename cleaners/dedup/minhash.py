@@ -35,8 +35,12 @@ from numba import njit
 
 from .shingles import TABLE_SIZE, tables
 
+#: datasketch's default seed; signatures, the index and LeanMinHash objects all use it.
+SEED = 1
+
+
 @lru_cache(maxsize=8)
-def permutations(num_perm: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
+def permutations(num_perm: int, seed: int = SEED) -> tuple[np.ndarray, np.ndarray]:
     """datasketch's own ``(a, b)`` (uint32) for these parameters."""
     a, b = MinHash(num_perm=num_perm, seed=seed).permutations
     return a.copy(), b.copy()
@@ -65,7 +69,7 @@ def shingle_hash(name: str = "xxh32") -> Callable[[bytes], int]:
 BLOCK = 512
 
 
-def signatures(texts: Sequence[str], num_perm: int = 128, shingle_words: int = 3, seed: int = 1,
+def signatures(texts: Sequence[str], num_perm: int = 128, shingle_words: int = 3, seed: int = SEED,
                hash_name: str = "xxh32", threads: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """``(signatures uint32[n, num_perm], distinct shingles int32[n])`` of the texts.
 

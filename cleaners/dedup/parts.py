@@ -22,9 +22,10 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ..config import CleanConfig
-from ..io.schema import ARTICLES, DUPLICATES
+from ..io.schema import ARTICLES
 from ..io.writer import StagingArea
 from .deduplicate import Found, find_duplicates, priority_order
+from .index import Earlier, index_table, open_index
 from .minhash import signatures
 
 #: Scratch-only columns: the signature (num_perm little-endian uint32 as one fixed-size binary) and the
@@ -42,20 +43,46 @@ def with_signatures(table: pa.Table, config: CleanConfig) -> pa.Table:
 
 
 def dedup_parts(paths: Sequence[str], area: StagingArea, config: CleanConfig) -> dict[str, Any]:
-    """Cluster the articles of all scratch parts; write ``articles`` and ``duplicates``; return the counts."""
+    """Cluster this run's articles, against every article earlier runs kept; write ``articles``,
+    ``duplicates`` and this run's ``_index`` partition; return the counts.
+
+    Earlier articles rank first (they are published, so they stay kept); a new
+    article that duplicates one of them names its ``article_id``.
+    """
     heads = [pq.read_table(p, columns=["article_id", "segment", "n_words"]) for p in paths]
     offsets = np.cumsum([0] + [t.num_rows for t in heads])
     ids = pa.chunked_array([t.column("article_id") for t in heads], pa.string()).combine_chunks()
     segments = pa.chunked_array([t.column("segment") for t in heads], pa.string()).combine_chunks()
-    words = np.concatenate([t.column("n_words").to_numpy() for t in heads] + [np.zeros(0, np.int32)])
+    words = np.concatenate([t.column("n_words").to_numpy() for t in heads] + [np.zeros(0, np.int32)]).astype(np.int64)
     del heads
-    order = priority_order(segments, words, ids)
-    sigs, sizes = _ranked_signatures(paths, offsets, order, config.num_perm)
-    found = find_duplicates(sigs, sizes, words[order].astype(np.int64), order, config)
+    new_order = priority_order(segments, words, ids)
+    new_sigs, new_sizes = _ranked_signatures(paths, offsets, new_order, config.num_perm)
+
+    index = open_index(area.index, area.previous, area.dataset_id, config)
+    earlier = index.earlier(new_sigs) if len(new_sigs) else Earlier.empty(config.num_perm)
+    fixed = len(earlier)
+    old_order = priority_order(earlier.segments, earlier.words, earlier.ids)
+    sigs, sizes = new_sigs, new_sizes
+    if fixed:  # one combined array, earlier rows first: no second permuted copy of the earlier ones
+        sigs = np.empty((fixed + len(new_sigs), config.num_perm), dtype=np.uint32)
+        np.take(earlier.sigs, old_order, axis=0, out=sigs[:fixed])
+        sigs[fixed:] = new_sigs
+        sizes = np.concatenate([earlier.sizes[old_order], new_sizes])
+        earlier.sigs = earlier.sigs[:0]
+    ranked_words = np.concatenate([earlier.words[old_order], words[new_order]])
+    order = np.concatenate([np.arange(fixed, dtype=np.int64), fixed + new_order])
+    del new_sigs, new_sizes
+    found = find_duplicates(sigs, sizes, ranked_words, order, config, fixed=fixed)
     del sigs, sizes
-    _write_verdicts(paths, offsets, ids, found, area)
-    kept_segments = Counter(pc.filter(segments, pa.array(~found.is_duplicate)).to_pylist())
+    kept_of_new = found.kept[fixed:]  # in combined numbering: < fixed is an earlier article
+    all_ids = pa.concat_arrays([earlier.ids.take(pa.array(old_order)), ids]) if fixed else ids
+    verdicts = Found(kept_of_new, found.similarity[fixed:], found.containment[fixed:], found.stats)
+    is_duplicate = kept_of_new != np.arange(fixed, fixed + len(ids))
+    _write_verdicts(paths, offsets, all_ids, fixed, verdicts, is_duplicate, area)
+    kept_segments = Counter(pc.filter(segments, pa.array(~is_duplicate)).to_pylist())
     return {**asdict(found.stats), "kept": found.stats.articles - found.stats.duplicates,
+            "earlier_articles_compared": fixed,
+            "duplicates_of_earlier_runs": int((kept_of_new < fixed).sum()),
             "segments": dict(sorted(kept_segments.items()))}
 
 
@@ -76,25 +103,23 @@ def _ranked_signatures(paths: Sequence[str], offsets: np.ndarray, order: np.ndar
     return sigs, sizes
 
 
-def _write_verdicts(paths: Sequence[str], offsets: np.ndarray, ids: pa.Array, found: Found,
-                    area: StagingArea) -> None:
-    is_duplicate = found.is_duplicate
-    written: set[str] = set()
+def _write_verdicts(paths: Sequence[str], offsets: np.ndarray, all_ids: pa.Array, fixed: int, found: Found,
+                    is_duplicate: np.ndarray, area: StagingArea) -> None:
+    """Rows back out part by part; ``found.kept`` numbers earlier articles first, then this run's."""
     for path, lo, hi in zip(paths, offsets[:-1], offsets[1:]):
-        table = pq.read_table(path, columns=ARTICLES.names)
-        kept, duplicate = found.kept[lo:hi], is_duplicate[lo:hi]
-        table = table.set_column(table.schema.get_field_index("cluster_id"), "cluster_id", ids.take(pa.array(kept)))
+        table = pq.read_table(path, columns=ARTICLES.names + [SIGNATURE, SHINGLES])
+        kept, duplicate = pa.array(found.kept[lo:hi]), is_duplicate[lo:hi]
+        table = table.set_column(table.schema.get_field_index("cluster_id"), "cluster_id", all_ids.take(kept))
         part = Path(path).stem.removeprefix("articles-")
         if not duplicate.all():
-            area.write("articles", table.filter(pa.array(~duplicate)), part)
-            written.add("articles")
+            fresh = table.filter(pa.array(~duplicate))
+            area.write("articles", fresh.select(ARTICLES.names), part)
+            area.write("_index", index_table(fresh.column("article_id"), fresh.column("segment"),
+                                             fresh.column("n_words"), fresh.column(SIGNATURE),
+                                             fresh.column(SHINGLES)), part)
         if duplicate.any():
-            dups = (table.filter(pa.array(duplicate))
-                    .append_column("duplicate_of", ids.take(pa.array(kept[duplicate])))
+            dups = (table.select(ARTICLES.names).filter(pa.array(duplicate))
+                    .append_column("duplicate_of", all_ids.take(pa.array(found.kept[lo:hi][duplicate])))
                     .append_column("similarity", pa.array(found.similarity[lo:hi][duplicate]))
                     .append_column("containment", pa.array(found.containment[lo:hi][duplicate])))
             area.write("duplicates", dups, part)
-            written.add("duplicates")
-    for dataset, schema in (("articles", ARTICLES), ("duplicates", DUPLICATES)):
-        if dataset not in written:  # an empty dataset still has its schema on disk
-            area.write(dataset, schema.empty_table(), "0")

@@ -72,6 +72,28 @@ DATASETS: dict[str, pa.Schema] = {
 }
 
 
+#: The dedup index: every kept article's signature, so later runs dedup against it without the texts.
+INDEX = pa.schema([
+    pa.field("article_id", pa.string(), nullable=False),
+    pa.field("segment", pa.string(), nullable=False),
+    pa.field("n_words", pa.int32(), nullable=False),
+    pa.field("minhash", pa.binary(), nullable=False),  # num_perm little-endian uint32
+    pa.field("shingles", pa.int32(), nullable=False),
+])
+
+#: The ledger of processed inputs: a content key per file and per record (or rejection) already accounted for.
+LEDGER = pa.schema([
+    pa.field("key", pa.binary(16), nullable=False),
+    pa.field("kind", pa.string(), nullable=False),  # file | record | rejection
+    pa.field("source", pa.string(), nullable=False),
+    pa.field("record", pa.string()),
+    pa.field("run_id", pa.string(), nullable=False),
+])
+
+#: Datasets of the snapshot that are the tool's own state, not output (underscore: readers skip them).
+INTERNAL: dict[str, pa.Schema] = {"_index": INDEX, "_ledger": LEDGER}
+
+
 def article_row(article: Article, run_id: str) -> dict[str, Any]:
     row = {
         "article_id": article.article_id, "source": article.source, "record": article.record,

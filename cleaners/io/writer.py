@@ -1,4 +1,4 @@
-"""Atomic Parquet output: a run's datasets appear all at once, or not at all.
+"""Atomic Parquet output over many runs: a run's rows appear all at once, or not at all.
 
 Layout under the output directory::
 
@@ -6,16 +6,25 @@ Layout under the output directory::
     duplicates -> .snapshots/current/duplicates
     rejected   -> .snapshots/current/rejected
     removed    -> .snapshots/current/removed
-    runs/<run_id>.json                             run summaries, one per run
+    manifest.json -> .snapshots/current/_manifest.json
+    runs/<run_id>.json                             run summaries, one per committed run
     .snapshots/current -> <run_id>                 swapped with one rename
-    .snapshots/<run_id>/{articles,...}/part-*.parquet, _run.json
+    .snapshots/<run_id>/<dataset>/run=<run_id>/part-<run_id>-*.parquet
+    .snapshots/<run_id>/{_index,_ledger}/run=...   the dedup index and the input ledger
+    .snapshots/<run_id>/_manifest.json, _run.json
     .staging/<run_id>/                             work in progress, never read
 
-A run writes everything under ``.staging``; :meth:`SnapshotWriter.commit`
-renames the finished snapshot into ``.snapshots`` and then replaces the
-``current`` symlink with ``os.replace``, which POSIX makes atomic. A reader
-that opens ``articles`` sees the old snapshot or the new one, never a mix, and
-a run killed at any point leaves the previous snapshot in place. A lock file
+A snapshot holds every run since the last full rebuild: each dataset is
+partitioned by ``run``, and the files of earlier runs are hard links to the
+same bytes (no copy; a link per file). A run writes only its own partition
+under ``.staging``; :meth:`SnapshotWriter.commit` links the previous
+snapshot's files in beside it, writes the manifest, renames the snapshot into
+``.snapshots`` and replaces the ``current`` symlink with ``os.replace``,
+which POSIX makes atomic. A reader sees the state before a run or after it,
+never a part of a run; a run killed at any point (kill -9 included) leaves
+the previous snapshot in place, and the next run clears what it left in
+``.staging``. The dedup index and the ledger of processed inputs live in the
+same snapshot, so they can never disagree with the datasets. A lock file
 keeps two runs from writing the same output at once.
 """
 from __future__ import annotations
@@ -24,19 +33,25 @@ import fcntl
 import json
 import os
 import shutil
+import uuid
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .schema import DATASETS
+from .schema import DATASETS, INTERNAL
 
 SNAPSHOTS = ".snapshots"
 STAGING = ".staging"
 CURRENT = "current"
-
+MANIFEST = "_manifest.json"
+#: Partition key of every dataset: one folder per run.
+RUN_PARTITION = "run"
+#: Version of the manifest layout, bumped when readers must change.
+MANIFEST_FORMAT = 1
 
 class OutputError(RuntimeError):
     """The output directory cannot be written as asked; the message says how to fix it."""
@@ -49,28 +64,46 @@ class StagingArea:
     snapshot: Path
     scratch: Path
     run_id: str
+    #: the committed snapshot this run builds on (None: first run or full rebuild); read-only while the
+    #: run holds the lock, so tasks anywhere can read its ledger and index
+    previous: Path | None = None
+    #: where the dedup index is kept: None (files in the snapshot) or a ``redis://`` URL
+    index: str | None = None
+    #: names the output across runs (the Redis index is kept under it)
+    dataset_id: str = ""
 
     def write(self, dataset: str, table: pa.Table, part: str) -> Path:
-        """Write one part file of ``dataset`` into the staged snapshot.
+        """Write one part file of ``dataset`` (or an internal one) into this run's partition.
 
-        Part names carry the run id, so a reader that listed an older snapshot
-        and reads after a swap fails loudly instead of mixing two runs' rows.
+        Part names carry the run id too, so a file never changes meaning
+        across runs and a listing of any snapshot stays readable later.
         """
-        schema = DATASETS[dataset]
+        schema = DATASETS.get(dataset) or INTERNAL[dataset]
         if not table.schema.equals(schema):
             table = table.cast(schema)
-        return write_parquet(table, self.snapshot / dataset / f"part-{self.run_id}-{part}.parquet")
+        return write_parquet(table, self.partition(dataset) / f"part-{self.run_id}-{part}.parquet")
+
+    def partition(self, dataset: str) -> Path:
+        return self.snapshot / dataset / f"{RUN_PARTITION}={self.run_id}"
 
 
 class SnapshotWriter:
-    """Stage one run's datasets and publish them in one atomic step."""
+    """Stage one run's rows and publish them, with every earlier run's, in one atomic step."""
 
-    def __init__(self, out: Path, run_id: str, keep_snapshots: int = 2) -> None:
+    def __init__(self, out: Path, run_id: str, keep_snapshots: int = 2, full_rebuild: bool = False,
+                 index: str | None = None) -> None:
         self.out = Path(out)
+        self.index = index
         self.run_id = run_id
         self.keep = keep_snapshots
+        self.full_rebuild = full_rebuild
         self.stage = self.out / STAGING / run_id
         self.snapshot = self.stage / "snapshot"
+        #: the current snapshot when this run started and its manifest (None: nothing to build on)
+        self.previous: Path | None = None
+        self.previous_manifest: dict[str, Any] | None = None
+        #: the current snapshot was written by a version without a manifest: it is replaced, not extended
+        self.legacy = False
         self._lock_fh: Any = None
 
     # ------------------------------------------------------------------ lifecycle
@@ -86,11 +119,17 @@ class SnapshotWriter:
         except BlockingIOError as exc:
             raise OutputError(f"another run is writing to {self.out}; wait for it or choose another "
                               "--output") from exc
-        # Under the lock, anything left in .staging is from a run that died: drop it.
-        shutil.rmtree(self.out / STAGING, ignore_errors=True)
-        for name in DATASETS:
-            (self.snapshot / name).mkdir(parents=True, exist_ok=True)
-        self.area.scratch.mkdir(parents=True, exist_ok=True)
+        try:
+            # Under the lock, anything left in .staging is from a run that died: drop it.
+            shutil.rmtree(self.out / STAGING, ignore_errors=True)
+            self._finish_previous_commit()
+            self._load_previous()
+            for name in DATASETS:
+                (self.snapshot / name).mkdir(parents=True, exist_ok=True)
+            self.area.scratch.mkdir(parents=True, exist_ok=True)
+        except BaseException:
+            self.close()
+            raise
         return self
 
     def close(self) -> None:
@@ -113,15 +152,49 @@ class SnapshotWriter:
     # ------------------------------------------------------------------ writing
     @property
     def area(self) -> StagingArea:
-        return StagingArea(self.snapshot, self.stage / "scratch", self.run_id)
+        return StagingArea(self.snapshot, self.stage / "scratch", self.run_id, self.previous, self.index,
+                           self.dataset_id)
 
-    def commit(self, summary: dict[str, Any]) -> Path:
-        """Publish the staged snapshot as the current one; return its directory."""
-        for name, schema in DATASETS.items():
-            folder = self.snapshot / name
-            if not any(folder.glob("*.parquet")):  # an empty dataset still has its columns
-                self.area.write(name, schema.empty_table(), "empty")
+    @property
+    def dataset_id(self) -> str:
+        """Names this output across runs (the Redis index is kept under it); new on a first run."""
+        if self.previous_manifest and self.previous_manifest.get("dataset_id"):
+            return str(self.previous_manifest["dataset_id"])
+        if not hasattr(self, "_new_id"):
+            self._new_id = uuid.uuid4().hex
+        return self._new_id
+
+    def commit(self, summary: dict[str, Any], meta: dict[str, Any] | None = None) -> Path:
+        """Publish the staged run, with every earlier run's files, as the current snapshot.
+
+        ``meta`` goes into the manifest as it is (the dedup index's parameters,
+        which the next run checks before it builds on this one).
+        """
+        files = self._run_files()
+        runs: list[dict[str, Any]] = []
+        if self.previous is not None and self.previous_manifest is not None:
+            files = self._link_previous() + files
+            runs = list(self.previous_manifest.get("runs", []))
+        for name, schema in DATASETS.items():  # an empty dataset still has its columns
+            if not any(f["dataset"] == name for f in files):
+                path = self.area.write(name, schema.empty_table(), "empty")
+                files.append(self._entry(path))
+        runs.append({"run_id": self.run_id, "committed_at": summary.get("finished_at") or _now(),
+                     "full_rebuild": self.full_rebuild or self.previous is None,
+                     "rows": _rows_by_dataset(f for f in files if f["run_id"] == self.run_id)})
+        manifest = {
+            "format": MANIFEST_FORMAT, "dataset_id": self.dataset_id, "current_run": self.run_id,
+            "partitioning": {"flavor": "hive", "key": RUN_PARTITION},
+            **(meta or {}),
+            "runs": runs,
+            "datasets": {name: {"rows": sum(f["rows"] for f in files if f["dataset"] == name),
+                                "files": [{k: f[k] for k in ("path", "rows", "run_id")}
+                                          for f in files if f["dataset"] == name]}
+                         for name in [*DATASETS, *INTERNAL]},
+        }
+        for folder in {self.snapshot / f["dataset"] / f"{RUN_PARTITION}={f['run_id']}" for f in files}:
             _fsync_dir(folder)
+        _write_json(self.snapshot / MANIFEST, manifest)
         _write_json(self.snapshot / "_run.json", summary)
         _fsync_dir(self.snapshot)
 
@@ -134,19 +207,13 @@ class SnapshotWriter:
         os.symlink(self.run_id, tmp_link)
         os.replace(tmp_link, snapshots / CURRENT)  # the atomic switch
         _fsync_dir(snapshots)
-        for name in DATASETS:
-            link = self.out / name
-            if not link.is_symlink():
-                os.symlink(f"{SNAPSHOTS}/{CURRENT}/{name}", link)
-        runs = self.out / "runs"
-        runs.mkdir(exist_ok=True)
-        _write_json(runs / f"{self.run_id}.json", summary)
+        self._finish_previous_commit()
         self._prune(snapshots, {self.run_id, previous})
         return final
 
     # ------------------------------------------------------------------ helpers
     def _check_layout(self) -> None:
-        for name in DATASETS:
+        for name in [*DATASETS, "manifest.json"]:
             path = self.out / name
             if path.exists() and not path.is_symlink():
                 raise OutputError(
@@ -154,15 +221,96 @@ class SnapshotWriter:
                     "choose another --output or move it away"
                 )
 
+    def _finish_previous_commit(self) -> None:
+        """The steps after the atomic switch, idempotent: links at the top, the run's summary in runs/.
+
+        A run killed right after its switch is committed; the next run (or the
+        same one, straight after) completes these.
+        """
+        current = self.out / SNAPSHOTS / CURRENT
+        if not current.is_symlink():
+            return
+        for name, target in [*((n, n) for n in DATASETS), ("manifest.json", MANIFEST)]:
+            link = self.out / name
+            if not link.is_symlink():
+                os.symlink(f"{SNAPSHOTS}/{CURRENT}/{target}", link)
+        summary = current / "_run.json"
+        runs = self.out / "runs"
+        runs.mkdir(exist_ok=True)
+        try:
+            run_id = json.loads(summary.read_text(encoding="utf-8"))["run_id"]
+        except (OSError, ValueError, KeyError):
+            return
+        if not (runs / f"{run_id}.json").exists():
+            _write_json(runs / f"{run_id}.json", json.loads(summary.read_text(encoding="utf-8")))
+
+    def _load_previous(self) -> None:
+        current = self.out / SNAPSHOTS / CURRENT
+        if not current.is_symlink():
+            return
+        snapshot = Path(os.path.realpath(current))
+        try:
+            manifest = json.loads((snapshot / MANIFEST).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            self.legacy = True  # written before runs were kept: rebuilt from this run's inputs
+            return
+        except ValueError as exc:
+            raise OutputError(f"{snapshot / MANIFEST} is not valid JSON ({exc}); the output is damaged: "
+                              "restore it or rebuild into a new --output") from exc
+        if manifest.get("format") != MANIFEST_FORMAT:
+            raise OutputError(f"{self.out} was written with manifest format {manifest.get('format')}, this "
+                              f"version reads {MANIFEST_FORMAT}; use --full-rebuild or another --output")
+        self.previous_manifest = manifest
+        if not self.full_rebuild:
+            self.previous = snapshot
+
+    def _run_files(self) -> list[dict[str, Any]]:
+        """Entries of the files this run wrote (its own partitions only)."""
+        found = []
+        for name in [*DATASETS, *INTERNAL]:
+            folder = self.area.partition(name)
+            if folder.is_dir():
+                found.extend(self._entry(p) for p in sorted(folder.glob("*.parquet")))
+        return found
+
+    def _entry(self, path: Path) -> dict[str, Any]:
+        rel = path.relative_to(self.snapshot)
+        return {"dataset": rel.parts[0], "path": rel.as_posix(), "run_id": self.run_id,
+                "rows": pq.read_metadata(path).num_rows}
+
+    def _link_previous(self) -> list[dict[str, Any]]:
+        """Hard-link every file of the previous snapshot into the staged one: same bytes, no copy."""
+        assert self.previous is not None and self.previous_manifest is not None
+        entries = []
+        for name, info in self.previous_manifest["datasets"].items():
+            for f in info["files"]:
+                target = self.snapshot / f["path"]
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.link(self.previous / f["path"], target)
+                entries.append({"dataset": name, **f})
+        return entries
+
     def _prune(self, snapshots: Path, protect: set[str | None]) -> None:
         """Keep the newest ``keep`` snapshots by commit time, always the current and the one it replaced.
 
-        A reader still scanning the replaced snapshot keeps its files for one more run.
+        A reader still scanning the replaced snapshot keeps its files for one
+        more run. Files shared with newer snapshots survive: only links go.
         """
         found = [p for p in snapshots.iterdir() if p.is_dir() and not p.is_symlink()]
         found.sort(key=lambda p: (p.name in protect, _commit_time(p)), reverse=True)
         for path in found[max(self.keep, len(protect - {None})):]:
             shutil.rmtree(path, ignore_errors=True)
+
+
+def _rows_by_dataset(files: Any) -> dict[str, int]:
+    rows: dict[str, int] = {}
+    for f in files:
+        rows[f["dataset"]] = rows.get(f["dataset"], 0) + f["rows"]
+    return rows
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat()
 
 
 def write_parquet(table: pa.Table, path: Path) -> Path:

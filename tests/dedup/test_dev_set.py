@@ -83,7 +83,7 @@ def test_chunked_run_gives_the_same_clusters_and_scratch_signatures(dev_run: Pat
     the input into many chunks (here 97 pages each, 14 parts) must change no verdict and no row."""
     out = tmp_path / "chunked"
     run([DATA / "dedup_dev_docs.jsonl.gz"], out, CleanConfig(chunk_pages=97))
-    assert len(list((out / "articles").glob("*.parquet"))) > 1
+    assert len(list((out / "articles").rglob("*.parquet"))) > 1
     for name in ("articles", "duplicates"):
         whole = sorted((r["article_id"], r["cluster_id"], r.get("duplicate_of"), r.get("similarity"))
                        for r in rows(dev_run, name))

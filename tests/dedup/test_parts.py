@@ -9,7 +9,7 @@ import pyarrow.dataset as ds
 from cleaners.config import CleanConfig
 from cleaners.dedup.minhash import signatures
 from cleaners.dedup.parts import SHINGLES, SIGNATURE, dedup_parts, with_signatures
-from cleaners.io.schema import ARTICLES, DUPLICATES, article_row, to_table
+from cleaners.io.schema import ARTICLES, article_row, to_table
 from cleaners.io.writer import StagingArea, write_parquet
 from cleaners.model import Article
 
@@ -50,9 +50,22 @@ def test_duplicates_across_parts_name_their_kept_copy_and_each_part_keeps_input_
     assert [r["page_id"] for r in kept] == [f"a{s}" for s in range(6)] + ["b2"]
 
 
-def test_no_articles_still_gives_both_datasets_with_their_schema(tmp_path: Path) -> None:
+def test_no_articles_gives_zero_counts_and_no_files(tmp_path: Path) -> None:
+    """(The commit gives an empty dataset its schema: tests/io/test_writer.py.)"""
     area = StagingArea(tmp_path / "snap", tmp_path, "r")
     counts = dedup_parts([], area, CleanConfig())
-    assert counts["kept"] == 0 and counts["duplicates"] == 0
-    assert ds.dataset(tmp_path / "snap" / "articles").schema.equals(ARTICLES)
-    assert ds.dataset(tmp_path / "snap" / "duplicates").schema.equals(DUPLICATES)
+    assert counts["kept"] == 0 and counts["duplicates"] == 0 and counts["earlier_articles_compared"] == 0
+    assert not (tmp_path / "snap").exists()
+
+
+def test_kept_articles_go_to_the_index_with_their_signatures(tmp_path: Path) -> None:
+    config = CleanConfig()
+    arts = [article(story(seed=s), f"a{s}") for s in range(3)]
+    arts.append(article(" ".join(edit(arts[0].text, 0.05, 1).split()[:-10]), "copy"))
+    area = StagingArea(tmp_path / "snap", tmp_path, "r")
+    dedup_parts([part(arts, tmp_path / "articles-00000-00000.parquet", config)], area, config)
+    index = ds.dataset(tmp_path / "snap" / "_index").to_table()
+    assert sorted(index.column("article_id").to_pylist()) == sorted(a.article_id for a in arts[:3])
+    sigs, _ = signatures([a.text for a in arts[:3]])
+    stored = {r["article_id"]: np.frombuffer(r["minhash"], dtype="<u4") for r in index.to_pylist()}
+    assert all(np.array_equal(stored[a.article_id], sigs[i]) for i, a in enumerate(arts[:3]))

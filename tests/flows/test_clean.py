@@ -1,10 +1,7 @@
 """The flow and its command line, run for real: a Prefect server, subprocesses, the seeds."""
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pyarrow.dataset as ds
@@ -13,33 +10,17 @@ import yaml
 
 from cleaners.pipeline import run
 from flows.clean import build_parser, clean_flow
+from flows.parameters import CleanParameters
 from tests.conftest import ROOT
+from tests.flows.helpers import base_env, cli, table
 
 pytestmark = pytest.mark.prefect
-
-
-def table(out: Path, name: str) -> list[dict]:
-    rows = ds.dataset(out / name, format="parquet", partitioning="hive").to_table().to_pylist()
-    return sorted(({k: v for k, v in r.items() if k != "run_id"} for r in rows),
-                  key=lambda r: (r.get("article_id") or "", r["source"], r.get("line_no") or 0))
-
-
-def cli(args: list[str], cwd: Path, env: dict[str, str], timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "flows.clean", *args], cwd=cwd, env=env, timeout=timeout,
-                          capture_output=True, text=True)
 
 
 def project_copy(tmp_path: Path) -> Path:
     """A folder laid out like a fresh checkout: seeds/ and nothing else, so defaults apply."""
     shutil.copytree(ROOT / "seeds", tmp_path / "seeds")
     return tmp_path
-
-
-def base_env(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    env["PYTHONPATH"] = str(ROOT)
-    env["PREFECT_HOME"] = str(tmp_path / "prefect-home")
-    return env
 
 
 def test_flow_on_a_prefect_server_gives_the_same_output_as_the_plain_pipeline(
@@ -50,6 +31,18 @@ def test_flow_on_a_prefect_server_gives_the_same_output_as_the_plain_pipeline(
     assert summary["counts"]["articles_kept"] == 11 and summary["counts"]["duplicates"] == 1
     for name in ("articles", "duplicates", "rejected", "removed"):
         assert table(tmp_path / "flow", name) == table(tmp_path / "plain", name), name
+
+
+def test_flow_builds_on_earlier_runs_unless_told_to_rebuild(prefect_server: str, seeds_dir: Path,
+                                                           tmp_path: Path) -> None:
+    out = str(tmp_path / "out")
+    first = clean_flow(inputs=[str(seeds_dir)], output=out)
+    again = clean_flow(inputs=[str(seeds_dir)], output=out)
+    rebuilt = clean_flow(inputs=[str(seeds_dir)], output=out, full_rebuild=True)
+    assert again["incremental"]["files_already_processed"] == 5 and again["counts"]["articles_kept"] == 0
+    assert again["incremental"]["builds_on"] is not None and again["incremental"]["index"] == "embedded"
+    assert rebuilt["incremental"]["full_rebuild"] and rebuilt["incremental"]["builds_on"] is None
+    assert rebuilt["counts"]["articles_kept"] == first["counts"]["articles_kept"] == 11
 
 
 def test_cli_uses_an_existing_server_and_prints_only_its_summary(prefect_server: str, tmp_path: Path) -> None:
@@ -78,9 +71,10 @@ def test_cli_with_no_arguments_on_a_fresh_machine_starts_the_embedded_server(tmp
 def test_cli_help_lists_every_option_with_its_default() -> None:
     text = build_parser().format_help()
     for flag in ("--output", "--no-prefect", "--json", "--jaccard-threshold", "--lsh-threshold",
-                 "--containment-threshold", "--date-order", "--shard-bytes"):
+                 "--containment-threshold", "--date-order", "--shard-bytes", "--full-rebuild", "--index URL",
+                 "--task-runner {threads,dask,dask://HOST:PORT}"):
         assert flag in text
-    assert "(default: data/clean)" in text and "(default: 0.5)" in text
+    assert "(default: data/clean)" in text and "(default: 0.5)" in text and "(default: threads)" in text
 
 
 def test_cli_rejects_bad_options_with_a_message_that_says_how_to_fix_them(tmp_path: Path) -> None:
@@ -99,15 +93,30 @@ def test_cli_exits_non_zero_when_nothing_could_be_read(tmp_path: Path) -> None:
     assert ds.dataset(tmp_path / "out" / "rejected").to_table().column("reason").to_pylist() == ["not_text"]
 
 
+def test_cli_rerun_over_inputs_taken_before_is_not_an_error(tmp_path: Path) -> None:
+    """An incremental rerun reads no page because earlier runs took them all: exit 0."""
+    env = base_env(tmp_path)
+    for _ in range(2):
+        done = cli(["--no-prefect", str(ROOT / "seeds"), "-o", "out"], tmp_path, env)
+        assert done.returncode == 0, done.stderr
+    assert "articles kept               0" in done.stdout and "no input could be read" not in done.stderr
+
+
 def test_prefect_yaml_deployments_load_the_flow_with_valid_parameters() -> None:
+    """Both deployments clean the inbox with the same, schema-enforced parameters; one has the cron."""
     from prefect.flows import load_flow_from_entrypoint
 
     spec = yaml.safe_load((ROOT / "prefect.yaml").read_text())
-    assert spec["deployments"], "at least one deployment"
-    for deployment in spec["deployments"]:
+    deployments = {d["name"]: d for d in spec["deployments"]}
+    assert set(deployments) == {"nightly-inbox", "manual"}
+    for deployment in deployments.values():
         flow = load_flow_from_entrypoint(str(ROOT / deployment["entrypoint"]))
         assert flow.name == "clean-news"
-        flow.validate_parameters(deployment.get("parameters", {}))
+        CleanParameters(**flow.validate_parameters(deployment["parameters"]))
+        assert deployment["enforce_parameter_schema"] is True
         assert deployment["work_pool"]["name"] == "local-pool"
+    assert deployments["manual"]["parameters"] == deployments["nightly-inbox"]["parameters"]
+    assert deployments["manual"]["parameters"]["inputs"] == ["data/inbox"]
+    assert deployments["manual"]["parameters"]["output"] == "data/clean"
     crons = [s["cron"] for d in spec["deployments"] for s in d.get("schedules") or []]
     assert crons == ["0 3 * * *"]

@@ -1,0 +1,114 @@
+"""The dedup index across runs: embedded files and a real Redis server give the same verdicts."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cleaners.config import CleanConfig
+from cleaners.dedup.index import RedisIndex, parse_redis_url
+from cleaners.dedup.minhash import SEED, shingle_hash
+from cleaners.dedup.shingles import word_shingles
+from cleaners.pipeline import run
+from tests.test_incremental import STORIES, edited, rows, state, write_inbox
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real redis-server on loopback, no persistence, stopped at the end."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        if os.environ.get("NEWSCLEAN_REQUIRE_SERVERS"):
+            pytest.fail("redis-server is not installed (CI installs Debian's redis-server in .ci/run)")
+        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+    port = free_port()
+    folder = tmp_path_factory.mktemp("redis")
+    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                             "--dir", str(folder)], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    import redis
+
+    client = redis.Redis(port=port)
+    for _ in range(100):
+        try:
+            client.ping()
+            break
+        except redis.exceptions.ConnectionError:
+            time.sleep(0.05)
+    try:
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def index_of(out: Path, url: str) -> RedisIndex:
+    import json
+    dataset_id = json.loads((out / "manifest.json").read_text())["dataset_id"]
+    return RedisIndex(url, dataset_id, CleanConfig())
+
+
+def test_redis_holds_the_index_across_runs_and_gives_the_embedded_verdicts(tmp_path: Path, redis_url: str) -> None:
+    for mode, index in (("embedded", None), ("redis", redis_url)):
+        inbox, out = tmp_path / mode / "inbox", tmp_path / mode / "out"
+        write_inbox(inbox, ["harbour", "orchard", "bridge"])
+        run([inbox], out, index=index)
+        (inbox / "copy.txt").write_text(edited(STORIES["bridge"]), encoding="utf-8")
+        run([inbox], out, index=index)
+    assert state(tmp_path / "embedded" / "out") == state(tmp_path / "redis" / "out")
+    dups = rows(tmp_path / "redis" / "out", "duplicates")
+    assert [d["source"] for d in dups] == ["copy.txt"]
+    assert index_of(tmp_path / "redis" / "out", redis_url).size() == 3
+
+
+def test_plain_datasketch_code_can_query_the_redis_index(tmp_path: Path, redis_url: str) -> None:
+    from datasketch import MinHash, MinHashLSH
+
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    write_inbox(inbox, ["harbour", "orchard"])
+    run([inbox], out, index=redis_url)
+    index = index_of(out, redis_url)
+    host, port, db = parse_redis_url(redis_url)
+    lsh = MinHashLSH(threshold=CleanConfig().lsh_threshold, num_perm=128, storage_config={
+        "type": "redis", "basename": index.basename, "redis": {"host": host, "port": port, "db": db}})
+    orchard = next(r for r in rows(out, "articles") if r["source"] == "orchard.txt")
+    query = MinHash(num_perm=128, seed=SEED, hashfunc=shingle_hash())  # datasketch's own signature of the text
+    query.update_batch(list(word_shingles(orchard["text"], 3)))
+    assert orchard["article_id"] in lsh.query(query)
+
+
+def test_the_redis_index_follows_the_dataset_when_it_was_lost_or_rebuilt(tmp_path: Path, redis_url: str) -> None:
+    import redis
+
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    write_inbox(inbox, ["harbour", "orchard"])
+    run([inbox], out, index=redis_url)
+    host, port, db = parse_redis_url(redis_url)
+    redis.Redis(host=host, port=port, db=db).flushdb()  # as if the run had died between commit and index update
+    (inbox / "copy.txt").write_text(edited(STORIES["orchard"]), encoding="utf-8")
+    summary = run([inbox], out, index=redis_url)
+    assert summary["dedup"]["duplicates_of_earlier_runs"] == 1
+    assert index_of(out, redis_url).size() == 2
+
+    other = tmp_path / "other"
+    write_inbox(other, ["bridge"])
+    run([other], out, index=redis_url, full_rebuild=True)  # the index now holds only the rebuilt run
+    assert index_of(out, redis_url).size() == 1
+
+
+def test_a_bad_index_url_is_a_clear_error_before_any_work(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="redis://HOST:PORT/DB"):
+        run([tmp_path], tmp_path / "out", index="http://localhost:6379")
+    with pytest.raises(ConnectionError, match="cannot reach the Redis index"):
+        run([tmp_path], tmp_path / "out2", index=f"redis://127.0.0.1:{free_port()}/0")

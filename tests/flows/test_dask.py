@@ -1,0 +1,112 @@
+"""The shard tasks on Dask: an existing cluster (dask://HOST:PORT) and a temporary one (dask) give
+exactly the rows of a threads run, and the shards really ran in the Dask worker processes."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cleaners.config import CleanConfig
+from flows.clean import clean_flow
+from tests.conftest import ROOT, SEEDS
+from tests.flows.helpers import DATASETS, base_env, cli, table
+from tests.html.pages import article_page
+
+pytestmark = pytest.mark.prefect
+
+#: Small shards, so that the corpus below makes several tasks. Both runners get the same value:
+#: site boilerplate is counted per chunk inside a shard, so other shards give other rows.
+SHARD_BYTES = 20_000
+CONFIG = CleanConfig(shard_bytes=SHARD_BYTES)
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seeds, an HTML page (cleaned in a child process, which a Dask worker must be able to start)
+    and 400 generated JSONL news items with near-duplicates across files: 9 shards."""
+    root = tmp_path_factory.mktemp("corpus")
+    shutil.copytree(SEEDS, root / "seeds")
+    (root / "html").mkdir()
+    (root / "html" / "ferry.html").write_text(article_page(), encoding="utf-8")
+    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "make_news_corpus.py"), str(root / "jsonl"),
+                    "--docs", "400", "--files", "4"], check=True, capture_output=True, timeout=120)
+    return root
+
+
+@pytest.fixture(scope="module")
+def dask_cluster() -> Iterator[object]:
+    """A cluster like one started with `dask scheduler` and `dask worker --nworkers 2 --nthreads 1`,
+    with non-daemonic workers (DASK_DISTRIBUTED__WORKER__DAEMON=False), as the README says."""
+    import dask
+    from distributed import LocalCluster
+
+    with dask.config.set({"distributed.worker.daemon": False, "logging.distributed": "warning"}):
+        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    try:
+        yield cluster
+    finally:
+        cluster.close()
+
+
+@pytest.fixture(scope="module")
+def threads_run(prefect_server: str, corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    out = tmp_path_factory.mktemp("threads") / "out"
+    return out, clean_flow(inputs=[str(corpus)], output=str(out), config=CONFIG)
+
+
+def worker_pids(workers: dict[str, str]) -> set[int]:
+    return {int(w.rsplit(":", 1)[1]) for w in workers.values()}
+
+
+def assert_same_datasets(out: Path, reference: Path) -> None:
+    for name in DATASETS:
+        assert table(out, name) == table(reference, name), name
+
+
+def test_threads_reference_run_has_several_shards_all_in_this_process(threads_run: tuple[Path, dict]) -> None:
+    out, summary = threads_run
+    shards = summary["orchestration"]["shard_workers"]
+    assert summary["timings"]["shards"] == len(shards) >= 4
+    assert worker_pids(shards) == {os.getpid()}
+    assert summary["rejected_by_reason"] == {}, "the HTML page and every record must be readable"
+    assert any(r["source"] == "html/ferry.html" for r in table(out, "articles"))
+    assert summary["counts"]["duplicates"] > 0
+
+
+def test_an_existing_dask_cluster_gives_the_rows_of_a_threads_run(
+        threads_run: tuple[Path, dict], dask_cluster: object, corpus: Path, tmp_path: Path) -> None:
+    from distributed import Client
+
+    address = dask_cluster.scheduler_address  # type: ignore[attr-defined]
+    summary = clean_flow(inputs=[str(corpus)], output=str(tmp_path / "dask"), config=CONFIG,
+                         task_runner="dask://" + address.removeprefix("tcp://"))
+    with Client(address, set_as_default=False) as client:
+        dask_pids = set(client.run(os.getpid).values())
+    assert len(dask_pids) == 2 and os.getpid() not in dask_pids
+    shards = summary["orchestration"]["shard_workers"]
+    assert len(shards) == threads_run[1]["timings"]["shards"]
+    assert worker_pids(shards) == dask_pids, "every shard ran in a Dask worker, and both workers got some"
+    assert summary["engine"] == "prefect+dask" and summary["rejected_by_reason"] == {}
+    assert_same_datasets(tmp_path / "dask", threads_run[0])
+
+
+def test_cli_task_runner_dask_starts_a_temporary_cluster_and_stays_quiet(
+        prefect_server: str, threads_run: tuple[Path, dict], corpus: Path, tmp_path: Path) -> None:
+    env = base_env(tmp_path) | {"PREFECT_API_URL": prefect_server}
+    done = cli([str(corpus), "-o", "out", "--task-runner", "dask", "--shard-bytes", str(SHARD_BYTES), "--json"],
+               tmp_path, env)
+    assert done.returncode == 0, done.stderr[-4000:]
+    summary = json.loads(done.stdout)
+    run = summary["orchestration"]
+    flow_pid = int(run["flow_process"].rsplit(":", 1)[1])
+    assert run["task_runner"] == "dask" and summary["engine"] == "prefect+dask"
+    assert flow_pid not in worker_pids(run["shard_workers"]), "shards ran in the cluster's worker processes"
+    assert len(run["shard_workers"]) == threads_run[1]["timings"]["shards"]
+    assert_same_datasets(tmp_path / "out", threads_run[0])
+    assert "distributed." not in done.stderr and "Traceback" not in done.stderr, done.stderr[-4000:]

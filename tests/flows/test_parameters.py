@@ -1,0 +1,137 @@
+"""The flow's typed parameters: one model, the same schema Prefect builds, clear errors. No server needed."""
+from __future__ import annotations
+
+import inspect
+import socket
+
+import pytest
+from prefect.exceptions import ParameterTypeError
+from prefect.utilities.callables import parameter_schema
+from pydantic import ValidationError
+
+from cleaners.config import CleanConfig
+from flows.clean import build_parser, clean_flow, main
+from flows.parameters import (
+    CleanParameters,
+    FullRebuild,
+    IndexURL,
+    InputPaths,
+    OutputPath,
+    TaskRunnerSpec,
+    dask_address,
+)
+from flows.runners import build_task_runner, runner_spec
+from tests.conftest import SEEDS
+
+GOOD_INDEXES = [None, "redis://127.0.0.1:6379/0", "redis://localhost", "redis://cache.internal:6380",
+                "redis://[::1]:6379/2"]
+BAD_INDEXES = ["bogus", "http://127.0.0.1:6379/0", "redis://", "redis://host:0/0", "redis://host:65536/0",
+               "redis://host:6379/db", "redis://user:secret@host:6379/0", " redis://host:6379/0"]
+GOOD_RUNNERS = ["threads", "dask", "dask://127.0.0.1:8786", "dask://scheduler.internal:8786", "dask://[::1]:8786"]
+BAD_RUNNERS = ["thread", "Dask", "dask://host", "dask://:8786", "dask://host:0", "dask://host:70000",
+               "tcp://127.0.0.1:8786", "dask://host:8786/x", ""]
+
+
+def test_the_flow_signature_is_the_parameter_model() -> None:
+    """Same names, order, defaults and types: the deployment form and the model cannot drift apart."""
+    signature = inspect.signature(clean_flow.fn, eval_str=True)
+    fields = CleanParameters.model_fields
+    assert list(signature.parameters) == list(fields)
+    defaults = CleanParameters()
+    types = {"inputs": InputPaths, "output": OutputPath, "config": CleanConfig, "full_rebuild": FullRebuild,
+             "index": IndexURL, "task_runner": TaskRunnerSpec}
+    for name, parameter in signature.parameters.items():
+        assert parameter.default == getattr(defaults, name), name
+        assert parameter.annotation is types[name], name
+
+
+def test_prefect_builds_the_models_schema_with_descriptions_and_patterns() -> None:
+    flow_schema = parameter_schema(clean_flow).model_dump_for_openapi()["properties"]
+    model_schema = CleanParameters.model_json_schema()["properties"]
+    for name in ("inputs", "output", "full_rebuild", "index", "task_runner"):
+        ours = {k: v for k, v in model_schema[name].items() if k != "title"}
+        theirs = {k: v for k, v in flow_schema[name].items() if k not in ("title", "position")}
+        assert theirs == ours, name
+    assert flow_schema["index"]["anyOf"][0]["pattern"].startswith("^redis://")
+    assert flow_schema["task_runner"]["pattern"].startswith("^(?:threads|dask|dask://")
+    assert flow_schema["inputs"]["minItems"] == 1
+    assert all(flow_schema[name].get("description") for name in CleanParameters.model_fields)
+
+
+@pytest.mark.parametrize("index", GOOD_INDEXES)
+def test_good_index_urls_pass(index: str | None) -> None:
+    assert CleanParameters(index=index).index == index
+    assert clean_flow.validate_parameters({"index": index})["index"] == index
+
+
+@pytest.mark.parametrize("index", BAD_INDEXES)
+def test_bad_index_urls_fail_with_the_expected_form(index: str) -> None:
+    with pytest.raises(ValidationError, match=r"index must be redis://HOST\[:PORT\]\[/DB\]"):
+        CleanParameters(index=index)
+    with pytest.raises(ParameterTypeError, match=r"index: .*index must be redis://HOST"):
+        clean_flow.validate_parameters({"index": index})
+
+
+@pytest.mark.parametrize("spec", GOOD_RUNNERS)
+def test_good_task_runners_pass_and_map_to_a_runner_and_back(spec: str) -> None:
+    assert CleanParameters(task_runner=spec).task_runner == spec
+    assert runner_spec(build_task_runner(spec)) == spec  # else the flow would re-enter itself as a subflow
+
+
+@pytest.mark.parametrize("spec", BAD_RUNNERS)
+def test_bad_task_runners_fail_naming_the_accepted_forms(spec: str) -> None:
+    with pytest.raises(ValidationError, match="task_runner must be 'threads', 'dask' or 'dask://HOST:PORT'"):
+        CleanParameters(task_runner=spec)
+    with pytest.raises(ParameterTypeError, match="task_runner"):
+        clean_flow.validate_parameters({"task_runner": spec})
+
+
+def test_other_parameters_are_checked_too() -> None:
+    with pytest.raises(ValidationError, match="inputs"):
+        CleanParameters(inputs=[])
+    with pytest.raises(ValidationError, match="output"):
+        CleanParameters(output="")
+    with pytest.raises(ValidationError, match="extra"):
+        CleanParameters(shard_bytes=10)  # a config option belongs in config
+    with pytest.raises(ParameterTypeError, match="shard_bytes"):
+        clean_flow.validate_parameters({"config": {"shard_bytes": 10}})
+    assert clean_flow.validate_parameters({"config": {"shard_bytes": 5000}})["config"] == CleanConfig(shard_bytes=5000)
+
+
+def test_dask_address_is_the_schedulers_tcp_address() -> None:
+    assert dask_address("dask://10.0.0.5:8786") == "tcp://10.0.0.5:8786"
+    assert dask_address("dask") is None and dask_address("threads") is None
+
+
+def cli_error(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    return capsys.readouterr().err
+
+
+def test_cli_names_the_option_and_the_expected_form(capsys: pytest.CaptureFixture[str]) -> None:
+    err = cli_error(capsys, ["--no-prefect", "--index", "localhost:6379", str(SEEDS)])
+    assert "--index: index must be redis://HOST[:PORT][/DB]" in err and "'localhost:6379'" in err
+    err = cli_error(capsys, ["--task-runner", "dask://localhost", str(SEEDS)])
+    assert "--task-runner: task_runner must be 'threads', 'dask' or 'dask://HOST:PORT'" in err
+
+
+@pytest.mark.parametrize("runner", ["dask", "dask://127.0.0.1:8786"])
+def test_cli_refuses_dask_without_prefect(capsys: pytest.CaptureFixture[str], runner: str) -> None:
+    err = cli_error(capsys, ["--no-prefect", "--task-runner", runner, str(SEEDS)])
+    assert f"--task-runner {runner} needs Prefect: drop --no-prefect" in err
+
+
+def test_cli_says_when_the_dask_scheduler_cannot_be_reached(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as s:  # a port that was free a moment ago: nothing listens there
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    err = cli_error(capsys, ["--task-runner", f"dask://127.0.0.1:{port}", str(SEEDS)])
+    assert f"cannot reach the Dask scheduler at 127.0.0.1:{port}" in err and "dask scheduler --port" in err
+
+
+def test_cli_help_shows_the_orchestration_defaults() -> None:
+    text = " ".join(build_parser().format_help().split())
+    assert "--full-rebuild" in text and "--index URL" in text
+    assert "--task-runner {threads,dask,dask://HOST:PORT}" in text and "(default: threads)" in text

@@ -1,0 +1,236 @@
+"""Runs that build on earlier runs: only new inputs, dedup against everything kept, nothing doubled."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+import pytest
+
+from cleaners.config import CleanConfig
+from cleaners.io.dataset import current_snapshot
+from cleaners.pipeline import run
+from tests.conftest import ROOT
+
+DATASETS = ("articles", "duplicates", "rejected", "removed")
+
+STORIES = {
+    "harbour": """Harbour ferry to run through the winter for the first time
+The harbour ferry will keep running through the winter for the first time in its forty year history, the
+port authority said on Tuesday, after a campaign by island residents who lose their link to the mainland
+every November.
+The authority will add a heated cabin to the older of its two boats and has hired four extra crew, paid
+for by a grant from the regional transport fund that was approved last month.
+Island councillors said the change would let children stay at the mainland secondary school all year
+instead of boarding in town from the first storm of the autumn until the spring.
+""",
+    "orchard": """Old orchard saved by village buying group
+A village buying group has raised enough money to buy the old orchard behind the church, ending a two
+year fight over plans to build twelve houses on the land.
+More than three hundred households paid in, some of them a few pounds and one family a whole year of
+savings, the group's treasurer said as the sale was signed on Thursday.
+The trees, some of them planted before the railway came, will be pruned this winter, and the group wants
+to press its first juice next autumn and sell it at the Saturday market.
+""",
+    "bridge": """Footbridge closed after inspectors find cracked beams
+The footbridge over the river at the station has been closed after an inspection found cracks in two of
+its steel beams, the county engineer said on Monday.
+Walkers and cyclists face a detour of almost two kilometres through the industrial estate until a
+temporary crossing is put up, which the council hopes to do within six weeks.
+The bridge was built in the nineteen seventies and was last repaired eight years ago, when its deck was
+replaced after years of complaints about loose boards and standing water.
+""",
+}
+
+
+def edited(text: str) -> str:
+    """A re-publication with light edits: another headline, one sentence changed, a line added."""
+    lines = text.strip().splitlines()
+    lines[0] = lines[0] + ", officials confirm"
+    lines[1] = lines[1].replace("said on", "announced on")
+    return "\n".join(lines) + "\nThis story was first published by our partners and has been updated.\n"
+
+
+def write_inbox(inbox: Path, names: list[str]) -> None:
+    inbox.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        (inbox / f"{name}.txt").write_text(STORIES[name], encoding="utf-8")
+
+
+def rows(out: Path, name: str) -> list[dict]:
+    return ds.dataset(out / name, format="parquet", partitioning="hive").to_table().to_pylist()
+
+
+def comparable(out: Path, name: str) -> list[dict]:
+    """Rows without what differs between runs by design (run ids)."""
+    return sorted(({k: v for k, v in r.items() if k not in ("run_id", "run")} for r in rows(out, name)),
+                  key=lambda r: json.dumps(r, sort_keys=True, default=str))
+
+
+def state(out: Path) -> dict[str, list[dict]]:
+    return {name: comparable(out, name) for name in DATASETS}
+
+
+def test_a_second_run_on_the_same_inbox_adds_no_rows(tmp_path: Path) -> None:
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    write_inbox(inbox, ["harbour", "orchard"])
+    (inbox / "notes.csv").write_text("a,b\n")  # unsupported: rejected once, not on every run
+    (inbox / "feed.jsonl").write_text(json.dumps({"text": STORIES["bridge"]}) + "\n" + json.dumps({"id": 7}) + "\n")
+    first = run([inbox], out)
+    before = {name: len(rows(out, name)) for name in DATASETS}
+    assert before["articles"] == 3 and before["rejected"] == 2
+    second = run([inbox], out)
+    assert {name: len(rows(out, name)) for name in DATASETS} == before
+    assert second["counts"]["records"] == 0 and second["counts"]["articles_found"] == 0
+    assert second["incremental"]["files_already_processed"] == 3
+    assert second["incremental"]["rejections_already_recorded"] == 1
+    assert first["incremental"]["full_rebuild"] and not second["incremental"]["full_rebuild"]
+
+
+def test_a_near_copy_in_a_new_file_names_the_earlier_article(tmp_path: Path) -> None:
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    write_inbox(inbox, ["harbour", "orchard"])
+    run([inbox], out)
+    earlier = {r["title"]: r["article_id"] for r in rows(out, "articles")}
+    (inbox / "syndicated-copy.txt").write_text(edited(STORIES["orchard"]), encoding="utf-8")
+    summary = run([inbox], out)
+    dups = rows(out, "duplicates")
+    assert len(dups) == 1 and dups[0]["source"] == "syndicated-copy.txt"
+    assert dups[0]["duplicate_of"] == earlier["Old orchard saved by village buying group"]
+    assert dups[0]["cluster_id"] == dups[0]["duplicate_of"]
+    assert dups[0]["similarity"] >= CleanConfig().kept_jaccard_floor
+    assert summary["dedup"]["duplicates_of_earlier_runs"] == 1
+    assert len(rows(out, "articles")) == 2  # the earlier articles stay, nothing added
+
+
+def test_records_are_recognised_by_content_not_by_file_name_or_row(tmp_path: Path) -> None:
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    inbox.mkdir()
+    records = [{"id": name, "text": text} for name, text in STORIES.items()]
+    (inbox / "day1.jsonl").write_text("\n".join(json.dumps(r) for r in records[:2]) + "\n")
+    run([inbox], out)
+    # The crawler re-exports: a new name, newest first, yesterday's records included.
+    (inbox / "day1.jsonl").unlink()
+    (inbox / "day2.jsonl").write_text("\n".join(json.dumps(r) for r in reversed(records)) + "\n")
+    summary = run([inbox], out)
+    assert summary["counts"]["records"] == 1 and summary["incremental"]["records_already_processed"] == 2
+    assert sorted(r["title"] for r in rows(out, "articles")) == sorted(t.splitlines()[0] for t in STORIES.values())
+    assert rows(out, "duplicates") == []
+
+
+def test_a_renamed_file_is_skipped_without_being_read(tmp_path: Path) -> None:
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    write_inbox(inbox, ["harbour"])
+    run([inbox], out)
+    (inbox / "harbour.txt").rename(inbox / "harbour-again.txt")
+    summary = run([inbox], out)
+    assert summary["incremental"]["files_already_processed"] == 1 and summary["counts"]["pages"] == 0
+
+
+def test_all_runs_read_as_one_dataset_one_run_as_its_partition_and_the_manifest_lists_the_state(
+        tmp_path: Path) -> None:
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    write_inbox(inbox, ["harbour"])
+    first = run([inbox], out)["run_id"]
+    write_inbox(inbox, ["orchard"])
+    second = run([inbox], out)["run_id"]
+    table = ds.dataset(out / "articles", format="parquet", partitioning="hive").to_table()
+    assert sorted(table.column("run").to_pylist()) == sorted([first, second])
+    only_second = ds.dataset(out / "articles" / f"run={second}", format="parquet").to_table()
+    assert only_second.column("source").to_pylist() == ["orchard.txt"]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["current_run"] == second and [r["run_id"] for r in manifest["runs"]] == [first, second]
+    listed = manifest["datasets"]["articles"]["files"]
+    assert sum(pq.read_metadata(out / f["path"]).num_rows for f in listed) == manifest["datasets"]["articles"]["rows"] == 2
+    assert {f["path"] for f in listed} == {p.relative_to(out).as_posix() for p in (out / "articles").rglob("*.parquet")}
+
+
+def test_full_rebuild_gives_what_a_fresh_output_gives(tmp_path: Path) -> None:
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    write_inbox(inbox, ["harbour", "orchard"])
+    run([inbox], out)
+    (inbox / "copy.txt").write_text(edited(STORIES["harbour"]), encoding="utf-8")
+    run([inbox], out)
+    rebuilt = run([inbox], out, full_rebuild=True)
+    run([inbox], tmp_path / "fresh")
+    assert rebuilt["incremental"]["full_rebuild"] and rebuilt["counts"]["records"] == 3
+    assert state(out) == state(tmp_path / "fresh")
+    assert len(json.loads((out / "manifest.json").read_text())["runs"]) == 1
+
+
+def test_changed_signature_parameters_need_a_full_rebuild(tmp_path: Path) -> None:
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    write_inbox(inbox, ["harbour"])
+    run([inbox], out)
+    with pytest.raises(ValueError, match="--full-rebuild"):
+        run([inbox], out, CleanConfig(num_perm=64))
+    run([inbox], out, CleanConfig(num_perm=64), full_rebuild=True)
+
+
+def test_snapshots_of_many_runs_share_files_instead_of_copying_them(tmp_path: Path) -> None:
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    write_inbox(inbox, ["harbour"])
+    first = run([inbox], out)["run_id"]
+    write_inbox(inbox, ["orchard"])
+    run([inbox], out)
+    first_file = next((out / "articles" / f"run={first}").glob("*.parquet"))
+    assert os.stat(first_file).st_nlink >= 2  # the same bytes in both snapshots
+
+
+# ---------------------------------------------------------------------- crash safety
+def corpus(folder: Path, docs: int, seed: int) -> None:
+    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "make_news_corpus.py"), str(folder),
+                    "--docs", str(docs), "--files", "4", "--seed", str(seed)], check=True, capture_output=True)
+
+
+def test_a_run_killed_at_any_point_leaves_the_before_or_after_state_and_the_next_run_finishes_it(
+        tmp_path: Path) -> None:
+    """kill -9 at spread-out moments of a run: readers see the old or the new state, never a part,
+    and re-running gives exactly what an uninterrupted run gives."""
+    first, second = tmp_path / "first", tmp_path / "second"
+    corpus(first, 600, seed=1)
+    corpus(second, 600, seed=2)
+    small = ["--no-prefect", "--chunk-pages", "50", "--shard-bytes", "60000"]
+
+    def cli(out: Path, *inputs: Path) -> subprocess.Popen:
+        env = dict(os.environ, PYTHONPATH=str(ROOT))
+        return subprocess.Popen([sys.executable, "-m", "flows.clean", *map(str, inputs), "-o", str(out), *small],
+                                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    reference = tmp_path / "reference"
+    assert cli(reference, first).wait() == 0
+    before = state(reference)
+    start = time.perf_counter()
+    assert cli(reference, first, second).wait() == 0
+    after = state(reference)
+    full_seconds = time.perf_counter() - start
+    assert after != before
+
+    out = tmp_path / "out"
+    assert cli(out, first).wait() == 0
+    killed_mid_run = 0
+    for fraction in (0.2, 0.4, 0.55, 0.7, 0.8, 0.9, 0.95):
+        proc = cli(out, first, second)
+        time.sleep(full_seconds * fraction)
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            killed_mid_run += 1
+        proc.wait()
+        now = state(out)
+        assert now in (before, after), f"a reader saw part of a run (killed at {fraction:.0%})"
+        if now == after:
+            break
+    assert killed_mid_run >= 1
+    assert cli(out, first, second).wait() == 0
+    assert state(out) == after
+    assert not (out / ".staging").exists()
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert current_snapshot(out).name == manifest["current_run"]
+    shutil.rmtree(tmp_path / "first")
