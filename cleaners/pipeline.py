@@ -283,7 +283,7 @@ def run(inputs: Sequence[str | Path], output: Path, config: CleanConfig | None =
     with SnapshotWriter(Path(output), run_id, config.keep_snapshots, full_rebuild, index) as writer:
         area = writer.area
         if area.previous is not None:
-            check_compatible(writer.previous_manifest, config)
+            check_compatible(writer.previous_manifest, config, redis=index is not None)
         redis_index = _follow_snapshot(index, area, config)
         new_rejects = write_discovery_rejects(discovery_rejects, area)
         shards = clean_shards(plan_shards(files, config.shard_bytes), area, config)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -233,4 +232,3 @@ def test_a_run_killed_at_any_point_leaves_the_before_or_after_state_and_the_next
     assert not (out / ".staging").exists()
     manifest = json.loads((out / "manifest.json").read_text())
     assert current_snapshot(out).name == manifest["current_run"]
-    shutil.rmtree(tmp_path / "first")

@@ -28,10 +28,8 @@ dataset does not.
 """
 from __future__ import annotations
 
-import json
 import pickle
 import struct
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,6 +40,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..config import CleanConfig
+from ..io.dataset import read_manifest, snapshot_files
 from ..io.schema import INDEX
 from .lsh import lsh_params
 from .minhash import SEED
@@ -82,13 +81,17 @@ def index_params(config: CleanConfig) -> dict[str, Any]:
             "seed": SEED, "lsh_bands": bands, "lsh_rows": rows}
 
 
-def check_compatible(manifest: dict[str, Any] | None, config: CleanConfig) -> None:
-    """Refuse to mix signatures made with other parameters: they would silently never match."""
+def check_compatible(manifest: dict[str, Any] | None, config: CleanConfig, redis: bool = False) -> None:
+    """Refuse to mix signatures made with other parameters: they would silently never match.
+
+    The embedded index bands all signatures again every run, so only a Redis
+    index (its buckets are stored) also needs the same LSH bands and rows.
+    """
     if not manifest or "dedup_index" not in manifest:
         return
     before, now = manifest["dedup_index"], index_params(config)
     changed = {k: (before.get(k), v) for k, v in now.items()
-               if k not in ("lsh_bands", "lsh_rows") and before.get(k) != v}
+               if (redis or k not in ("lsh_bands", "lsh_rows")) and before.get(k) != v}
     if changed:
         detail = ", ".join(f"{k} {a} -> {b}" for k, (a, b) in changed.items())
         raise ValueError(f"the output's dedup index was built with other signature parameters ({detail}); "
@@ -105,17 +108,7 @@ def _sig_matrix(column: pa.ChunkedArray | pa.Array, num_perm: int) -> np.ndarray
         column = column.combine_chunks() if column.num_chunks else pa.array([], pa.binary())
     fixed = column.cast(pa.binary(num_perm * 4))
     return np.frombuffer(fixed.buffers()[1], dtype=np.uint32, count=len(fixed) * num_perm,
-                         offset=fixed.offset * num_perm * 4).reshape(len(fixed), num_perm).copy()
-
-
-def _index_files(snapshot: Path, manifest: dict[str, Any], runs: Iterable[str] | None = None) -> list[Path]:
-    wanted = None if runs is None else set(runs)
-    return [snapshot / f["path"] for f in manifest["datasets"].get(INDEX_DATASET, {}).get("files", [])
-            if wanted is None or f["run_id"] in wanted]
-
-
-def _read_manifest(snapshot: Path) -> dict[str, Any]:
-    return json.loads((snapshot / "_manifest.json").read_text(encoding="utf-8"))
+                         offset=fixed.offset * num_perm * 4).reshape(len(fixed), num_perm)
 
 
 class EmbeddedIndex:
@@ -129,7 +122,7 @@ class EmbeddedIndex:
         """Every earlier kept article (the banding that follows finds the candidates)."""
         if self.previous is None:
             return Earlier.empty(self.num_perm)
-        files = _index_files(self.previous, _read_manifest(self.previous))
+        files = snapshot_files(self.previous, INDEX_DATASET)
         if not files:
             return Earlier.empty(self.num_perm)
         return Earlier.from_table(pa.concat_tables(pq.read_table(f, schema=INDEX) for f in files), self.num_perm)
@@ -199,7 +192,7 @@ class RedisIndex:
     # ------------------------------------------------------------------ following the snapshot
     def reconcile(self, snapshot: Path | None) -> dict[str, list[str]]:
         """Make the index hold exactly the committed runs of ``snapshot`` (None: no run)."""
-        manifest = _read_manifest(snapshot) if snapshot is not None else {"runs": []}
+        manifest = read_manifest(snapshot) if snapshot is not None else {"runs": []}
         committed = [r["run_id"] for r in manifest["runs"]]
         applied = {m.decode() for m in self.redis.smembers(self._applied)}
         pending = {m.decode() for m in self.redis.smembers(self._pending)}
@@ -214,12 +207,12 @@ class RedisIndex:
 
     def apply(self, run_id: str, snapshot: Path, manifest: dict[str, Any] | None = None) -> int:
         """Add the kept articles of a committed run; idempotent (a half-applied run is redone)."""
-        manifest = manifest or _read_manifest(snapshot)
+        manifest = manifest or read_manifest(snapshot)
         self._remove_run(run_id)  # whatever a killed attempt left
         members = self._members(run_id)
         self.redis.sadd(self._pending, run_id)
         count = 0
-        for path in _index_files(snapshot, manifest, [run_id]):
+        for path in snapshot_files(snapshot, INDEX_DATASET, manifest, [run_id]):
             table = pq.read_table(path, schema=INDEX)
             if not table.num_rows:
                 continue

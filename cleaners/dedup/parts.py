@@ -76,9 +76,8 @@ def dedup_parts(paths: Sequence[str], area: StagingArea, config: CleanConfig) ->
     del sigs, sizes
     kept_of_new = found.kept[fixed:]  # in combined numbering: < fixed is an earlier article
     all_ids = pa.concat_arrays([earlier.ids.take(pa.array(old_order)), ids]) if fixed else ids
-    verdicts = Found(kept_of_new, found.similarity[fixed:], found.containment[fixed:], found.stats)
-    is_duplicate = kept_of_new != np.arange(fixed, fixed + len(ids))
-    _write_verdicts(paths, offsets, all_ids, fixed, verdicts, is_duplicate, area)
+    is_duplicate = found.is_duplicate[fixed:]
+    _write_verdicts(paths, offsets, all_ids, found, fixed, area)
     kept_segments = Counter(pc.filter(segments, pa.array(~is_duplicate)).to_pylist())
     return {**asdict(found.stats), "kept": found.stats.articles - found.stats.duplicates,
             "earlier_articles_compared": fixed,
@@ -103,10 +102,11 @@ def _ranked_signatures(paths: Sequence[str], offsets: np.ndarray, order: np.ndar
     return sigs, sizes
 
 
-def _write_verdicts(paths: Sequence[str], offsets: np.ndarray, all_ids: pa.Array, fixed: int, found: Found,
-                    is_duplicate: np.ndarray, area: StagingArea) -> None:
-    """Rows back out part by part; ``found.kept`` numbers earlier articles first, then this run's."""
-    for path, lo, hi in zip(paths, offsets[:-1], offsets[1:]):
+def _write_verdicts(paths: Sequence[str], offsets: np.ndarray, all_ids: pa.Array, found: Found, fixed: int,
+                    area: StagingArea) -> None:
+    """Rows back out part by part; ``found`` numbers the ``fixed`` earlier articles first, then this run's."""
+    is_duplicate = found.is_duplicate
+    for path, lo, hi in zip(paths, offsets[:-1] + fixed, offsets[1:] + fixed):
         table = pq.read_table(path, columns=ARTICLES.names + [SIGNATURE, SHINGLES])
         kept, duplicate = pa.array(found.kept[lo:hi]), is_duplicate[lo:hi]
         table = table.set_column(table.schema.get_field_index("cluster_id"), "cluster_id", all_ids.take(kept))

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import pyarrow.dataset as ds
 
-from .writer import CURRENT, SNAPSHOTS
+from .writer import CURRENT, MANIFEST, SNAPSHOTS
 
 
 def current_snapshot(out: str | Path) -> Path:
@@ -35,3 +36,17 @@ def open_dataset(out: str | Path, name: str, snapshot: Path | None = None) -> ds
 def run_summary(out: str | Path) -> dict[str, Any]:
     """The summary of the run whose snapshot is current."""
     return json.loads((current_snapshot(out) / "_run.json").read_text(encoding="utf-8"))
+
+
+def read_manifest(snapshot: Path) -> dict[str, Any]:
+    """The manifest of one snapshot: its runs and every file of every dataset (see :mod:`.writer`)."""
+    return json.loads((snapshot / MANIFEST).read_text(encoding="utf-8"))
+
+
+def snapshot_files(snapshot: Path, name: str, manifest: dict[str, Any] | None = None,
+                   runs: Iterable[str] | None = None) -> list[Path]:
+    """The files of dataset ``name`` (internal ones too) that the manifest lists, optionally of some runs only."""
+    manifest = manifest if manifest is not None else read_manifest(snapshot)
+    wanted = None if runs is None else set(runs)
+    return [snapshot / f["path"] for f in manifest["datasets"].get(name, {}).get("files", [])
+            if wanted is None or f["run_id"] in wanted]

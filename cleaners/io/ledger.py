@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -29,6 +28,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..model import Page, Rejection
+from .dataset import snapshot_files
 from .schema import LEDGER
 
 KEY_BYTES = 16
@@ -85,9 +85,7 @@ def seen_in(snapshot: Path | None) -> Seen:
     """The ledger of a committed snapshot (None: nothing seen). Cached: every task of a run asks."""
     if snapshot is None:
         return Seen.empty()
-    manifest = json.loads((snapshot / "_manifest.json").read_text(encoding="utf-8"))
-    parts = [pq.read_table(snapshot / f["path"], columns=["key"]).column("key")
-             for f in manifest["datasets"].get("_ledger", {}).get("files", [])]
+    parts = [pq.read_table(path, columns=["key"]).column("key") for path in snapshot_files(snapshot, "_ledger")]
     if not parts:
         return Seen.empty()
     keys = pa.chunked_array(parts, pa.binary(KEY_BYTES)).combine_chunks()

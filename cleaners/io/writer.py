@@ -104,6 +104,7 @@ class SnapshotWriter:
         self.previous_manifest: dict[str, Any] | None = None
         #: the current snapshot was written by a version without a manifest: it is replaced, not extended
         self.legacy = False
+        self._new_id = uuid.uuid4().hex
         self._lock_fh: Any = None
 
     # ------------------------------------------------------------------ lifecycle
@@ -160,8 +161,6 @@ class SnapshotWriter:
         """Names this output across runs (the Redis index is kept under it); new on a first run."""
         if self.previous_manifest and self.previous_manifest.get("dataset_id"):
             return str(self.previous_manifest["dataset_id"])
-        if not hasattr(self, "_new_id"):
-            self._new_id = uuid.uuid4().hex
         return self._new_id
 
     def commit(self, summary: dict[str, Any], meta: dict[str, Any] | None = None) -> Path:
@@ -179,7 +178,7 @@ class SnapshotWriter:
             if not any(f["dataset"] == name for f in files):
                 path = self.area.write(name, schema.empty_table(), "empty")
                 files.append(self._entry(path))
-        runs.append({"run_id": self.run_id, "committed_at": summary.get("finished_at") or _now(),
+        runs.append({"run_id": self.run_id, "committed_at": datetime.now(timezone.utc).isoformat(),
                      "full_rebuild": self.full_rebuild or self.previous is None,
                      "rows": _rows_by_dataset(f for f in files if f["run_id"] == self.run_id)})
         manifest = {
@@ -307,10 +306,6 @@ def _rows_by_dataset(files: Any) -> dict[str, int]:
     for f in files:
         rows[f["dataset"]] = rows.get(f["dataset"], 0) + f["rows"]
     return rows
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat()
 
 
 def write_parquet(table: pa.Table, path: Path) -> Path:

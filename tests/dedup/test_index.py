@@ -112,3 +112,18 @@ def test_a_bad_index_url_is_a_clear_error_before_any_work(tmp_path: Path) -> Non
         run([tmp_path], tmp_path / "out", index="http://localhost:6379")
     with pytest.raises(ConnectionError, match="cannot reach the Redis index"):
         run([tmp_path], tmp_path / "out2", index=f"redis://127.0.0.1:{free_port()}/0")
+
+
+def test_a_redis_index_needs_the_same_lsh_bands_the_embedded_one_does_not(tmp_path: Path, redis_url: str) -> None:
+    """Redis keeps its buckets, so other bands would never meet them; embedded bands again every run."""
+    for index in (None, redis_url):
+        inbox, out = tmp_path / str(bool(index)) / "inbox", tmp_path / str(bool(index)) / "out"
+        write_inbox(inbox, ["harbour"])
+        run([inbox], out, index=index)
+        write_inbox(inbox, ["orchard"])
+        other_bands = CleanConfig(lsh_threshold=0.3)
+        if index is None:
+            run([inbox], out, other_bands, index=index)
+        else:
+            with pytest.raises(ValueError, match="lsh_bands"):
+                run([inbox], out, other_bands, index=index)
