@@ -101,6 +101,11 @@ class CleanConfig(BaseModel):
         "a slower page is rejected as timeout. Pages run in a worker process that is killed past the "
         "limit; 0 runs them in-process without a limit",
     )
+    max_html_depth: int = Field(
+        200, ge=10, le=255,
+        description="deepest element nesting an HTML page may have; a deeper page is rejected as too_deep "
+        "(real pages nest 20-80 deep; lxml's parser silently drops everything below 255 levels)",
+    )
     html_fallback_ratio: float = Field(
         1.5, ge=1.0,
         description="the line model's body replaces trafilatura's when it holds trafilatura's text and is "

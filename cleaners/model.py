@@ -48,6 +48,10 @@ class Page:
     html: str | None = None
     #: when the page was fetched (WARC-Date, ISO 8601), if the input says
     fetched: str | None = None
+    #: the codec its bytes were decoded with (None: the input held a string, e.g. JSON)
+    encoding: str | None = None
+    #: repairs made while decoding (``mojibake``, ``control_chars``, ``surrogates``: :mod:`cleaners.io.decode`)
+    repairs: tuple[str, ...] = ()
 
     @property
     def page_id(self) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -20,8 +20,10 @@ from typing import Any
 
 
 from .config import CleanConfig
+from .faults import is_transient, with_retries
 from .dedup.index import RedisIndex, check_compatible, index_params, parse_redis_url
 from .dedup.parts import dedup_parts, with_signatures
+from .io.dataset import current_snapshot
 from .io.ledger import Seen, file_key, item_key, ledger_table, seen_in
 from .io.readers import InputFile, discover, read_file
 from .io.schema import (
@@ -34,7 +36,7 @@ from .io.schema import (
     removed_row,
     to_table,
 )
-from .io.writer import SnapshotWriter, StagingArea, write_parquet
+from .io.writer import OutputError, SnapshotWriter, StagingArea, write_parquet
 from .html.guard import BoundedExtractor
 from .html.page import clean_html_page
 from .model import Page, PageResult, Rejection
@@ -60,6 +62,11 @@ class ShardStats:
     records_seen: int = 0
     #: ledger keys of files started but not yet written to the ledger
     file_keys: list[tuple[bytes, str]] = field(default_factory=list)
+    #: pages by the legacy encoding they were decoded from, and by the repair decoding made
+    encodings: dict[str, int] = field(default_factory=dict)
+    repairs: dict[str, int] = field(default_factory=dict)
+    #: why the shard was given up (its files are ``shard_failed`` rows; the next run retries them)
+    failed: str | None = None
     seconds: float = 0.0
 
 
@@ -97,6 +104,7 @@ def clean_shard(files: Sequence[InputFile], shard: str, area: StagingArea, confi
     """
     start = time.perf_counter()
     stats = ShardStats(shard=shard, files=len(files))
+    area.clear_parts(shard)  # a retried shard starts from nothing
     seen = seen_in(area.previous)
     records = _new_records(files, seen, stats, config)
     with _html_extractor(config) as html:
@@ -110,11 +118,17 @@ def _new_records(files: Sequence[InputFile], seen: Seen, stats: ShardStats,
                  config: CleanConfig) -> Iterator[tuple[Page | Rejection, bytes]]:
     """(record, its ledger key) for every record no earlier run took; files seen whole are not even parsed."""
     for file in files:
-        key = file_key(file.path)
+        try:
+            key: bytes | None = file_key(file.path)
+        except OSError as exc:
+            if is_transient(exc):
+                raise
+            key = None  # unreadable now: read_file says why, and a later run tries it again
         if key in seen:
             stats.files_seen += 1
             continue
-        stats.file_keys.append((key, file.source))
+        if key is not None:
+            stats.file_keys.append((key, file.source))
         for item in read_file(file, config.max_page_bytes):
             item_id = item_key(item)
             if item_id in seen:
@@ -139,6 +153,7 @@ def _clean_chunk(items: list[tuple[Page | Rejection, bytes]], part: str, area: S
             rejection: Rejection | None = item
         else:
             stats.pages += 1
+            _count_decoding(item, stats)
             result = _clean_safely(item, config, site_lines.get(site_key(item), frozenset()), html)
             articles.extend(article_row(a, run_id) for a in result.articles)
             removed.extend(removed_row(r, run_id) for r in result.removed)
@@ -160,6 +175,29 @@ def _clean_chunk(items: list[tuple[Page | Rejection, bytes]], part: str, area: S
         ledger.extend((k, "file", source, None) for k, source in stats.file_keys)
         stats.file_keys = []
         area.write("_ledger", ledger_table(ledger, run_id), part)
+
+
+def _count_decoding(page: Page, stats: ShardStats) -> None:
+    if page.encoding not in (None, "utf-8"):
+        stats.encodings[page.encoding] = stats.encodings.get(page.encoding, 0) + 1
+    for repair in page.repairs:
+        stats.repairs[repair] = stats.repairs.get(repair, 0) + 1
+
+
+def shard_failed(files: Sequence[InputFile], shard: str, area: StagingArea, exc: BaseException) -> ShardStats:
+    """A shard that failed for good: drop what it wrote, give each of its files a ``shard_failed`` row.
+
+    The other shards' work stays and is committed. The files are not put in
+    the ledger, so the next run into the same output reads them again.
+    """
+    area.clear_parts(shard)
+    detail = (f"the cleaning task of shard {shard} failed ({type(exc).__name__}: {exc}); nothing of this file "
+              "was kept, and the next run retries it")
+    rows = [rejected_row(Rejection(f.source, None, "shard_failed", detail), area.run_id) for f in files]
+    if rows:
+        area.write("rejected", to_table(rows, REJECTED), f"{shard}-failed")
+    return ShardStats(shard=shard, files=len(files), records=len(rows), rejected={"shard_failed": len(rows)},
+                      failed=f"{type(exc).__name__}: {exc}")
 
 
 def _chunks(items: Iterator[tuple[Page | Rejection, bytes]],
@@ -239,6 +277,9 @@ def summarise(run_id: str, inputs: Sequence[str], output: Path, config: CleanCon
         },
         "segments": dedup["segments"],
         "rejected_by_reason": dict(sorted(rejected.items())),
+        "decoding": {"legacy_encodings": _total(s.encodings for s in shards),
+                     "repairs": _total(s.repairs for s in shards)},
+        "failed_shards": [{"shard": s.shard, "files": s.files, "error": s.failed} for s in shards if s.failed],
         "removed_by_reason": dict(removed.most_common()),
         "dedup": {k: v for k, v in dedup.items() if k not in ("segments", "seconds", "kept", "duplicates")},
         "timings": {"clean_shards_seconds": round(sum(s.seconds for s in shards), 3),
@@ -246,13 +287,33 @@ def summarise(run_id: str, inputs: Sequence[str], output: Path, config: CleanCon
     }
 
 
+def _total(counts: Iterable[dict[str, int]]) -> dict[str, int]:
+    total: Counter[str] = Counter()
+    for c in counts:
+        total.update(c)
+    return dict(total.most_common())
+
+
 ShardExecutor = Callable[[list[list[InputFile]], StagingArea, CleanConfig], list[ShardStats]]
 DedupExecutor = Callable[[list[ShardStats], StagingArea, CleanConfig], dict[str, Any]]
 
 
 def clean_shards_inline(shards: list[list[InputFile]], area: StagingArea, config: CleanConfig) -> list[ShardStats]:
-    """Run the shards one after the other in this process."""
-    return [clean_shard(files, shard_name(n), area, config) for n, files in enumerate(shards)]
+    """Run the shards one after the other in this process, each retried on a transient fault.
+
+    A shard that still fails costs its own files (:func:`shard_failed`); an
+    output that cannot be written ends the run (nothing can be committed).
+    """
+    done: list[ShardStats] = []
+    for n, files in enumerate(shards):
+        shard = shard_name(n)
+        try:
+            done.append(with_retries(lambda: clean_shard(files, shard, area, config)))  # noqa: B023 (called now)
+        except OutputError:
+            raise
+        except Exception as exc:
+            done.append(shard_failed(files, shard, area, exc))
+    return done
 
 
 def shard_name(n: int) -> str:
@@ -280,30 +341,42 @@ def run(inputs: Sequence[str | Path], output: Path, config: CleanConfig | None =
     if index is not None:
         parse_redis_url(index)  # a malformed URL fails before any work
     files, discovery_rejects = discover(inputs)
-    with SnapshotWriter(Path(output), run_id, config.keep_snapshots, full_rebuild, index) as writer:
-        area = writer.area
-        if area.previous is not None:
-            check_compatible(writer.previous_manifest, config, redis=index is not None)
-        redis_index = _follow_snapshot(index, area, config)
-        new_rejects = write_discovery_rejects(discovery_rejects, area)
-        shards = clean_shards(plan_shards(files, config.shard_bytes), area, config)
-        dedup_result = dedup(shards, area, config)
-        summary = summarise(run_id, [str(i) for i in inputs], Path(output), config, engine, started,
-                            len(files), shards, new_rejects, dedup_result)
-        summary["incremental"] = {
-            "full_rebuild": area.previous is None, "builds_on": area.previous.name if area.previous else None,
-            "earlier_runs": len(writer.previous_manifest["runs"]) if area.previous and writer.previous_manifest else 0,
-            "files_already_processed": sum(s.files_seen for s in shards),
-            "records_already_processed": sum(s.records_seen for s in shards),
-            "rejections_already_recorded": len(discovery_rejects) - len(new_rejects),
-            "index": "embedded" if index is None else index,
-        }
-        if writer.legacy:
-            summary["incremental"]["note"] = "the output was written by an earlier version; rebuilt from this run"
-        final = writer.commit(summary, {"dedup_index": index_params(config)})
-        if redis_index is not None:
-            summary["incremental"]["index_articles_added"] = redis_index.apply(run_id, final)
+    try:
+        with SnapshotWriter(Path(output), run_id, config.keep_snapshots, full_rebuild, index) as writer:
+            area = writer.area
+            if area.previous is not None:
+                check_compatible(writer.previous_manifest, config, redis=index is not None)
+            redis_index = _follow_snapshot(index, area, config)
+            new_rejects = write_discovery_rejects(discovery_rejects, area)
+            shards = clean_shards(plan_shards(files, config.shard_bytes), area, config)
+            dedup_result = dedup(shards, area, config)
+            summary = summarise(run_id, [str(i) for i in inputs], Path(output), config, engine, started,
+                                len(files), shards, new_rejects, dedup_result)
+            summary["incremental"] = {
+                "full_rebuild": area.previous is None, "builds_on": area.previous.name if area.previous else None,
+                "earlier_runs": len(writer.previous_manifest["runs"]) if area.previous and writer.previous_manifest else 0,
+                "files_already_processed": sum(s.files_seen for s in shards),
+                "records_already_processed": sum(s.records_seen for s in shards),
+                "rejections_already_recorded": len(discovery_rejects) - len(new_rejects),
+                "index": "embedded" if index is None else index,
+            }
+            if writer.legacy:
+                summary["incremental"]["note"] = "the output was written by an earlier version; rebuilt from this run"
+            final = writer.commit(summary, {"dedup_index": index_params(config)})
+            if redis_index is not None:
+                summary["incremental"]["index_articles_added"] = redis_index.apply(run_id, final)
+    except OutputError as exc:  # a write failed before the switch: say what readers still see
+        raise OutputError(f"{exc}\nNothing of run {run_id} was committed: {_output_state(Path(output))}") from exc
     return summary
+
+
+def _output_state(output: Path) -> str:
+    """What a reader of ``output`` sees after a failed run: the dataset as it was."""
+    try:
+        snapshot = current_snapshot(output)
+    except (OSError, ValueError):
+        return f"{output} holds no dataset yet."
+    return f"{output} is unchanged (it still holds run {snapshot.name} and the runs before it)."
 
 
 def _follow_snapshot(index: str | None, area: StagingArea, config: CleanConfig) -> RedisIndex | None:

@@ -23,11 +23,14 @@ from urllib.parse import urlsplit
 
 from prefect import Flow, flow, task
 from prefect.cache_policies import NO_CACHE
+from prefect.client.schemas.objects import State
 from prefect.context import FlowRunContext
 from pydantic import ValidationError
 
 from cleaners import pipeline
 from cleaners.config import CleanConfig
+from cleaners.faults import RETRIES, RETRY_DELAYS, is_transient
+from cleaners.reasons import strict_failures
 from cleaners.io.readers import InputFile, supported_suffixes
 from cleaners.io.writer import OutputError, StagingArea
 from cleaners.pipeline import ShardExecutor, ShardStats
@@ -47,9 +50,24 @@ from flows.parameters import (
 from flows.runners import ShardRun, build_task_runner, check_can_start_children, runner_spec, worker_id
 
 
-@task(name="clean-shard", cache_policy=NO_CACHE)
+def transient_failure(task: Any, task_run: Any, state: State) -> bool:
+    """Prefect's retry condition: only an I/O fault a retry may cure (:func:`cleaners.faults.is_transient`)."""
+    try:
+        state.result()
+    except Exception as exc:
+        return is_transient(exc)
+    return False
+
+
+@task(name="clean-shard", cache_policy=NO_CACHE, retries=RETRIES, retry_delay_seconds=list(RETRY_DELAYS),
+      retry_condition_fn=transient_failure)
 def clean_shard_task(files: list[InputFile], shard: str, area: StagingArea, config: CleanConfig) -> ShardRun:
-    """One shard, wherever the task runner put it; says which process that was (for the summary)."""
+    """One shard, wherever the task runner put it; says which process that was (for the summary).
+
+    The shard reads inputs and writes its part files, so a transient I/O fault
+    is retried (the shard starts again from nothing); the dedup task is not
+    retried: its input is this run's own files, and a failure there is a bug.
+    """
     check_can_start_children(config)
     return ShardRun(pipeline.clean_shard(files, shard, area, config), worker_id())
 
@@ -65,9 +83,18 @@ def _shards_as_tasks(workers: dict[str, str]) -> ShardExecutor:
     def clean_shards(shards: list[list[InputFile]], area: StagingArea, config: CleanConfig) -> list[ShardStats]:
         futures = [clean_shard_task.submit(files, pipeline.shard_name(n), area, config)
                    for n, files in enumerate(shards)]
-        runs: list[ShardRun] = [f.result() for f in futures]
-        workers.update((r.stats.shard, r.worker) for r in runs)
-        return [r.stats for r in runs]
+        done: list[ShardStats] = []
+        for n, (files, future) in enumerate(zip(shards, futures)):
+            try:
+                run: ShardRun = future.result()
+            except OutputError:
+                raise  # the output cannot be written: no shard's work can be committed
+            except Exception as exc:  # this shard's files get rows and are retried next run; the others stay
+                done.append(pipeline.shard_failed(files, pipeline.shard_name(n), area, exc))
+                continue
+            workers[run.stats.shard] = run.worker
+            done.append(run.stats)
+        return done
     return clean_shards
 
 
@@ -146,6 +173,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="run the same pipeline in this process without Prefect (no server start; "
                         "the shards run one after the other)")
     parser.add_argument("--json", action="store_true", help="print the run summary as JSON")
+    parser.add_argument("--strict", action="store_true",
+                        help="exit with status 3 when any input could not be used (rejections of kind input, "
+                        "limit or fault; not pages that held no article); the run is still committed")
     options = parser.add_argument_group("cleaning options")
     for name, info in CleanConfig.model_fields.items():
         kind = typing.get_origin(info.annotation)
@@ -232,6 +262,12 @@ def format_summary(summary: dict[str, Any]) -> str:
         f"{c['repeats_collapsed']} repeated paragraphs collapsed)",
         f"  rejected               {c['rejected']:>6}" + (f"   ({rejected})" if rejected else ""),
     ]
+    decoding = summary.get("decoding") or {}
+    for label, counts in (("legacy encodings", decoding.get("legacy_encodings")),
+                          ("text repairs", decoding.get("repairs"))):
+        if counts:
+            told = ", ".join(f"{k} {v}" for k, v in counts.items())
+            lines.append(f"  {label:<22} {sum(counts.values()):>6}   ({told})")
     if "orchestration" in summary:
         run = summary["orchestration"]
         processes = len(set(run["shard_workers"].values()))
@@ -257,9 +293,29 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     summary["command_seconds"] = round(time.perf_counter() - start, 3)  # with Prefect's server start
     print(json.dumps(summary, indent=2, default=str) if args.json else format_summary(summary))
+    return exit_status(summary, args.strict)
+
+
+def exit_status(summary: dict[str, Any], strict: bool) -> int:
+    """0 done; 1 nothing could be read; 3 committed, but some inputs were not cleaned (said on stderr).
+
+    Bad records alone do not fail a run (they are ``rejected`` rows), so a
+    nightly job over a dirty inbox succeeds; a failed shard always reports 3
+    (its files are retried next run), bad input only with ``--strict``.
+    """
     if nothing_readable(summary):
         print("error: no input could be read as a page (see rejected/)", file=sys.stderr)
         return 1
+    if summary.get("failed_shards"):
+        failed = summary["failed_shards"]
+        print(f"warning: {len(failed)} shard task(s) failed ({failed[0]['error']}); their "
+              f"{sum(f['files'] for f in failed)} files are shard_failed rows and the next run retries them",
+              file=sys.stderr)
+        return 3
+    if strict and (bad := strict_failures(summary["rejected_by_reason"])):
+        listed = ", ".join(f"{r} {n}" for r, n in sorted(bad.items()))
+        print(f"strict: {sum(bad.values())} inputs could not be used ({listed}); see rejected/", file=sys.stderr)
+        return 3
     return 0
 
 

@@ -8,11 +8,16 @@ pages cleaned before it; repeats are our stage's job), tables kept.
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date
 
 import trafilatura
 from lxml import etree
+
+# trafilatura warns "discarding data: None" on every page without a body; the page's rejected row
+# (empty_after_cleaning, with trafilatura's word count) already says so, once and where users look.
+logging.getLogger("trafilatura.core").setLevel(logging.ERROR)
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import trafilatura
+from lxml import etree
 
 from ..config import CleanConfig
 from ..model import Article, Page, PageResult, Rejection, RemovedLine
@@ -45,6 +46,11 @@ def clean_html_page(page: Page, config: CleanConfig, models: LineModels | None =
     tree = trafilatura.load_html(html) if html.strip() else None
     if tree is None:
         return _rejected(page, "html_parse_error", "no HTML document could be parsed from the page")
+    depth = markup_depth(tree)
+    if depth >= config.max_html_depth:
+        return _rejected(page, "too_deep", f"elements nested {depth} deep, limit {config.max_html_depth} "
+                                           "(max_html_depth)" + (", and the parser stops at 255: text below "
+                                                                 "is lost" if depth >= 255 else ""))
     chrome = remove_chrome(tree)
     lines = block_lines(tree)
     found = extract(tree, page.url)
@@ -78,6 +84,15 @@ def clean_html_page(page: Page, config: CleanConfig, models: LineModels | None =
             f"(trafilatura: {word_count(found.text)} words; {len(chrome)} chrome elements removed)",
             page.page_id)
     return result
+
+
+def markup_depth(tree: etree._Element) -> int:
+    """How deep elements nest (iteratively: a recursive walk would hit Python's limit first)."""
+    depth = deepest = 0
+    for event, _ in etree.iterwalk(tree, events=("start", "end")):
+        depth += 1 if event == "start" else -1
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def _prose_words(lines: list[str]) -> int:

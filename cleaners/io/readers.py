@@ -13,14 +13,19 @@ import hashlib
 import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
+from ..faults import is_transient
 from ..model import Page, Rejection
+from .decode import DecodeError, decode_bytes, utf16_without_bom
 
 #: Bytes looked at to tell binary from text (NUL never occurs in text).
 _BINARY_SNIFF = 8192
+#: Control bytes no text encoding but UTF-16/32 uses, and the share of them that makes data binary.
+_BINARY_BYTES = bytes([*range(0, 9), *range(14, 27), 28, 29, 30, 31])
+_BINARY_SHARE = 0.02
 #: Leading bytes of binary files that crawlers save under page names.
 _MAGIC = ((b"%PDF", "PDF"), (b"\x89PNG", "PNG image"), (b"\xff\xd8\xff", "JPEG image"), (b"GIF8", "GIF image"),
           (b"PK\x03\x04", "ZIP archive"), (b"RIFF", "RIFF media"), (b"\x1f\x8b", "gzip data"))
@@ -91,6 +96,7 @@ def discover(inputs: Iterable[str | Path]) -> tuple[list[InputFile], list[Reject
             rejected.append(Rejection(str(raw), None, "not_found", f"input {raw!s} does not exist"))
             continue
         for path, source in paths:
+            source = printable_name(source)
             if reader_for(path) is None:
                 rejected.append(Rejection(source, None, "unsupported_format",
                                           f"no reader for {path.name!r}; accepted: "
@@ -98,7 +104,13 @@ def discover(inputs: Iterable[str | Path]) -> tuple[list[InputFile], list[Reject
                 continue
             found[(os.path.realpath(path), source)] = InputFile(path, source, path.stat().st_size)
     files = _drop_identical_copies(sorted(found.values(), key=lambda f: (f.source, str(f.path))), rejected)
+    rejected = [replace(r, source=printable_name(r.source), detail=printable_name(r.detail)) for r in rejected]
     return files, sorted(rejected, key=lambda r: (r.source, r.reason))
+
+
+def printable_name(name: str) -> str:
+    """A file name as text every writer takes: bytes that are not UTF-8 (a Latin-1 name) shown as ``\\xe9``."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _walk(root: Path, rejected: list[Rejection]) -> list[tuple[Path, str]]:
@@ -170,12 +182,31 @@ def read_limited(path: Path, limit: int | None) -> bytes | None:
 
 
 def looks_binary(data: bytes) -> str | None:
-    """What binary format ``data`` starts like (images, PDF, archives), or "binary" for NUL bytes; None for text."""
+    """What binary format ``data`` starts like (images, PDF, archives), or "binary data"; None for text.
+
+    Text may hold a stray NUL or control byte (decoding removes them), and
+    UTF-16 holds a NUL in every other byte; binary data is dense in control
+    bytes (about 10 percent of random bytes), so the cut is a share of them.
+    """
     head = data[:_BINARY_SNIFF]
     for magic, name in _MAGIC:
         if head.startswith(magic):
             return name
-    return "binary" if b"\x00" in head else None
+    if not head or utf16_without_bom(head) is not None:
+        return None
+    controls = len(head) - len(head.translate(None, _BINARY_BYTES))
+    return "binary data" if controls > _BINARY_SHARE * len(head) else None
+
+
+def decoded_page(data: bytes, source: str, record: str | None, content_sha: str,
+                 declared: str | None = None, **fields: str | None) -> Page | Rejection:
+    """A text page from bytes in any encoding, or a ``decode_error`` rejection."""
+    try:
+        decoded = decode_bytes(data, declared)
+    except DecodeError as exc:
+        return Rejection(source, record, "decode_error", str(exc))
+    return Page(source=source, record=record, text=decoded.text, content_sha=content_sha,
+                encoding=decoded.encoding, repairs=decoded.repairs, **fields)
 
 
 def too_large(source: str, record: str | None, size: int | str, limit: int) -> Rejection:
@@ -187,8 +218,11 @@ def read_file(file: InputFile, max_page_bytes: int | None = None) -> Iterator[Pa
     """Pages of one file through its reader; a failure ends the file with one rejection.
 
     Pages read before the failure stay (a truncated gzip keeps its first
-    records): ``truncated`` when the stream ends early, ``read_error`` for
-    anything else the reader or its library raised.
+    records): ``truncated`` when the stream ends early, ``unreadable`` for an
+    operating-system error (permissions, a vanished file), ``read_error`` for
+    anything else the reader or its library raised. A transient I/O error
+    (:func:`cleaners.faults.is_transient`) is raised instead, so the shard is
+    retried rather than the file given up.
     """
     reader = reader_for(file.path)
     if reader is None:  # discover() filters these; kept for direct callers
@@ -202,6 +236,15 @@ def read_file(file: InputFile, max_page_bytes: int | None = None) -> Iterator[Pa
     except EOFError as exc:
         yield Rejection(file.source, None, "truncated",
                         f"the file ends mid-stream after {count} records (those were read): {exc}")
+    except OSError as exc:
+        if is_transient(exc):
+            raise  # the shard is retried whole (cleaners.faults)
+        if exc.errno is None:  # pyarrow's errors are OSErrors without an errno: the bytes, not the system
+            yield Rejection(file.source, None, "read_error",
+                            f"{type(exc).__name__} after {count} records (those were read): {exc}")
+            return
+        yield Rejection(file.source, None, "unreadable",
+                        f"{type(exc).__name__} after {count} records (those were read): {exc}")
     except Exception as exc:  # a reader's library may raise anything on bad bytes; the run goes on
         yield Rejection(file.source, None, "read_error",
                         f"{type(exc).__name__} after {count} records (those were read): {exc}")

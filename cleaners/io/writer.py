@@ -31,9 +31,12 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 import shutil
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -86,6 +89,19 @@ class StagingArea:
     def partition(self, dataset: str) -> Path:
         return self.snapshot / dataset / f"{RUN_PARTITION}={self.run_id}"
 
+    def clear_parts(self, prefix: str) -> int:
+        """Delete the parts (and scratch files) written under ``prefix``; how many went.
+
+        A shard that is retried, or given up, must not leave the rows of an
+        earlier attempt behind: they would be committed twice or half.
+        """
+        found = [p for name in [*DATASETS, *INTERNAL] if (part := self.partition(name)).is_dir()
+                 for p in part.glob(f"part-{self.run_id}-{prefix}-*.parquet")]
+        found += self.scratch.glob(f"*-{prefix}-*.parquet") if self.scratch.is_dir() else []
+        for path in found:
+            path.unlink(missing_ok=True)
+        return len(found)
+
 
 class SnapshotWriter:
     """Stage one run's rows and publish them, with every earlier run's, in one atomic step."""
@@ -128,6 +144,9 @@ class SnapshotWriter:
             for name in DATASETS:
                 (self.snapshot / name).mkdir(parents=True, exist_ok=True)
             self.area.scratch.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            self.close()
+            raise OutputError(f"cannot write to output directory {self.out}: {exc}") from exc
         except BaseException:
             self.close()
             raise
@@ -198,15 +217,22 @@ class SnapshotWriter:
         _fsync_dir(self.snapshot)
 
         snapshots = self.out / SNAPSHOTS
-        snapshots.mkdir(exist_ok=True)
         previous = _readlink(snapshots / CURRENT)
         final = snapshots / self.run_id
-        os.rename(self.snapshot, final)
-        tmp_link = snapshots / f".{CURRENT}.{self.run_id}"
-        os.symlink(self.run_id, tmp_link)
-        os.replace(tmp_link, snapshots / CURRENT)  # the atomic switch
-        _fsync_dir(snapshots)
-        self._finish_previous_commit()
+        try:
+            snapshots.mkdir(exist_ok=True)
+            os.rename(self.snapshot, final)
+            tmp_link = snapshots / f".{CURRENT}.{self.run_id}"
+            os.symlink(self.run_id, tmp_link)
+        except OSError as exc:
+            raise OutputError(f"cannot publish the run in {snapshots}: {exc}") from exc
+        os.replace(tmp_link, snapshots / CURRENT)  # the atomic switch: from here on the run is committed
+        try:
+            _fsync_dir(snapshots)
+            self._finish_previous_commit()
+        except (OSError, OutputError) as exc:  # the next run completes these steps
+            logging.getLogger(__name__).warning("run %s is committed, but %s; the next run into %s "
+                                                "completes it", self.run_id, exc, self.out)
         self._prune(snapshots, {self.run_id, previous})
         return final
 
@@ -310,23 +336,39 @@ def _rows_by_dataset(files: Any) -> dict[str, int]:
 
 def write_parquet(table: pa.Table, path: Path) -> Path:
     """Write a Parquet file under a temporary name, fsync it, then rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    pq.write_table(table, tmp, compression="zstd")
-    with open(tmp, "rb") as fh:
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    with _writing(path, tmp):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(table, tmp, compression="zstd")
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
     return path
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, indent=2, ensure_ascii=False, default=str)
-        fh.write("\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    with _writing(path, tmp):
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=2, ensure_ascii=False, default=str)
+            fh.write("\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+
+
+@contextmanager
+def _writing(path: Path, tmp: Path) -> Iterator[None]:
+    """A failed write (disk full, permissions, a read-only mount) leaves no half file and says which file.
+
+    pyarrow raises its I/O errors as ``OSError`` too, often without an errno,
+    so the message is kept as it is.
+    """
+    try:
+        yield
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
 def _commit_time(snapshot: Path) -> int:

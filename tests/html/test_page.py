@@ -58,3 +58,21 @@ def test_pages_without_an_article_or_over_the_limit_are_rejected() -> None:
     small = CleanConfig(max_page_bytes=1_000)
     rejected = clean_html_page(_page(article_page()), small).rejection
     assert rejected.reason == "too_large" and "1000" in rejected.detail
+
+
+def test_markup_nested_past_the_limit_is_rejected_not_silently_cut() -> None:
+    deep = "<div>" * 5000 + " ".join(PARAGRAPHS) + "</div>" * 5000
+    result = clean_html_page(_page(f"<html><body>{deep}</body></html>"), CONFIG)
+    assert result.rejection is not None and result.rejection.reason == "too_deep"
+    assert "parser stops at 255" in result.rejection.detail
+
+
+def test_a_page_nested_within_the_limit_is_cleaned_and_the_limit_is_an_option() -> None:
+    nested = "<div>" * 60 + "".join(f"<p>{p}</p>" for p in PARAGRAPHS) + "</div>" * 60
+    page = _page(f"<html><body>{nested}</body></html>")
+    result = clean_html_page(page, CONFIG)
+    assert result.rejection is None
+    assert result.articles[0].text.split("\n") == PARAGRAPHS
+    strict = clean_html_page(page, CleanConfig(max_html_depth=50))
+    assert strict.rejection is not None and strict.rejection.reason == "too_deep"
+    assert "nested 63 deep, limit 50" in strict.rejection.detail and "parser stops" not in strict.rejection.detail

@@ -67,13 +67,23 @@ def test_text_and_gzipped_text_read_to_the_same_page(tmp_path: Path) -> None:
     assert pages[0].record is None
 
 
+def test_legacy_encodings_are_decoded_and_named(tmp_path: Path) -> None:
+    (tmp_path / "latin1.txt").write_bytes("Le caf\xe9 cr\xe8me, d\xe9j\xe0 servi \xe0 l'h\xf4tel.".encode("latin-1"))
+    (tmp_path / "utf16.txt").write_bytes("Plain words in UTF-16 without a mark.".encode("utf-16-le"))
+    files, _ = discover([tmp_path])
+    pages = {f.source: next(iter(read_file(f))) for f in files}
+    assert pages["latin1.txt"].text == "Le caf\xe9 cr\xe8me, d\xe9j\xe0 servi \xe0 l'h\xf4tel."
+    assert pages["latin1.txt"].encoding == "cp1252"
+    assert pages["utf16.txt"].text == "Plain words in UTF-16 without a mark."
+    assert pages["utf16.txt"].encoding == "utf-16-le"
+
+
 def test_bad_files_become_rejections_not_exceptions(tmp_path: Path) -> None:
     (tmp_path / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
-    (tmp_path / "latin1.txt").write_bytes("Caf\xe9 cr\xe8me".encode("latin-1"))
     (tmp_path / "truncated.txt.gz").write_bytes(gzip.compress(TEXT.encode() * 50)[:40])
     files, _ = discover([tmp_path])
     got = {f.source: next(iter(read_file(f))) for f in files}
     assert all(isinstance(r, Rejection) for r in got.values())
     assert {s: r.reason for s, r in got.items()} == {
-        "binary.txt": "not_text", "latin1.txt": "decode_error", "truncated.txt.gz": "truncated"}
+        "binary.txt": "not_text", "truncated.txt.gz": "truncated"}
     assert all(r.detail for r in got.values())

@@ -14,8 +14,9 @@ from datetime import date, datetime
 from typing import Any
 
 from ...model import Page, Rejection
-from ..readers import record_sha, too_large
-from .markup import page_from_markup
+from ..decode import normalise_text
+from ..readers import decoded_page, record_sha, too_large
+from .markup import page_from_bytes, page_from_markup
 
 #: Fields a record may carry besides its page.
 META_FIELDS = ("url", "title", "published")
@@ -29,25 +30,25 @@ def page_from_record(rec: Mapping[str, Any], source: str, row: int, limit: int |
         found = ", ".join(f"{k}: {type(rec[k]).__name__}" for k in BODY_FIELDS if k in rec) or "neither field"
         return Rejection(source, record, "no_text", f"no non-empty `text` or `html` string ({found})")
     value = rec[field]
-    if isinstance(value, bytes):
-        try:
-            value = value.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            return Rejection(source, record, "decode_error", f"`{field}` is not valid UTF-8: {exc}")
-    payload = value.encode("utf-8", "surrogatepass")
+    payload = value if isinstance(value, bytes) else value.encode("utf-8", "surrogatepass")
     if limit is not None and len(payload) > limit:
         return too_large(source, record, len(payload), limit)
     meta = {k: _as_text(rec.get(k)) for k in META_FIELDS}
     sha = record_sha(payload, row)
+    if isinstance(value, bytes):  # a binary Parquet column: bytes in some encoding
+        if field == "html":
+            return page_from_bytes(value, source, record, sha, **meta)
+        return decoded_page(value, source, record, sha, **meta)
     if field == "html":
         return page_from_markup(value, source, record, sha, **meta)
-    return Page(source=source, record=record, text=value, content_sha=sha, **meta)
+    text, repairs = normalise_text(value)
+    return Page(source=source, record=record, text=text, content_sha=sha, repairs=repairs, **meta)
 
 
 def _record_id(value: Any, row: int) -> str:
     if isinstance(value, bool) or not isinstance(value, (str, int)) or value == "":
         return str(row)
-    return str(value)
+    return normalise_text(str(value))[0]
 
 
 def _has_body(value: Any) -> bool:
@@ -59,5 +60,5 @@ def _as_text(value: Any) -> str | None:
     if isinstance(value, (datetime, date)):
         return value.isoformat()
     if isinstance(value, str) and value.strip():
-        return value.strip()
+        return normalise_text(value.strip())[0]
     return None

@@ -1,10 +1,10 @@
-"""``.txt``: one flattened page per file, UTF-8 (a byte-order mark is dropped)."""
+"""``.txt``: one flattened page per file, in whatever encoding it came (:mod:`cleaners.io.decode`)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from ...model import Page, Rejection
-from ..readers import InputFile, looks_binary, read_limited, register_reader, sha256, too_large
+from ..readers import InputFile, decoded_page, looks_binary, read_limited, register_reader, sha256, too_large
 
 
 class TextReader:
@@ -19,12 +19,7 @@ class TextReader:
         if kind is not None:
             yield Rejection(file.source, None, "not_text", f"the file holds {kind}, not text")
             return
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            yield Rejection(file.source, None, "decode_error", f"not valid UTF-8: {exc}")
-            return
-        yield Page(source=file.source, record=None, text=text, content_sha=sha256(data))
+        yield decoded_page(data, file.source, None, sha256(data))
 
 
 register_reader(TextReader())

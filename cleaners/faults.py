@@ -1,0 +1,48 @@
+"""Which failures are worth a retry, and the retry policy every executor applies.
+
+A transient fault is an I/O error that a second attempt seconds later can
+plausibly not meet: a network filesystem timing out or going stale, an
+interrupted call, a busy resource. Everything else (a file that does not
+exist or may not be read, a full disk, a bug) fails the same way every time,
+so retrying it only delays the report. Readers let transient errors escape
+(instead of turning them into ``read_error`` rows) so that the shard they hit
+is retried whole; :mod:`flows.clean` gives the same policy to Prefect's task
+retries, :func:`cleaners.pipeline.clean_shards_inline` applies it itself.
+"""
+from __future__ import annotations
+
+import errno
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+#: errno values a retry can cure (NFS/SMB/FUSE mounts and sockets under load).
+TRANSIENT_ERRNOS = frozenset({
+    errno.EIO, errno.EAGAIN, errno.EBUSY, errno.EINTR, errno.ETIMEDOUT, errno.ESTALE,
+    errno.ECONNRESET, errno.ECONNABORTED, errno.ECONNREFUSED, errno.ENETDOWN, errno.ENETUNREACH,
+    errno.EHOSTUNREACH, errno.ENOLCK,
+})
+#: Attempts after the first, and the pause before each.
+RETRIES = 2
+RETRY_DELAYS = (1.0, 5.0)
+
+T = TypeVar("T")
+
+
+def is_transient(exc: BaseException) -> bool:
+    """True for an I/O error a retry may cure (see :data:`TRANSIENT_ERRNOS`); timeouts count too."""
+    if isinstance(exc, TimeoutError):
+        return True
+    return isinstance(exc, OSError) and exc.errno in TRANSIENT_ERRNOS
+
+
+def with_retries(work: Callable[[], T], sleep: Callable[[float], None] = time.sleep) -> T:
+    """``work()``, attempted again after a transient error, :data:`RETRIES` times at most."""
+    for attempt in range(RETRIES + 1):
+        try:
+            return work()
+        except Exception as exc:
+            if attempt == RETRIES or not is_transient(exc):
+                raise
+            sleep(RETRY_DELAYS[min(attempt, len(RETRY_DELAYS) - 1)])
+    raise AssertionError("unreachable")
