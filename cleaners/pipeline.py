@@ -8,6 +8,7 @@ Prefect flow in ``flows/clean.py`` wraps the very same steps as tasks.
 """
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections import Counter
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 
+from . import progress
 from .config import CleanConfig
 from .faults import is_transient, with_retries
 from .dedup.index import RedisIndex, check_compatible, index_params, parse_redis_url
@@ -126,6 +128,7 @@ def _new_records(files: Sequence[InputFile], seen: Seen, stats: ShardStats,
             key = None  # unreadable now: read_file says why, and a later run tries it again
         if key in seen:
             stats.files_seen += 1
+            progress.add(files=1)
             continue
         if key is not None:
             stats.file_keys.append((key, file.source))
@@ -135,6 +138,7 @@ def _new_records(files: Sequence[InputFile], seen: Seen, stats: ShardStats,
                 stats.records_seen += 1
                 continue
             yield item, item_id
+        progress.add(files=1)
 
 
 def _clean_chunk(items: list[tuple[Page | Rejection, bytes]], part: str, area: StagingArea, config: CleanConfig,
@@ -164,6 +168,7 @@ def _clean_chunk(items: list[tuple[Page | Rejection, bytes]], part: str, area: S
         if rejection is not None:
             rejected.append(rejected_row(rejection, run_id))
             stats.rejected[rejection.reason] = stats.rejected.get(rejection.reason, 0) + 1
+        progress.add(records=1, articles=0 if isinstance(item, Rejection) else len(result.articles))
     if articles:
         table = with_signatures(to_table(articles, ARTICLES), config)
         stats.articles_paths.append(str(write_parquet(table, area.scratch / f"articles-{part}.parquet")))
@@ -348,6 +353,7 @@ def run(inputs: Sequence[str | Path], output: Path, config: CleanConfig | None =
                 check_compatible(writer.previous_manifest, config, redis=index is not None)
             redis_index = _follow_snapshot(index, area, config)
             new_rejects = write_discovery_rejects(discovery_rejects, area)
+            progress.start(len(files))
             shards = clean_shards(plan_shards(files, config.shard_bytes), area, config)
             dedup_result = dedup(shards, area, config)
             summary = summarise(run_id, [str(i) for i in inputs], Path(output), config, engine, started,
@@ -360,14 +366,28 @@ def run(inputs: Sequence[str | Path], output: Path, config: CleanConfig | None =
                 "rejections_already_recorded": len(discovery_rejects) - len(new_rejects),
                 "index": "embedded" if index is None else index,
             }
+            summary["report"] = str(Path(output) / "runs" / f"{run_id}.html")
             if writer.legacy:
                 summary["incremental"]["note"] = "the output was written by an earlier version; rebuilt from this run"
             final = writer.commit(summary, {"dedup_index": index_params(config)})
             if redis_index is not None:
                 summary["incremental"]["index_articles_added"] = redis_index.apply(run_id, final)
+        progress.finish()
     except OutputError as exc:  # a write failed before the switch: say what readers still see
         raise OutputError(f"{exc}\nNothing of run {run_id} was committed: {_output_state(Path(output))}") from exc
+    _write_report(Path(output), run_id)
     return summary
+
+
+def _write_report(output: Path, run_id: str) -> None:
+    """The run's HTML report next to its summary; the run is committed already, so a failure only warns."""
+    from .report.render import write_run_report  # matplotlib and jinja2: only where a report is written
+
+    try:
+        write_run_report(output, run_id)
+    except Exception as exc:  # noqa: BLE001 (the data is safe; the report is a view of it)
+        logging.getLogger(__name__).warning("run %s is committed, but its report could not be written: %s: %s",
+                                            run_id, type(exc).__name__, exc)
 
 
 def _output_state(output: Path) -> str:

@@ -21,16 +21,17 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from prefect import Flow, flow, task
+from prefect import Flow, flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import State
 from prefect.context import FlowRunContext
 from pydantic import ValidationError
 
-from cleaners import pipeline
+from cleaners import pipeline, progress
 from cleaners.config import CleanConfig
 from cleaners.faults import RETRIES, RETRY_DELAYS, is_transient
-from cleaners.reasons import strict_failures
+from cleaners.reasons import kind_of, strict_failures
 from cleaners.io.readers import InputFile, supported_suffixes
 from cleaners.io.writer import OutputError, StagingArea
 from cleaners.pipeline import ShardExecutor, ShardStats
@@ -47,6 +48,7 @@ from flows.parameters import (
     dask_address,
     documented_by,
 )
+from flows.progress import PROGRESS_KEY, PrefectProgress, TerminalProgress
 from flows.runners import ShardRun, build_task_runner, check_can_start_children, runner_spec, worker_id
 
 
@@ -84,6 +86,7 @@ def _shards_as_tasks(workers: dict[str, str]) -> ShardExecutor:
         futures = [clean_shard_task.submit(files, pipeline.shard_name(n), area, config)
                    for n, files in enumerate(shards)]
         done: list[ShardStats] = []
+        here = worker_id()
         for n, (files, future) in enumerate(zip(shards, futures)):
             try:
                 run: ShardRun = future.result()
@@ -93,6 +96,8 @@ def _shards_as_tasks(workers: dict[str, str]) -> ShardExecutor:
                 done.append(pipeline.shard_failed(files, pipeline.shard_name(n), area, exc))
                 continue
             workers[run.stats.shard] = run.worker
+            if run.worker != here:  # counted where it ran, in a process whose counts cannot reach this one
+                progress.add(files=run.stats.files, records=run.stats.records, articles=run.stats.articles)
             done.append(run.stats)
         return done
     return clean_shards
@@ -132,10 +137,14 @@ def with_task_runner(params: CleanParameters) -> Flow[..., dict[str, Any]]:
 def run_pipeline(params: CleanParameters, context: FlowRunContext | None) -> dict[str, Any]:
     """The library's run with the shard and dedup steps as tasks; the summary says which processes ran shards."""
     workers: dict[str, str] = {}
-    summary = pipeline.run(params.inputs, Path(params.output), params.config,
-                           engine="prefect+dask" if params.uses_dask else "prefect",
-                           full_rebuild=params.full_rebuild, index=params.index,
-                           clean_shards=_shards_as_tasks(workers), dedup=_dedup_as_task)
+    sinks = [PrefectProgress()] if context is not None else []
+    with progress.reporting_to(*sinks):
+        summary = pipeline.run(params.inputs, Path(params.output), params.config,
+                               engine="prefect+dask" if params.uses_dask else "prefect",
+                               full_rebuild=params.full_rebuild, index=params.index,
+                               clean_shards=_shards_as_tasks(workers), dedup=_dedup_as_task)
+    if context is not None:
+        publish_artifacts(Path(params.output), summary["run_id"])
     summary["orchestration"] = {
         "task_runner": params.task_runner,
         "flow_run_id": str(context.flow_run.id) if context and context.flow_run else None,
@@ -143,6 +152,31 @@ def run_pipeline(params: CleanParameters, context: FlowRunContext | None) -> dic
         "shard_workers": dict(sorted(workers.items())),
     }
     return summary
+
+
+def publish_artifacts(output: Path, run_id: str) -> None:
+    """The run report as Prefect artifacts under stable keys, so the UI lists each run's under one name."""
+    from cleaners.report.data import load_report  # matplotlib and jinja2: not in every process that imports this
+    from cleaners.report.render import cluster_rows, markdown_summary, site_rows
+
+    try:
+        report = load_report(output, run_id)
+    except (OSError, ValueError) as exc:
+        get_run_logger().warning("no report artifacts: %s", exc)
+        return
+    create_markdown_artifact(markdown_summary(report), key=ARTIFACT_KEYS["summary"],
+                             description="what the run kept, collapsed and rejected")
+    create_table_artifact([{"reason": r, "kind": kind_of(r), "records": n}
+                           for r, n in report.summary["rejected_by_reason"].items()],
+                          key=ARTIFACT_KEYS["rejections"], description="rejected records by reason")
+    create_table_artifact(site_rows(report), key=ARTIFACT_KEYS["sites"], description="per-site figures")
+    create_table_artifact(cluster_rows(report), key=ARTIFACT_KEYS["clusters"],
+                          description="the largest duplicate clusters, member by member")
+
+
+#: Keys of the artifacts every run publishes (lowercase, digits and dashes, as Prefect requires).
+ARTIFACT_KEYS = {"summary": "newsclean-run-summary", "rejections": "newsclean-rejections",
+                 "sites": "newsclean-sites", "clusters": "newsclean-clusters", "progress": PROGRESS_KEY}
 
 
 # ---------------------------------------------------------------------- command line
@@ -173,6 +207,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="run the same pipeline in this process without Prefect (no server start; "
                         "the shards run one after the other)")
     parser.add_argument("--json", action="store_true", help="print the run summary as JSON")
+    parser.add_argument("--no-progress", action="store_true",
+                        help="no progress line on stderr (files, records, articles per second)")
     parser.add_argument("--strict", action="store_true",
                         help="exit with status 3 when any input could not be used (rejections of kind input, "
                         "limit or fault; not pages that held no article); the run is still committed")
@@ -274,6 +310,8 @@ def format_summary(summary: dict[str, Any]) -> str:
         lines.append(f"  shard tasks            {len(run['shard_workers']):>6}   (on {run['task_runner']}, "
                      f"{processes} process{'es' if processes != 1 else ''})")
     lines.append(f"output: {out}/  articles/ duplicates/ rejected/ removed/  summary: {out}/runs/{summary['run_id']}.json")
+    if summary.get("report"):
+        lines.append(f"report: {summary['report']}  (one page line by line: python -m flows.report {out} --doc ID)")
     return "\n".join(lines)
 
 
@@ -282,12 +320,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     params = check_args(parser, args)
     start = time.perf_counter()
+    sinks = [] if args.no_progress else [TerminalProgress()]
     try:
-        if args.no_prefect:
-            summary = pipeline.run(params.inputs, Path(params.output), params.config,
-                                   full_rebuild=params.full_rebuild, index=params.index)
-        else:
-            summary = with_task_runner(params)(**params.flow_kwargs())
+        with progress.reporting_to(*sinks):
+            if args.no_prefect:
+                summary = pipeline.run(params.inputs, Path(params.output), params.config,
+                                       full_rebuild=params.full_rebuild, index=params.index)
+            else:
+                summary = with_task_runner(params)(**params.flow_kwargs())
     except (OutputError, ValueError, ConnectionError) as exc:  # the output, its index or Redis: say what to fix
         print(f"error: {exc}", file=sys.stderr)
         return 2
