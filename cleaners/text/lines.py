@@ -54,8 +54,14 @@ class Line:
 
 
 def split_lines(text: str) -> list[Line]:
-    """Split on any line ending; strip each line; keep blank lines as separators."""
-    text = text.replace("\u00a0", " ").replace("\u2028", "\n").replace("\u2029", "\n")
+    """Split on any line ending; make white space single spaces and strip; keep blank lines.
+
+    Line numbers are :meth:`str.splitlines` indices of the page text, which the audit's
+    ``line_no`` and :mod:`cleaners.explain` rely on. ``splitlines`` already ends lines at
+    U+2028/U+2029 and ``str.split`` already treats NBSP as white space; rewriting U+2028 to
+    ``\\n`` first would merge a ``\\r`` before it into one ``\\r\\n`` ending and shift every
+    later line number.
+    """
     return [Line(no, " ".join(raw.split())) for no, raw in enumerate(text.splitlines())]
 
 

@@ -24,7 +24,7 @@ from .chrome import mark_chrome
 from .dates import parse_date_line, parse_published
 from .features import COLUMNS, page_matrix
 from .line_model import LineModels, load_models
-from .lines import Line, is_headline, is_prose, split_lines, tokens, word_count
+from .lines import CJK, Line, is_headline, is_prose, split_lines, tokens, word_count
 from .repeats import REPEATED_LINE, REPEATED_PARAGRAPH, collapse_repeats
 from .segment import Entry, Layout, segment_page
 
@@ -178,8 +178,7 @@ def _read_head(lines: list[Line], draft: _Draft, start: int | None, config: Clea
             draft.head.append(i)
         elif draft.title is not None:
             break  # above the title only a date or byline still belongs to the article
-        elif is_headline(line.text) and word_count(line.text) >= 2 and not _label_line(line.text) \
-                and not _METADATA_LIKE.search(line.text):
+        elif _title_like(line.text):
             line.reason, draft.title = "title", line.text
             draft.head.append(i)
     for pos, i in enumerate([i for i in draft.lines if lines[i].kept][:_HEAD_LINES]):
@@ -198,12 +197,19 @@ _HEAD_LINES = 8
 
 
 def _take_meta(line: Line, draft: _Draft, config: CleanConfig) -> bool:
-    """Move a byline or date line into the draft's metadata."""
-    if not draft.author and (author := parse_byline(line.text)):
-        line.reason, draft.author = "byline", author
+    """Move a byline or date line into the draft's metadata.
+
+    The first byline and date fill the fields; a second one (a repeated credit, "Updated"
+    under "Published") is metadata all the same. Not taken, it would be read as the
+    headline ("By Jane Smith" became the title when the byline appeared twice).
+    """
+    if author := parse_byline(line.text):
+        line.reason, draft.author = "byline", draft.author or author
         return True
-    if not draft.published_raw and (dated := parse_date_line(line.text, config.date_order)):
-        line.reason, draft.published_raw, draft.published = "dateline", dated.raw, dated.value
+    if dated := parse_date_line(line.text, config.date_order):
+        line.reason = "dateline"
+        if not draft.published_raw:
+            draft.published_raw, draft.published = dated.raw, dated.value
         return True
     return False
 
@@ -218,6 +224,21 @@ _METADATA_LIKE = re.compile(
     r"\b(?:getty images|ap photo|file photo|illustration|share via|sharing is caring)\b|"
     r"\b(?:photo(?:graph)?s?|image(?: credit)?|credit)\s*:",
     re.IGNORECASE)
+
+
+def _title_like(text: str) -> bool:
+    """Headline-shaped, and neither running text, a label nor a dateline or credit.
+
+    :func:`is_headline` allows 30 words, but a line of 24 words or more is prose (the long-line
+    arm of :func:`is_prose`) even when it ends in an emoji, a stray symbol or a photo credit's
+    bracket: a caption or a link-split paragraph above the body, never the headline. CJK
+    characters do not count there (each is a token: a Japanese headline holds 30).
+    """
+    return (is_headline(text) and word_count(text) >= 2 and len(_NON_CJK_WORD.findall(text)) < 24
+            and not _label_line(text) and not _METADATA_LIKE.search(text))
+
+
+_NON_CJK_WORD = re.compile(rf"[^\W{CJK}]+")
 
 
 def _label_line(text: str) -> bool:
@@ -238,13 +259,21 @@ def _entry_draft(lines: list[Line], entry: Entry) -> _Draft:
 def _body(lines: list[Line], draft: _Draft, config: CleanConfig, promo_tails: dict[int, str]) -> str:
     """Clean the body lines of one article in place and return its text."""
     title_key = [t.casefold() for t in tokens(draft.title)] if draft.title else None
+
+    def repeats_title(line: Line) -> bool:
+        if not title_key:  # no title, or one without words (an emoji): nothing to repeat
+            return False
+        return len(line.toks) == len(title_key) and [t.casefold() for t in line.toks] == title_key
+
     body = [lines[i] for i in draft.lines if lines[i].kept]
     for line in body:
-        if title_key and len(line.toks) == len(title_key) and [t.casefold() for t in line.toks] == title_key:
-            line.reason = "title_repeat"
-        elif line.promo_tail:  # found by the chrome stage: cut the tail, keep the paragraph
+        # Cut first, compare after: "Storm hits coast. Subscribe now." is the headline again, and
+        # kept once it would go as one the next time the text is cleaned.
+        if line.promo_tail and not repeats_title(line):  # found by the chrome stage: cut the tail
             promo_tails[line.no] = line.promo_tail
             line.set_text(line.text[: len(line.text) - len(line.promo_tail)].rstrip())
+        if repeats_title(line):
+            line.reason = "title_repeat"
     collapse_repeats(body, config.repeat_similarity, config.repeat_min_words)
     return "\n".join(line.text for line in body if line.kept)
 
