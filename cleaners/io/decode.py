@@ -82,6 +82,11 @@ def normalise_text(text: str) -> tuple[str, tuple[str, ...]]:
         text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")  # pairs joined, lone -> U+FFFD
         text = _SURROGATES.sub("\ufffd", text)
         repairs.append("surrogates")
+    if not text.isascii() and _MOJIBAKE_HINT.search(text):  # first: a repair can make a control character
+        fixed = ftfy.fix_encoding(text)  # (ftfy reads the overlong "\xc0\x80" as NUL, as Java's UTF-8 does)
+        if fixed != text:
+            text = fixed
+            repairs.append("mojibake")
     if "\r" in text:
         text = _LINE_ENDS.sub("\n", text)
     if _SEPARATORS.search(text):
@@ -89,11 +94,6 @@ def normalise_text(text: str) -> tuple[str, tuple[str, ...]]:
     if _CONTROLS.search(text):
         text = _CONTROLS.sub("", text)
         repairs.append("control_chars")
-    if not text.isascii() and _MOJIBAKE_HINT.search(text):
-        fixed = ftfy.fix_encoding(text)
-        if fixed != text:
-            text = fixed
-            repairs.append("mojibake")
     return text, tuple(repairs)
 
 
@@ -140,9 +140,10 @@ def _codec(label: str | None) -> str | None:
     if label in _CP1252_LABELS:
         return "cp1252"
     try:
-        return codecs.lookup(label).name
-    except LookupError:
+        info = codecs.lookup(label)
+    except (LookupError, ValueError):  # ValueError: a label with a NUL in it
         return None
+    return info.name if getattr(info, "_is_text_encoding", True) else None  # "hex", "rot13": not charsets
 
 
 def utf16_without_bom(data: bytes) -> str | None:

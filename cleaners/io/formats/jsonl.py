@@ -46,14 +46,12 @@ def _lines(stream: BinaryIO, cap: int | None) -> Iterator[tuple[int, bytes | Non
         line = stream.readline() if cap is None else stream.readline(cap + 1)
         if not line:
             return
-        if row == 0:
-            line = line.removeprefix(b"\xef\xbb\xbf")
         if cap is not None and len(line) > cap and not line.endswith(b"\n"):
             while (rest := stream.readline(1 << 20)) and not rest.endswith(b"\n"):
                 pass
             yield row, None
         else:
-            yield row, line
+            yield row, line.removeprefix(b"\xef\xbb\xbf") if row == 0 else line
         row += 1
 
 

@@ -84,8 +84,15 @@ def _page(rec, source: str, n: int, limit: int | None) -> Page | Rejection:  # n
         return too_large(source, record, f"more than {limit}", limit)
     charset = next((p.split("=", 1)[1].strip().strip('"\'') for p in params.split(";")
                     if p.strip().lower().startswith("charset=")), None)
-    return page_from_bytes(payload, source, record, record_sha(payload, n), charset=charset,
-                           url=headers.get_header("WARC-Target-URI"), fetched=headers.get_header("WARC-Date"))
+    try:
+        return page_from_bytes(payload, source, record, record_sha(payload, n), charset=charset,
+                               url=headers.get_header("WARC-Target-URI"), fetched=headers.get_header("WARC-Date"))
+    except (LookupError, ValueError) as exc:
+        # The payload is in memory and the next record's place is known: one bad record must not end the
+        # file. Python raises these for a charset label that is no text codec ("hex", "rot13", "undefined")
+        # or holds a NUL.
+        return Rejection(source, record, "decode_error", f"{type(exc).__name__} decoding the payload "
+                                                         f"(Content-Type {content_type!r}): {exc}")
 
 
 register_reader(WarcReader())

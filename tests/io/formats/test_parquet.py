@@ -53,3 +53,46 @@ def test_an_oversized_value_is_too_large(tmp_path: Path) -> None:
     pq.write_table(pa.table({"text": ["x " * 5_000, BODY]}), path)
     got = _read(path, limit=2_000)
     assert got[0].reason == "too_large" and isinstance(got[1], Page)
+
+
+def _plain(table: pa.Table, path: Path) -> bytes:
+    pq.write_table(table, path, use_dictionary=False, write_statistics=False, compression="none")
+    return path.read_bytes()
+
+
+def test_one_value_python_cannot_take_costs_only_its_own_field(tmp_path: Path) -> None:
+    """Found by tests/io/test_fuzz.py: one such value made the whole file a single read_error."""
+    path = tmp_path / "latin1.parquet"
+    french = "Le caf\u00e9 cr\u00e8me, d\u00e9j\u00e0 servi \u00e0 l'h\u00f4tel."
+    data = _plain(pa.table({"text": [french, BODY], "title": [french, "ok"]}), path)
+    latin1 = french.encode("latin-1").ljust(len(french.encode()))  # same length: the page stays readable
+    path.write_bytes(data.replace(french.encode(), latin1))  # a writer that stored Latin-1 as "string"
+    got = _read(path)
+    assert [type(g) for g in got] == [Page, Page]
+    assert got[0].text.startswith(french) and got[0].encoding is not None  # decoded like any bytes
+    assert got[0].title.startswith("Le caf\ufffd cr\ufffdme") and got[1].title == "ok"
+
+    pq.write_table(pa.table({"text": [BODY, BODY],
+                             "published": pa.array([400_000_000_000, 1], pa.timestamp("s")),  # year 14645
+                             "url": pa.array([None, 2**62 + 1], pa.timestamp("ns"))}), path)
+    got = _read(path)
+    assert [type(g) for g in got] == [Page, Page]
+    assert got[0].published is None and got[1].published == "1970-01-01T00:00:01"
+
+
+def test_rows_the_footer_counts_but_the_data_lacks_end_the_file_with_a_rejection(tmp_path: Path,
+                                                                               monkeypatch) -> None:  # noqa: ANN001
+    """A damaged page header makes pyarrow yield fewer rows than the footer says, without an error."""
+    path = tmp_path / "short.parquet"
+    pq.write_table(pa.table({"text": [BODY, BODY, BODY]}), path)
+    real = pq.ParquetFile.iter_batches
+
+    def first_row_only(self, *args, **kwargs):  # noqa: ANN001,ANN002,ANN003,ANN202
+        for batch in real(self, *args, **kwargs):
+            yield batch.slice(0, 1)
+            return
+
+    monkeypatch.setattr(pq.ParquetFile, "iter_batches", first_row_only)
+    got = _read(path)
+    assert isinstance(got[0], Page)
+    assert got[1].reason == "read_error" and got[1].record is None and "3 rows" in got[1].detail and len(got) == 2

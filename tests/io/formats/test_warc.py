@@ -76,3 +76,18 @@ def test_a_truncated_warc_keeps_the_whole_records_before_the_break(tmp_path: Pat
 
     assert seen(got[:-1]) == seen(whole[: len(got) - 1])  # nothing half-read passes for a page
     assert isinstance(got[0], Page) and got[0].url == "https://a.example/news"
+
+
+@pytest.mark.parametrize("charset", ["hex", "rot13", "undefined", "x-user-defined\x00"])
+def test_a_charset_python_cannot_decode_with_costs_only_its_record(tmp_path: Path, charset: str) -> None:
+    """Found by tests/io/test_fuzz.py: the LookupError/ValueError ended the file, losing every later record."""
+    path = tmp_path / "labels.warc.gz"
+    with open(path, "wb") as out:
+        writer = WARCWriter(out, gzip=True)
+        _response(writer, "https://a.example/odd", "<p>Caf\xe9</p>".encode("latin-1"),
+                  content_type=f"text/html; charset={charset}")
+        _response(writer, "https://a.example/news", PAGE.encode("iso-8859-1"))
+    got = _read(path)
+    assert len(got) == 2 and got[0].record != got[1].record
+    assert isinstance(got[0], Page) or got[0].reason == "decode_error"
+    assert isinstance(got[1], Page) and got[1].url == "https://a.example/news"
