@@ -126,6 +126,59 @@ def mutated(draw: st.DrawFn, data: bytes) -> bytes:
     return bytes(data)
 
 
+#: Codecs text is written in, and charset labels pages declare (some wrong, some no text codec at all).
+CODECS = ["utf-8", "utf-16", "utf-16-le", "cp1252", "latin-1", "koi8-r", "shift_jis", "gb18030", "utf-7"]
+LABELS = st.sampled_from([*CODECS, "iso-8859-1", "x-unknown", "hex", "", "utf-8\x00"])
+
+
+@st.composite
+def text_files(draw: st.DrawFn, suffix: str) -> bytes:
+    """A valid-looking file of ``suffix`` around random text (lone surrogates included) in a random encoding.
+
+    Random bytes mostly stop at the binary sniff; text gets through to charset
+    detection, mojibake repair and the control-character pass.
+    """
+    chars = st.characters(codec=None, exclude_categories=())  # every code point, surrogates too
+    texts = st.one_of(st.text(chars, max_size=300), st.text(st.sampled_from("\u00c3\u00a9\u00c2\u00e2\u20ac\u2122"
+                                                                           "\u0080\u009d\u00c0\u00ed\u00a0 a\r\n\x00"),
+                                                             max_size=60))
+    text = draw(texts)
+    codec = draw(st.sampled_from(CODECS))
+
+    def encoded(value: str) -> bytes:
+        if draw(st.booleans()):  # mojibake: UTF-8 bytes read as Windows-1252, saved as UTF-8
+            value = value.encode("utf-8", "surrogatepass").decode("cp1252", "replace")
+        return value.encode(codec, "surrogatepass" if codec.startswith("utf-") else "replace")
+
+    base = suffix.removesuffix(".gz")
+    if base in {".jsonl", ".ndjson"}:
+        lines = [json.dumps({draw(st.sampled_from(["text", "html"])): draw(texts), "title": draw(texts),
+                             "id": draw(st.one_of(texts, st.integers()))}, ensure_ascii=draw(st.booleans())
+                            ).encode("utf-8", "surrogatepass") for _ in range(draw(st.integers(1, 3)))]
+        data = b"\n".join(lines)
+    elif base == ".parquet":
+        clean = [t.encode("utf-8", "replace").decode() for t in draw(st.lists(texts, min_size=1, max_size=3))]
+        out = io.BytesIO()
+        body = pa.array([encoded(t) for t in clean], pa.binary()) if draw(st.booleans()) else pa.array(clean)
+        pq.write_table(pa.table({draw(st.sampled_from(["text", "html"])): body, "title": clean}), out)
+        data = out.getvalue()
+    elif base == ".warc":
+        out = io.BytesIO()
+        writer = WARCWriter(out, gzip=False)
+        http = StatusAndHeaders("200 OK", [("Content-Type", f"text/html; charset={draw(LABELS)}")],
+                                protocol="HTTP/1.1")
+        writer.write_record(writer.create_warc_record(
+            "https://x.example/", "response", payload=io.BytesIO(encoded(text)), http_headers=http,
+            warc_headers_dict={"WARC-Record-ID": "<urn:uuid:1>", "WARC-Date": "2024-03-05T10:00:00Z"}))
+        data = out.getvalue()
+    elif base in {".html", ".htm"}:
+        data = (f'<html><head><meta charset="{draw(LABELS)}"></head><body><p>'.encode() + encoded(text)
+                + b"</p></body></html>")
+    else:
+        data = encoded(text)
+    return gzip.compress(data, mtime=0) if suffix.endswith(".gz") else data
+
+
 def check(folder: Path, suffix: str, data: bytes, limit: int | None = 50_000) -> list[Page | Rejection]:
     """Read ``data`` as a file named ``*suffix`` in a fresh folder under ``folder``; check what comes out.
 
@@ -260,6 +313,13 @@ def test_cases_the_fuzzer_found(tmp_path: Path, suffix: str, data: bytes, limit:
 def test_damaged_files_never_crash_a_reader(tmp_path: Path, data: st.DataObject, limit: int | None) -> None:
     suffix = data.draw(SUFFIXES, label="suffix")
     check(tmp_path, suffix, data.draw(mutated(_seed(suffix)[0]), label="bytes"), limit)
+
+
+@FUZZ
+@given(data=st.data(), limit=LIMITS)
+def test_text_in_any_encoding_never_crashes_a_reader(tmp_path: Path, data: st.DataObject, limit: int | None) -> None:
+    suffix = data.draw(SUFFIXES, label="suffix")
+    check(tmp_path, suffix, data.draw(text_files(suffix), label="bytes"), limit)
 
 
 def test_every_seed_reads_cleanly(tmp_path: Path) -> None:

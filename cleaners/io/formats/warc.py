@@ -74,7 +74,9 @@ def _page(rec, source: str, n: int, limit: int | None) -> Page | Rejection:  # n
         if not status.startswith("2"):
             return Rejection(source, record, "http_status", f"HTTP {http.get_statuscode()} "
                                                             f"for {headers.get_header('WARC-Target-URI')}")
-    content_type = (http.get_header("Content-Type") if http is not None else None) or rec.content_type or ""
+    # A response's WARC Content-Type is the block's ("application/http"), never the page's: without an HTTP
+    # Content-Type the type is unknown (""), and page_from_bytes sniffs the bytes.
+    content_type = (http.get_header("Content-Type") if http is not None else rec.content_type) or ""
     mime, _, params = content_type.partition(";")
     mime = mime.strip().lower()
     if mime not in _HTML_TYPES:

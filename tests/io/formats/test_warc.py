@@ -91,3 +91,16 @@ def test_a_charset_python_cannot_decode_with_costs_only_its_record(tmp_path: Pat
     assert len(got) == 2 and got[0].record != got[1].record
     assert isinstance(got[0], Page) or got[0].reason == "decode_error"
     assert isinstance(got[1], Page) and got[1].url == "https://a.example/news"
+
+
+def test_a_response_without_an_http_content_type_is_sniffed_not_rejected(tmp_path: Path) -> None:
+    """The WARC header's Content-Type (application/http) describes the block, not the page."""
+    path = tmp_path / "untyped.warc"
+    with open(path, "wb") as out:
+        writer = WARCWriter(out, gzip=False)
+        for url, body in (("https://a.example/news", PAGE.encode()), ("https://a.example/logo", b"\x89PNG\r\n\x1a\n")):
+            http = StatusAndHeaders("200 OK", [("Server", "test")], protocol="HTTP/1.1")
+            writer.write_record(writer.create_warc_record(url, "response", payload=BytesIO(body), http_headers=http))
+    got = _read(path)
+    assert isinstance(got[0], Page) and "quay" in got[0].html
+    assert got[1].reason == "not_html" and "PNG" in got[1].detail
