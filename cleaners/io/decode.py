@@ -146,6 +146,19 @@ def _codec(label: str | None) -> str | None:
     return info.name if getattr(info, "_is_text_encoding", True) else None  # "hex", "rot13": not charsets
 
 
+def text_after_bom(head: bytes) -> str | None:
+    """The text of ``head`` when it starts with a UTF-16/32 byte-order mark and decodes in that codec (a last
+    character cut short aside), else None. The binary sniff judges such text by its characters: its code
+    units' bytes are dense in control bytes (CJK in UTF-16, anything in UTF-32)."""
+    for bom, codec in _BOMS:
+        if head.startswith(bom) and codec != "utf-8-sig":
+            try:
+                return codecs.getincrementaldecoder(codec)().decode(head, final=False)
+            except UnicodeDecodeError:
+                return None
+    return None
+
+
 def utf16_without_bom(data: bytes) -> str | None:
     """``utf-16-le``/``-be`` when NULs fill one byte of every pair (ASCII-range UTF-16), else None."""
     head = data[:4096]

@@ -19,7 +19,7 @@ from typing import BinaryIO, Protocol
 
 from ..faults import is_transient
 from ..model import Page, Rejection
-from .decode import DecodeError, decode_bytes, utf16_without_bom
+from .decode import DecodeError, decode_bytes, text_after_bom, utf16_without_bom
 
 #: Bytes looked at to tell binary from text (NUL never occurs in text).
 _BINARY_SNIFF = 8192
@@ -187,11 +187,15 @@ def looks_binary(data: bytes) -> str | None:
     Text may hold a stray NUL or control byte (decoding removes them), and
     UTF-16 holds a NUL in every other byte; binary data is dense in control
     bytes (about 10 percent of random bytes), so the cut is a share of them.
+    UTF-16 and UTF-32 behind a byte-order mark are judged by their characters.
     """
     head = data[:_BINARY_SNIFF]
     for magic, name in _MAGIC:
         if head.startswith(magic):
             return name
+    text = text_after_bom(head)
+    if text is not None:
+        head = text.encode("utf-8", "surrogatepass")
     if not head or utf16_without_bom(head) is not None:
         return None
     controls = len(head) - len(head.translate(None, _BINARY_BYTES))

@@ -127,7 +127,7 @@ def mutated(draw: st.DrawFn, data: bytes) -> bytes:
 
 
 #: Codecs text is written in, and charset labels pages declare (some wrong, some no text codec at all).
-CODECS = ["utf-8", "utf-16", "utf-16-le", "cp1252", "latin-1", "koi8-r", "shift_jis", "gb18030", "utf-7"]
+CODECS = ["utf-8", "utf-16", "utf-16-le", "utf-32", "cp1252", "latin-1", "koi8-r", "shift_jis", "gb18030", "utf-7"]
 LABELS = st.sampled_from([*CODECS, "iso-8859-1", "x-unknown", "hex", "", "utf-8\x00"])
 
 
@@ -285,6 +285,19 @@ PARQUET_EMPTY_PAGE = _flipped(SEEDS[".parquet"][0], 31, 1)
 JSONL_BOM_LONG_LINE = b'\xef\xbb\xbf{"text": "' + b"x" * 100 + b'"}\n{"text": "next"}\n'
 #: UTF-8 for "\u00c0\u0080 \u00c3\u00a9": ftfy reads the overlong C0 80 as NUL after control characters were removed.
 FTFY_NUL = "\u00c0\u0080 caf\u00c3\u00a9".encode()
+#: Found probing readers by hand (not crashes: each ended its whole file with a read_error or not_text;
+#: tests/io/formats/ and tests/io/test_readers.py assert the records are read). A response without
+#: WARC-Target-URI (warcio's AttributeError):
+WARC_NO_URI = SEEDS[".warc"][0].replace(b"WARC-Target-URI: https://x.example/1\r\n", b"")
+#: CJK text in UTF-16 behind a BOM, whose code units are dense in control bytes (taken for binary data):
+UTF16_CJK = ("\u5317\u4eac\u5e02\u4eca\u5929\u53d1\u5e03\u4e86\u65b0\u7684\u4ea4\u901a" * 30).encode("utf-16")
+
+
+def _parquet_unknown_zone() -> bytes:
+    """A timestamp column in a time zone the tz database lacks (pytz's UnknownTimeZoneError, a KeyError)."""
+    out = io.BytesIO()
+    pq.write_table(pa.table({"text": [TEXT], "published": pa.array([0], pa.timestamp("ms", "Mars/Olympus"))}), out)
+    return out.getvalue()
 
 
 @FUZZ
@@ -303,6 +316,11 @@ def test_random_bytes_never_crash_a_reader(tmp_path: Path, suffix: str, data: by
 @example(suffix=".html", data=b'<meta charset="hex"><p>caf\xe9</p>', limit=None)
 @example(suffix=".jsonl", data=JSONL_BOM_LONG_LINE, limit=10)
 @example(suffix=".txt", data=FTFY_NUL, limit=None)
+@example(suffix=".warc", data=WARC_NO_URI, limit=None)
+@example(suffix=".warc", data=b" " * 1_700 + SEEDS[".warc"][0], limit=None)  # read as ARC: no random record ids
+@example(suffix=".txt", data=UTF16_CJK, limit=None)
+@example(suffix=".txt", data=TEXT.encode("utf-32"), limit=None)
+@example(suffix=".parquet", data=_parquet_unknown_zone(), limit=None)
 @example(suffix=".jsonl", data=b'{"title": "\\u00c0\\u0080 x", "text": "\\u00c0\\u0080 caf\\u00c3\\u00a9"}', limit=None)
 def test_cases_the_fuzzer_found(tmp_path: Path, suffix: str, data: bytes, limit: int | None) -> None:
     check(tmp_path, suffix, data, limit)

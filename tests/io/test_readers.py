@@ -78,6 +78,21 @@ def test_legacy_encodings_are_decoded_and_named(tmp_path: Path) -> None:
     assert pages["utf16.txt"].encoding == "utf-16-le"
 
 
+def test_utf16_and_utf32_behind_a_byte_order_mark_are_text_not_binary(tmp_path: Path) -> None:
+    """Their code units are dense in control bytes (CJK in UTF-16, anything in UTF-32): the binary sniff
+    took them for binary data and rejected them as not_text."""
+    chinese = "\u5317\u4eac\u5e02\u4eca\u5929\u53d1\u5e03\u4e86\u65b0\u7684\u4ea4\u901a\u3002" * 20
+    (tmp_path / "zh16.txt").write_bytes(chinese.encode("utf-16"))
+    (tmp_path / "zh32.txt").write_bytes(chinese.encode("utf-32"))
+    (tmp_path / "en32.html").write_bytes(f"<p>{TEXT}</p>".encode("utf-32"))
+    (tmp_path / "nul16.txt").write_bytes(b"\xff\xfe" + bytes(4000))  # a mark, then nothing but NULs: binary
+    files, _ = discover([tmp_path])
+    got = {f.source: next(iter(read_file(f))) for f in files}
+    assert got["zh16.txt"].text == got["zh32.txt"].text == chinese
+    assert TEXT.strip() in got["en32.html"].html
+    assert got["nul16.txt"].reason == "not_text"
+
+
 def test_bad_files_become_rejections_not_exceptions(tmp_path: Path) -> None:
     (tmp_path / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
     (tmp_path / "truncated.txt.gz").write_bytes(gzip.compress(TEXT.encode() * 50)[:40])

@@ -62,7 +62,7 @@ def _values(column: pa.Array, body: bool) -> list[Any]:
     like any bytes (:mod:`cleaners.io.decode`), and with U+FFFD for what does
     not decode in the other fields. Nanosecond timestamps are cut to
     microseconds (Python's resolution); a date or time out of Python's range
-    (past year 9999) is None.
+    (past year 9999) is None; a time zone Python does not know is read as UTC.
     """
     if pa.types.is_timestamp(column.type) and column.type.unit == "ns":
         column = column.cast(pa.timestamp("us", column.type.tz), safe=False)
@@ -70,6 +70,10 @@ def _values(column: pa.Array, body: bool) -> list[Any]:
         return column.to_pylist()
     except (ValueError, OverflowError, pa.ArrowException):  # UnicodeDecodeError and ArrowInvalid are ValueErrors
         pass
+    except LookupError:  # a time zone this machine's tz database lacks: the same instants, in UTC
+        if not pa.types.is_timestamp(column.type):
+            raise
+        return _values(column.cast(pa.timestamp(column.type.unit, "UTC")), body)
     if pa.types.is_dictionary(column.type):
         column = column.dictionary_decode()
     if pa.types.is_string(column.type) or pa.types.is_large_string(column.type) \

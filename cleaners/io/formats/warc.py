@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.limitreader import LimitReader
+from warcio.recordloader import ArcWarcRecordLoader
 
 from ...model import Page, Rejection
 from ..readers import InputFile, record_sha, register_reader, too_large
@@ -48,11 +49,25 @@ class _CheckedIterator(ArchiveIterator):
 
     truncated = False
 
+    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002,ANN003
+        super().__init__(*args, **kwargs)
+        # ArchiveIterator's own settings (arc2warc would give ARC records random ids)
+        self.loader = _Loader(verify_http=False, arc2warc=False)
+
     def close(self) -> None:
         decompressor = self.reader.decompressor if self.reader is not None else None
         if decompressor is not None and not getattr(decompressor, "eof", True):
             self.truncated = True
         super().close()
+
+
+class _Loader(ArcWarcRecordLoader):
+    """warcio raises AttributeError on a record without WARC-Target-URI, which ended the file. The header is
+    mandatory, but one damaged header should cost at most its record: the block is read as HTTP, as it is
+    for every web page (``url`` is then None)."""
+
+    def load_http_headers(self, rec_type, uri, stream, length):  # noqa: ANN001,ANN201 (warcio has no types)
+        return super().load_http_headers(rec_type, "http:" if uri is None else uri, stream, length)
 
 
 def _cut_short(rec) -> bool:  # noqa: ANN001

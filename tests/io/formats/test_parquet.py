@@ -96,3 +96,14 @@ def test_rows_the_footer_counts_but_the_data_lacks_end_the_file_with_a_rejection
     got = _read(path)
     assert isinstance(got[0], Page)
     assert got[1].reason == "read_error" and got[1].record is None and "3 rows" in got[1].detail and len(got) == 2
+
+
+def test_a_time_zone_python_does_not_know_is_read_as_utc(tmp_path: Path) -> None:
+    """Found probing the reader with typed columns: converting the column raised pytz's UnknownTimeZoneError
+    (a KeyError), which ended the whole file with a read_error."""
+    path = tmp_path / "tz.parquet"
+    published = pa.array([0, None], pa.timestamp("ms", "Mars/Olympus"))
+    pq.write_table(pa.table({"text": [BODY, BODY], "published": published}), path)
+    got = _read(path)
+    assert [type(g) for g in got] == [Page, Page]
+    assert got[0].published == "1970-01-01T00:00:00+00:00" and got[1].published is None

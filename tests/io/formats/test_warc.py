@@ -104,3 +104,18 @@ def test_a_response_without_an_http_content_type_is_sniffed_not_rejected(tmp_pat
     got = _read(path)
     assert isinstance(got[0], Page) and "quay" in got[0].html
     assert got[1].reason == "not_html" and "PNG" in got[1].detail
+
+
+def test_a_record_without_a_target_uri_costs_at_most_itself(tmp_path: Path) -> None:
+    """Found probing the reader with damaged headers: warcio raised AttributeError on a response without
+    WARC-Target-URI, which ended the file with a read_error."""
+    path = tmp_path / "nouri.warc"
+    with open(path, "wb") as out:
+        writer = WARCWriter(out, gzip=False)
+        _response(writer, "https://a.example/news", PAGE.encode("iso-8859-1"))
+        _response(writer, "https://a.example/next", PAGE.encode("iso-8859-1"))
+    path.write_bytes(path.read_bytes().replace(b"WARC-Target-URI: https://a.example/news\r\n", b"", 1))
+    got = _read(path)
+    assert [type(g) for g in got] == [Page, Page]
+    assert got[0].url is None and "quay" in got[0].html
+    assert got[1].url == "https://a.example/next"
