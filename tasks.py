@@ -3,6 +3,7 @@
 
     python3 tasks.py run [ARGS...]    clean seeds/ into data/clean/ (ARGS go to flows.clean)
     python3 tasks.py test [ARGS...]   run the test suite (ARGS go to pytest)
+    python3 tasks.py check            ruff and mypy over cleaners/ and flows/ (what CI runs first)
 
 The environment is ``.venv`` in the checkout. It is created on first use and
 reinstalled only when pyproject.toml changes (a hash stamp records it).
@@ -21,8 +22,9 @@ VENV = ROOT / ".venv"
 PYTHON = VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 STAMP = VENV / ".installed"
 COMMANDS = {
-    "run": ["-m", "flows.clean"],
-    "test": ["-m", "pytest"],
+    "run": [["-m", "flows.clean"]],
+    "test": [["-m", "pytest"]],
+    "check": [["-m", "ruff", "check", "cleaners", "flows"], ["-m", "mypy"]],  # mypy: files from pyproject
 }
 
 
@@ -48,8 +50,11 @@ def main(argv: list[str]) -> int:
         print(__doc__, file=sys.stderr)
         return 2
     ensure_venv()
-    cmd = [str(PYTHON), *COMMANDS[argv[0]], *argv[1:]]
-    return subprocess.call(cmd, cwd=ROOT)
+    for command in COMMANDS[argv[0]]:
+        status = subprocess.call([str(PYTHON), *command, *argv[1:]], cwd=ROOT)
+        if status:
+            return status
+    return 0
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ retries, :func:`cleaners.pipeline.clean_shards_inline` applies it itself.
 from __future__ import annotations
 
 import errno
+import logging
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -27,6 +28,16 @@ RETRIES = 2
 RETRY_DELAYS = (1.0, 5.0)
 
 T = TypeVar("T")
+
+log = logging.getLogger(__name__)
+
+
+class WorkerSetupError(RuntimeError):
+    """The process a shard landed on cannot do it (it does not see the inputs or the output).
+
+    Not transient: a retry on the same worker meets the same setup. The
+    message says what the worker lacks.
+    """
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -44,5 +55,8 @@ def with_retries(work: Callable[[], T], sleep: Callable[[float], None] = time.sl
         except Exception as exc:
             if attempt == RETRIES or not is_transient(exc):
                 raise
-            sleep(RETRY_DELAYS[min(attempt, len(RETRY_DELAYS) - 1)])
+            delay = RETRY_DELAYS[min(attempt, len(RETRY_DELAYS) - 1)]
+            log.warning("transient fault (%s: %s); retry %d of %d in %.0f s", type(exc).__name__, exc,
+                        attempt + 1, RETRIES, delay)
+            sleep(delay)
     raise AssertionError("unreachable")

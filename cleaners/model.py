@@ -46,7 +46,8 @@ class Page:
     published: str | None = None
     #: the page's HTML when the input was HTML (``text`` is then ""): the HTML stage cleans it
     html: str | None = None
-    #: when the page was fetched (WARC-Date, ISO 8601), if the input says
+    #: when the page was fetched (WARC-Date, ISO 8601), if the input says; the raw string, because the
+    #: ledger's content keys hash it (:func:`cleaners.io.ledger.item_key`): parsed only into the output row
     fetched: str | None = None
     #: the codec its bytes were decoded with (None: the input held a string, e.g. JSON)
     encoding: str | None = None
@@ -77,7 +78,8 @@ class Article:
     url: str | None = None
     #: the page's language as the extractor found it (HTML pages: trafilatura's metadata)
     language: str | None = None
-    #: when the page was fetched (WARC-Date), if the input said
+    #: when the page was fetched (the page's raw WARC-Date), if the input said; the ``fetched`` column is
+    #: its parse as a UTC timestamp (:func:`cleaners.io.schema.parse_fetched`, null when it does not parse)
     fetched: str | None = None
     cluster_id: str | None = None
     duplicate_of: str | None = None

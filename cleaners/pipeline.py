@@ -9,6 +9,8 @@ Prefect flow in ``flows/clean.py`` wraps the very same steps as tasks.
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import time
 import uuid
 from collections import Counter
@@ -19,18 +21,21 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
 
 from . import progress
 from .config import CleanConfig
-from .faults import is_transient, with_retries
 from .dedup.index import RedisIndex, check_compatible, index_params, parse_redis_url
 from .dedup.parts import dedup_parts, with_signatures
-from .io.dataset import current_snapshot
+from .faults import WorkerSetupError, is_transient, with_retries
+from .html.guard import BoundedExtractor
+from .html.page import clean_html_page
+from .io.dataset import current_snapshot, read_manifest
 from .io.ledger import Seen, file_key, item_key, ledger_table, seen_in
-from .io.readers import InputFile, discover, read_file
+from .io.readers import InputFile, discover, read_file, read_position
 from .io.schema import (
     ARTICLES,
-    DUPLICATES,
+    DATASETS,
     REJECTED,
     REMOVED,
     article_row,
@@ -39,11 +44,26 @@ from .io.schema import (
     to_table,
 )
 from .io.writer import OutputError, SnapshotWriter, StagingArea, write_parquet
-from .html.guard import BoundedExtractor
-from .html.page import clean_html_page
 from .model import Page, PageResult, Rejection
+from .outcome import judge, one_line
+from .reasons import GLUED_PROMO, METADATA_REMOVALS, REPEAT_REMOVALS, is_chrome_line
+from .summary import (
+    Counts,
+    DatasetRows,
+    Decoding,
+    FailedShard,
+    Incremental,
+    Orchestration,
+    RunSummary,
+    Timings,
+)
 from .text.boilerplate import repeated_lines, site_key
-from .text.page import METADATA_REASONS, REPEAT_REASONS, clean_page
+from .text.page import clean_page
+
+log = logging.getLogger(__name__)
+#: Marks the run's story in the log (start, each shard's result, the summary line): a log keeps it, while a
+#: terminal that prints the summary itself may leave it out (``flows.clean.quiet_console``).
+NARRATIVE = {"narrative": True}
 
 
 @dataclass(slots=True)
@@ -70,6 +90,13 @@ class ShardStats:
     #: why the shard was given up (its files are ``shard_failed`` rows; the next run retries them)
     failed: str | None = None
     seconds: float = 0.0
+    #: ``host:pid`` of the process that cleaned it (empty for a shard given up)
+    worker: str = ""
+
+
+def worker_id() -> str:
+    """Names this process across machines, for the summary and the logs."""
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def new_run_id() -> str:
@@ -105,7 +132,8 @@ def clean_shard(files: Sequence[InputFile], shard: str, area: StagingArea, confi
     staged snapshot.
     """
     start = time.perf_counter()
-    stats = ShardStats(shard=shard, files=len(files))
+    check_visible(files, area)
+    stats = ShardStats(shard=shard, files=len(files), worker=worker_id())
     area.clear_parts(shard)  # a retried shard starts from nothing
     seen = seen_in(area.previous)
     records = _new_records(files, seen, stats, config)
@@ -116,9 +144,29 @@ def clean_shard(files: Sequence[InputFile], shard: str, area: StagingArea, confi
     return stats
 
 
+def check_visible(files: Sequence[InputFile], area: StagingArea) -> None:
+    """Fail a shard at once, saying why, in a process that cannot see the run's output or inputs.
+
+    The run's folders are made by the process that started it; a Dask worker
+    on another machine without the same filesystem at the same paths would
+    otherwise write its part files into a folder of its own (lost) and turn
+    every input into an ``unreadable`` row.
+    """
+    if not area.scratch.is_dir():
+        raise WorkerSetupError(
+            f"process {worker_id()} cannot see this run's output folder {area.scratch.parent.parent.parent}: "
+            "Dask workers need the output on a filesystem they share with the flow, at the same path")
+    if files and not any(f.path.exists() for f in files):
+        raise WorkerSetupError(
+            f"process {worker_id()} cannot see the input files (none of the {len(files)} of its shard, e.g. "
+            f"{files[0].path}): Dask workers need the inputs on a filesystem they share with the flow, at "
+            "the same paths")
+
+
 def _new_records(files: Sequence[InputFile], seen: Seen, stats: ShardStats,
                  config: CleanConfig) -> Iterator[tuple[Page | Rejection, bytes]]:
     """(record, its ledger key) for every record no earlier run took; files seen whole are not even parsed."""
+    watching = progress.active()
     for file in files:
         try:
             key: bytes | None = file_key(file.path)
@@ -126,19 +174,29 @@ def _new_records(files: Sequence[InputFile], seen: Seen, stats: ShardStats,
             if is_transient(exc):
                 raise
             key = None  # unreadable now: read_file says why, and a later run tries it again
-        if key in seen:
+        if key is not None and key in seen:
             stats.files_seen += 1
-            progress.add(files=1)
+            progress.add(files=1, nbytes=file.size)
             continue
         if key is not None:
             stats.file_keys.append((key, file.source))
-        for item in read_file(file, config.max_page_bytes):
+        counted = 0  # bytes of this file already reported: progress moves through a large file
+        for n, item in enumerate(read_file(file, config.max_page_bytes)):
+            if watching and n % _PROGRESS_EVERY == _PROGRESS_EVERY - 1 and (at := read_position()):
+                step = min(at, file.size) - counted
+                if step > 0:
+                    progress.add(nbytes=step)
+                    counted += step
             item_id = item_key(item)
             if item_id in seen:
                 stats.records_seen += 1
                 continue
             yield item, item_id
-        progress.add(files=1)
+        progress.add(files=1, nbytes=file.size - counted)
+
+
+#: Records between two looks at how far into its file a reader is.
+_PROGRESS_EVERY = 64
 
 
 def _clean_chunk(items: list[tuple[Page | Rejection, bytes]], part: str, area: StagingArea, config: CleanConfig,
@@ -202,7 +260,7 @@ def shard_failed(files: Sequence[InputFile], shard: str, area: StagingArea, exc:
     if rows:
         area.write("rejected", to_table(rows, REJECTED), f"{shard}-failed")
     return ShardStats(shard=shard, files=len(files), records=len(rows), rejected={"shard_failed": len(rows)},
-                      failed=f"{type(exc).__name__}: {exc}")
+                      failed=one_line(f"{type(exc).__name__}: {exc}"))
 
 
 def _chunks(items: Iterator[tuple[Page | Rejection, bytes]],
@@ -237,7 +295,7 @@ def _clean_safely(page: Page, config: CleanConfig, site_lines: frozenset[str],
         if page.html is not None:
             return html.clean(page, config) if html is not None else clean_html_page(page, config)
         return clean_page(page, config, site_lines=site_lines)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 (a bug on one page costs that page: a cleaning_error row)
         return PageResult(rejection=Rejection(page.source, page.record, "cleaning_error",
                                               f"{type(exc).__name__}: {exc}", page.page_id))
 
@@ -250,46 +308,37 @@ def dedup_stage(shard_stats: Sequence[ShardStats], area: StagingArea, config: Cl
 
 
 def summarise(run_id: str, inputs: Sequence[str], output: Path, config: CleanConfig, engine: str,
-              started: float, discovered: int, shards: Sequence[ShardStats],
-              discovery_rejects: Sequence[Rejection], dedup: dict[str, Any]) -> dict[str, Any]:
-    """The run summary written to ``runs/<run_id>.json`` and printed by the CLI."""
+              started: float, files: Sequence[InputFile], shards: Sequence[ShardStats],
+              discovery_rejects: Sequence[Rejection], dedup: dict[str, Any]) -> RunSummary:
+    """The run's counts from its shards' and the dedup step's reports (nothing is read back)."""
     rejected: Counter[str] = Counter(r.reason for r in discovery_rejects)
     removed: Counter[str] = Counter()
     for s in shards:
         rejected.update(s.rejected)
         removed.update(s.removed)
-    chrome = sum(n for r, n in removed.items() if r not in METADATA_REASONS | REPEAT_REASONS | {"glued_promo"})
-    return {
-        "run_id": run_id,
-        "engine": engine,
-        "started_at": datetime.fromtimestamp(started, timezone.utc).isoformat(),
-        "wall_seconds": round(time.time() - started, 3),
-        "inputs": list(inputs),
-        "output": str(output),
-        "parameters": config.model_dump(),
-        "counts": {
-            "input_files": discovered,
-            "records": sum(s.records for s in shards) + len(discovery_rejects),
-            "pages": sum(s.pages for s in shards),
-            "articles_found": sum(s.articles for s in shards),
-            "articles_kept": dedup["kept"],
-            "duplicates": dedup["duplicates"],
-            "rejected": sum(rejected.values()),
-            "chrome_lines_removed": chrome,
-            "glued_promos_cut": removed.get("glued_promo", 0),
-            "repeats_collapsed": sum(n for r, n in removed.items() if r in REPEAT_REASONS),
-            "metadata_lines": sum(n for r, n in removed.items() if r in METADATA_REASONS),
-        },
-        "segments": dedup["segments"],
-        "rejected_by_reason": dict(sorted(rejected.items())),
-        "decoding": {"legacy_encodings": _total(s.encodings for s in shards),
-                     "repairs": _total(s.repairs for s in shards)},
-        "failed_shards": [{"shard": s.shard, "files": s.files, "error": s.failed} for s in shards if s.failed],
-        "removed_by_reason": dict(removed.most_common()),
-        "dedup": {k: v for k, v in dedup.items() if k not in ("segments", "seconds", "kept", "duplicates")},
-        "timings": {"clean_shards_seconds": round(sum(s.seconds for s in shards), 3),
-                    "dedup_seconds": dedup["seconds"], "shards": len(shards)},
-    }
+    chrome = sum(n for r, n in removed.items() if is_chrome_line(r))
+    return RunSummary(
+        run_id=run_id, engine=engine, started_at=datetime.fromtimestamp(started, timezone.utc),
+        wall_seconds=round(time.time() - started, 3), inputs=list(inputs), output=str(output),
+        parameters=config.model_dump(),
+        counts=Counts(
+            input_files=len(files), input_bytes=sum(f.size for f in files),
+            records=sum(s.records for s in shards) + len(discovery_rejects),
+            pages=sum(s.pages for s in shards), articles_found=sum(s.articles for s in shards),
+            articles_kept=dedup["kept"], duplicates=dedup["duplicates"], rejected=sum(rejected.values()),
+            chrome_lines_removed=chrome, glued_promos_cut=removed.get(GLUED_PROMO, 0),
+            repeats_collapsed=sum(n for r, n in removed.items() if r in REPEAT_REMOVALS),
+            metadata_lines=sum(n for r, n in removed.items() if r in METADATA_REMOVALS)),
+        segments=dedup["segments"],
+        rejected_by_reason=dict(sorted(rejected.items())),
+        removed_by_reason=dict(removed.most_common()),
+        decoding=Decoding(legacy_encodings=_total(s.encodings for s in shards),
+                          repairs=_total(s.repairs for s in shards)),
+        failed_shards=[FailedShard(shard=s.shard, files=s.files, error=s.failed) for s in shards if s.failed],
+        dedup={k: v for k, v in dedup.items() if k not in ("segments", "seconds", "kept", "duplicates")},
+        timings=Timings(clean_shards_seconds=round(sum(s.seconds for s in shards), 3),
+                        dedup_seconds=dedup["seconds"], shards=len(shards)),
+    )
 
 
 def _total(counts: Iterable[dict[str, int]]) -> dict[str, int]:
@@ -303,21 +352,37 @@ ShardExecutor = Callable[[list[list[InputFile]], StagingArea, CleanConfig], list
 DedupExecutor = Callable[[list[ShardStats], StagingArea, CleanConfig], dict[str, Any]]
 
 
-def clean_shards_inline(shards: list[list[InputFile]], area: StagingArea, config: CleanConfig) -> list[ShardStats]:
-    """Run the shards one after the other in this process, each retried on a transient fault.
+def settle_shard(files: Sequence[InputFile], shard: str, area: StagingArea,
+                 result: Callable[[], ShardStats]) -> ShardStats:
+    """What a shard comes to, wherever it ran: the policy every executor applies to a shard's result.
 
-    A shard that still fails costs its own files (:func:`shard_failed`); an
-    output that cannot be written ends the run (nothing can be committed).
+    ``result`` returns the shard's stats, or raises what ended it after its
+    retries (:data:`cleaners.faults.RETRIES`, applied by the executor: inline
+    here, by Prefect for tasks). An output that cannot be written ends the
+    run, since no shard's work could be committed; any other failure costs
+    only the shard's own files (:func:`shard_failed`), and the run's outcome
+    says so (:func:`cleaners.outcome.judge`).
     """
+    try:
+        stats = result()
+    except OutputError:
+        raise
+    except Exception as exc:  # noqa: BLE001 (whatever ended the shard costs only its files)
+        log.error("shard %s failed after its retries, %d files given up: %s: %s", shard, len(files),
+                  type(exc).__name__, one_line(str(exc)), extra=NARRATIVE)
+        return shard_failed(files, shard, area, exc)
+    log.info("shard %s: %d files, %d pages, %d articles, %d rejected in %.1f s (%s)", shard, stats.files,
+             stats.pages, stats.articles, sum(stats.rejected.values()), stats.seconds, stats.worker, extra=NARRATIVE)
+    return stats
+
+
+def clean_shards_inline(shards: list[list[InputFile]], area: StagingArea, config: CleanConfig) -> list[ShardStats]:
+    """Run the shards one after the other in this process, each retried on a transient fault."""
     done: list[ShardStats] = []
     for n, files in enumerate(shards):
         shard = shard_name(n)
-        try:
-            done.append(with_retries(lambda: clean_shard(files, shard, area, config)))  # noqa: B023 (called now)
-        except OutputError:
-            raise
-        except Exception as exc:
-            done.append(shard_failed(files, shard, area, exc))
+        done.append(settle_shard(files, shard, area,
+                                 lambda: with_retries(lambda: clean_shard(files, shard, area, config))))  # noqa: B023
     return done
 
 
@@ -325,69 +390,112 @@ def shard_name(n: int) -> str:
     return f"{n:05d}"
 
 
-def run(inputs: Sequence[str | Path], output: Path, config: CleanConfig | None = None, *,
+def run(inputs: Sequence[str | Path], output: str | Path, config: CleanConfig | None = None, *,
         run_id: str | None = None, engine: str = "local", full_rebuild: bool = False, index: str | None = None,
-        clean_shards: ShardExecutor = clean_shards_inline, dedup: DedupExecutor = dedup_stage) -> dict[str, Any]:
-    """The whole run; returns its summary.
+        strict: bool = False, clean_shards: ShardExecutor = clean_shards_inline,
+        dedup: DedupExecutor = dedup_stage, orchestration: Orchestration | None = None) -> RunSummary:
+    """The whole run; returns its summary, whose ``outcome`` says how it ended.
 
     A run builds on what earlier runs into the same output committed: it
     takes only inputs they did not take, dedups against every article they
     kept, and commits its own rows beside theirs (``full_rebuild`` starts
-    from nothing instead). ``index`` is where the dedup index lives: None for
-    files next to the dataset, or a ``redis://`` URL.
+    from nothing instead). A run that finds nothing new commits nothing, so
+    readers pinned to the current snapshot keep it. ``index`` is where the
+    dedup index lives: None for files next to the dataset, or a ``redis://`` URL.
 
     ``clean_shards`` and ``dedup`` say *where* the steps execute (inline here,
-    as Prefect tasks in ``flows/clean.py``); what the run does, and the order
-    it is done in, is only written here.
+    as Prefect tasks in ``flows/clean.py``); what the run does, in which
+    order, and how it ends (:func:`cleaners.outcome.judge`) is only written here.
+    Raises :class:`~cleaners.io.writer.OutputError` (or ``ValueError``,
+    ``ConnectionError`` for the index) when nothing could be committed.
     """
     config = config or CleanConfig()
     started = time.time()
     run_id = run_id or new_run_id()
+    # Absolute before anything travels: a Dask worker's working folder is not this one.
+    out = Path(output).absolute()
     if index is not None:
         parse_redis_url(index)  # a malformed URL fails before any work
     files, discovery_rejects = discover(inputs)
+    log.info("run %s: %d input files (%s) into %s", run_id, len(files), _size(sum(f.size for f in files)), out,
+             extra=NARRATIVE)
     try:
-        with SnapshotWriter(Path(output), run_id, config.keep_snapshots, full_rebuild, index) as writer:
+        with SnapshotWriter(out, run_id, config.keep_snapshots, full_rebuild, index) as writer:
             area = writer.area
             if area.previous is not None:
                 check_compatible(writer.previous_manifest, config, redis=index is not None)
             redis_index = _follow_snapshot(index, area, config)
             new_rejects = write_discovery_rejects(discovery_rejects, area)
-            progress.start(len(files))
+            progress.start(len(files), sum(f.size for f in files))
             shards = clean_shards(plan_shards(files, config.shard_bytes), area, config)
+            progress.phase("dedup")
             dedup_result = dedup(shards, area, config)
             summary = summarise(run_id, [str(i) for i in inputs], Path(output), config, engine, started,
-                                len(files), shards, new_rejects, dedup_result)
-            summary["incremental"] = {
-                "full_rebuild": area.previous is None, "builds_on": area.previous.name if area.previous else None,
-                "earlier_runs": len(writer.previous_manifest["runs"]) if area.previous and writer.previous_manifest else 0,
-                "files_already_processed": sum(s.files_seen for s in shards),
-                "records_already_processed": sum(s.records_seen for s in shards),
-                "rejections_already_recorded": len(discovery_rejects) - len(new_rejects),
-                "index": "embedded" if index is None else index,
-            }
-            summary["report"] = str(Path(output) / "runs" / f"{run_id}.html")
-            if writer.legacy:
-                summary["incremental"]["note"] = "the output was written by an earlier version; rebuilt from this run"
-            final = writer.commit(summary, {"dedup_index": index_params(config)})
-            if redis_index is not None:
-                summary["incremental"]["index_articles_added"] = redis_index.apply(run_id, final)
-        progress.finish()
+                                files, shards, new_rejects, dedup_result)
+            summary.missing_inputs = [r.source for r in discovery_rejects if r.reason == "not_found"]
+            summary.input_paths = [str(Path(i).absolute()) for i in inputs]
+            summary.orchestration = orchestration
+            if orchestration is not None:
+                orchestration.shard_workers = {s.shard: s.worker for s in shards if s.worker}
+            summary.incremental = Incremental(
+                full_rebuild=area.previous is None, builds_on=area.previous.name if area.previous else None,
+                earlier_runs=len(writer.previous_manifest["runs"]) if area.previous and writer.previous_manifest else 0,
+                files_already_processed=sum(s.files_seen for s in shards),
+                records_already_processed=sum(s.records_seen for s in shards),
+                rejections_already_recorded=len(discovery_rejects) - len(new_rejects),
+                index="embedded" if index is None else index,
+                note=("the output was written by an earlier version; rebuilt from this run" if writer.legacy
+                      else writer.migration_note))
+            summary.committed = area.previous is None or _staged_rows(area) > 0
+            summary.outcome = judge(summary, strict)
+            if summary.committed:
+                progress.phase("commit")
+                final = writer.commit(summary.to_dict(), {"dedup_index": index_params(config)})
+                manifest = read_manifest(final)
+                summary.committed_at = datetime.fromisoformat(manifest["runs"][-1]["committed_at"])
+                if redis_index is not None:
+                    summary.incremental.index_articles_added = redis_index.apply(run_id, final)
+            else:  # nothing new: the current snapshot stays, and with it every pinned reader's files
+                manifest = writer.previous_manifest or {}
+            summary.dataset = DatasetRows(**{name: info["rows"] for name, info in manifest.get("datasets", {}).items()
+                                             if name in DATASETS})
     except OutputError as exc:  # a write failed before the switch: say what readers still see
-        raise OutputError(f"{exc}\nNothing of run {run_id} was committed: {_output_state(Path(output))}") from exc
-    _write_report(Path(output), run_id)
+        raise OutputError(f"{exc}\nNothing of run {run_id} was committed: {_output_state(out)}") from exc
+    progress.phase("report")
+    summary.wall_seconds = round(time.time() - started, 3)
+    if _write_report(out, summary):  # the path as the caller named the output, like every path it prints
+        summary.report = str(Path(output) / "runs" / f"{run_id}.html")
+    try:
+        summary.write(out / "runs" / f"{run_id}.json")
+    except OSError as exc:  # committed already (its snapshot holds the summary); a full disk must not undo that
+        log.warning("run %s: runs/%s.json could not be written: %s", run_id, run_id, exc)
+    progress.finish()
+    log.log(logging.INFO if summary.outcome.ok else logging.ERROR, "%s", summary.headline(), extra=NARRATIVE)
     return summary
 
 
-def _write_report(output: Path, run_id: str) -> None:
-    """The run's HTML report next to its summary; the run is committed already, so a failure only warns."""
-    from .report.render import write_run_report  # matplotlib and jinja2: only where a report is written
+def _staged_rows(area: StagingArea) -> int:
+    """Rows this run staged in the datasets readers see (the ledger alone does not move readers)."""
+    return sum(pq.read_metadata(p).num_rows for name in DATASETS if (folder := area.partition(name)).is_dir()
+               for p in folder.glob("*.parquet"))
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 100_000 else f"{n:,} bytes"
+
+
+def _write_report(output: Path, summary: RunSummary) -> bool:
+    """The run's HTML report next to its summary; the data is safe, so a failure only warns (and says False)."""
+    from .report.render import (
+        write_run_report,  # matplotlib and jinja2: only where a report is written
+    )
 
     try:
-        write_run_report(output, run_id)
+        write_run_report(output, summary.run_id, summary=summary)
     except Exception as exc:  # noqa: BLE001 (the data is safe; the report is a view of it)
-        logging.getLogger(__name__).warning("run %s is committed, but its report could not be written: %s: %s",
-                                            run_id, type(exc).__name__, exc)
+        log.warning("run %s: the report could not be written: %s: %s", summary.run_id, type(exc).__name__, exc)
+        return False
+    return True
 
 
 def _output_state(output: Path) -> str:

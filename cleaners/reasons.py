@@ -36,6 +36,8 @@ REJECTIONS: dict[str, Reason] = {
     "html_parse_error": Reason("input", "no HTML document could be parsed from the markup"),
     "unsupported_format": Reason("input", "no reader for the file's suffix"),
     "not_found": Reason("input", "an INPUT path that does not exist"),
+    "no_records": Reason("input", "the file holds no record: empty, only blank lines, zero rows, or no "
+                                  "response record"),
     # the limits (options)
     "too_large": Reason("limit", "the record is over max_page_bytes (never read whole into memory)"),
     "too_deep": Reason("limit", "HTML elements nest deeper than max_html_depth"),
@@ -69,3 +71,104 @@ def kind_of(reason: str) -> Kind:
 def strict_failures(rejected_by_reason: dict[str, int]) -> dict[str, int]:
     """The counts ``--strict`` fails on."""
     return {r: n for r, n in rejected_by_reason.items() if kind_of(r) in STRICT_KINDS and n}
+
+
+# --------------------------------------------------------------------- removals
+#: What a removed line (a row of ``removed/``) was: page ``chrome`` (dropped), ``metadata``
+#: (moved into an article column: title, author, published, site/section) or a ``repeat``
+#: (collapsed inside an article, its first occurrence kept).
+RemovalKind = Literal["chrome", "metadata", "repeat"]
+
+
+@dataclass(frozen=True, slots=True)
+class Removal:
+    kind: RemovalKind
+    meaning: str
+    #: The row holds text cut from inside a kept line, not a whole line (``glued_promo``): it is
+    #: chrome, but counted apart from chrome lines ("glued promos cut" in the run summary).
+    partial: bool = False
+
+
+#: Every reason a line can leave the text with (``removed/``, ``removed_by_reason``, the
+#: report). A test checks that every reason the text and HTML stages can emit is listed, and
+#: that the README's table "What was removed, and why" lists exactly these.
+REMOVALS: dict[str, Removal] = {
+    # chrome: line rules (cleaners/text/rules.py LINE_RULES) and the blocks their headers open
+    "comments": Removal("chrome", "a comment widget or form line, or a line in the comments block below one"),
+    "adblock_notice": Removal("chrome", "an ad-blocker notice"),
+    "cookie_notice": Removal("chrome", "a cookie or consent notice"),
+    "related_block": Removal("chrome", "a related/recommended header, or a line in the block below one"),
+    "related_link": Removal("chrome", 'a "Related: …" link'),
+    "read_more": Removal("chrome", 'a bare "Read more" link label'),
+    "listing_header": Removal("chrome", "a feed header (\"Latest news\")"),
+    "listing_block": Removal("chrome", "a line inside a feed block, below its header"),
+    "breadcrumb": Removal("chrome", '"Home » News » …"'),
+    "navigation": Removal("chrome", "a menu or skip label"),
+    "footer": Removal("chrome", '"© 2024 …", "All rights reserved", legal links; what follows them'),
+    "share_prompt": Removal("chrome", "a share or follow bar"),
+    "newsletter_prompt": Removal("chrome", "a newsletter or sign-up prompt"),
+    "hashtags": Removal("chrome", "a line of hashtags"),
+    "promo": Removal("chrome", "a feature or app promotion (a whole line of promotion sentences)"),
+    "advertisement": Removal("chrome", "an ad slot label"),
+    "template_residue": Removal("chrome", "unrendered comments, template tags, shortcodes, bare markup"),
+    # chrome: the site, the body region, the page's structure
+    "site_boilerplate": Removal("chrome", "a short line the same site repeats on most of its pages"),
+    "outside_body": Removal("chrome", "outside the page's dense body region"),
+    "low_body_score": Removal("chrome", "inside the body region, but scored as chrome by the line model"),
+    "outside_article": Removal("chrome", "outside the page's article (or the head and body of one too short "
+                                         "to keep)"),
+    "teaser_entry": Removal("chrome", "a feed or related entry too short to be an article"),
+    "glued_promo": Removal("chrome", "a promotion cut from the end of a paragraph (the row holds only the cut "
+                                     "text)", partial=True),
+    # chrome: HTML elements removed by intent before extraction (cleaners/html/chrome.py)
+    "html_ad": Removal("chrome", "an ad slot, ad network or sponsored element"),
+    "html_related": Removal("chrome", "a related, recommended or popular-stories element (whole articles in it "
+                                      "are kept as related articles)"),
+    "html_comments": Removal("chrome", "a reader comments element"),
+    "html_newsletter": Removal("chrome", "a newsletter, subscription or paywall element, or a form"),
+    "html_consent": Removal("chrome", "a cookie or consent banner or dialog"),
+    "html_share": Removal("chrome", "a share or follow bar"),
+    "html_navigation": Removal("chrome", "navigation, breadcrumbs, menus, skip links, the masthead"),
+    "html_footer": Removal("chrome", "the page footer, a sidebar or an aside"),
+    # repeats collapsed inside an article
+    "repeated_line": Removal("repeat", "a line repeated word for word inside an article"),
+    "repeated_paragraph": Removal("repeat", "a paragraph nearly repeating an earlier one of the article"),
+    "title_repeat": Removal("repeat", "the headline repeated in the article's body"),
+    # moved into an article column
+    "title": Removal("metadata", "the headline, moved into `title`"),
+    "byline": Removal("metadata", "a byline, moved into `author`"),
+    "dateline": Removal("metadata", "a date line, moved into `published`"),
+    "entry_meta": Removal("metadata", "a feed entry's site, date and tag lines, moved into `site`/`section`/"
+                                      "`published`"),
+}
+
+#: The reason of a promotion cut from the end of a paragraph (the one ``partial`` removal).
+GLUED_PROMO = "glued_promo"
+
+
+def _reasons_where(kind: RemovalKind | None = None, partial: bool | None = None) -> frozenset[str]:
+    return frozenset(r for r, e in REMOVALS.items()
+                     if (kind is None or e.kind == kind) and (partial is None or e.partial == partial))
+
+
+#: Lines moved into metadata columns rather than dropped.
+METADATA_REMOVALS = _reasons_where("metadata")
+#: Text that repeated text kept elsewhere in its article.
+REPEAT_REMOVALS = _reasons_where("repeat")
+#: All chrome, whole lines and cut tails.
+CHROME_REMOVALS = _reasons_where("chrome")
+#: Removals that are part of a kept line, not a whole line.
+PARTIAL_REMOVALS = _reasons_where(partial=True)
+#: Reasons that are not whole chrome lines: what the chrome counts of the summary and report leave out.
+NOT_CHROME_LINES = METADATA_REMOVALS | REPEAT_REMOVALS | PARTIAL_REMOVALS
+
+
+def removal_kind(reason: str) -> RemovalKind:
+    """The kind of a removal reason; an unknown one counts as chrome (as it always has)."""
+    entry = REMOVALS.get(reason)
+    return entry.kind if entry else "chrome"
+
+
+def is_chrome_line(reason: str) -> bool:
+    """A whole line removed as chrome: not moved into a column, not a repeat, not a cut tail."""
+    return reason not in NOT_CHROME_LINES

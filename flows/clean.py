@@ -12,13 +12,15 @@ very same pipeline without Prefect's server and bookkeeping
 from __future__ import annotations
 
 import argparse
-import json
+import logging
 import socket
 import sys
 import time
 import typing
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from prefect import Flow, flow, get_run_logger, task
@@ -26,15 +28,19 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import State
 from prefect.context import FlowRunContext
+from prefect.settings import PREFECT_API_URL, temporary_settings
+from prefect.states import Failed
 from pydantic import ValidationError
 
 from cleaners import pipeline, progress
 from cleaners.config import CleanConfig
 from cleaners.faults import RETRIES, RETRY_DELAYS, is_transient
-from cleaners.reasons import kind_of, strict_failures
 from cleaners.io.readers import InputFile, supported_suffixes
 from cleaners.io.writer import OutputError, StagingArea
-from cleaners.pipeline import ShardExecutor, ShardStats
+from cleaners.outcome import Outcome, not_committed
+from cleaners.pipeline import ShardStats, settle_shard, worker_id
+from cleaners.reasons import kind_of
+from cleaners.summary import Orchestration, RunSummary
 from flows.parameters import (
     DEFAULT_INPUTS,
     DEFAULT_OUTPUT,
@@ -44,34 +50,40 @@ from flows.parameters import (
     IndexURL,
     InputPaths,
     OutputPath,
+    Strict,
     TaskRunnerSpec,
     dask_address,
     documented_by,
+    redis_address,
 )
 from flows.progress import PROGRESS_KEY, PrefectProgress, TerminalProgress
-from flows.runners import ShardRun, build_task_runner, check_can_start_children, runner_spec, worker_id
+from flows.runners import build_task_runner, runner_spec
+
+# The library's narrative (run start, each shard's result, retries, the summary line) at INFO: the
+# flow run's log gets it through PREFECT_LOGGING_EXTRA_LOGGERS (flows/__init__.py, the work pool).
+if logging.getLogger("cleaners").level == logging.NOTSET:
+    logging.getLogger("cleaners").setLevel(logging.INFO)
 
 
 def transient_failure(task: Any, task_run: Any, state: State) -> bool:
     """Prefect's retry condition: only an I/O fault a retry may cure (:func:`cleaners.faults.is_transient`)."""
     try:
         state.result()
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 (any failure: retried only when transient)
         return is_transient(exc)
     return False
 
 
 @task(name="clean-shard", cache_policy=NO_CACHE, retries=RETRIES, retry_delay_seconds=list(RETRY_DELAYS),
       retry_condition_fn=transient_failure)
-def clean_shard_task(files: list[InputFile], shard: str, area: StagingArea, config: CleanConfig) -> ShardRun:
-    """One shard, wherever the task runner put it; says which process that was (for the summary).
+def clean_shard_task(files: list[InputFile], shard: str, area: StagingArea, config: CleanConfig) -> ShardStats:
+    """One shard, wherever the task runner put it (the stats name the process).
 
     The shard reads inputs and writes its part files, so a transient I/O fault
     is retried (the shard starts again from nothing); the dedup task is not
     retried: its input is this run's own files, and a failure there is a bug.
     """
-    check_can_start_children(config)
-    return ShardRun(pipeline.clean_shard(files, shard, area, config), worker_id())
+    return pipeline.clean_shard(files, shard, area, config)
 
 
 @task(name="dedup", cache_policy=NO_CACHE)
@@ -80,27 +92,19 @@ def dedup_task(shards: list[ShardStats], area: StagingArea, config: CleanConfig)
     return pipeline.dedup_stage(shards, area, config)
 
 
-def _shards_as_tasks(workers: dict[str, str]) -> ShardExecutor:
-    """Submit one task per shard to the flow's task runner; note in ``workers`` which process ran each."""
-    def clean_shards(shards: list[list[InputFile]], area: StagingArea, config: CleanConfig) -> list[ShardStats]:
-        futures = [clean_shard_task.submit(files, pipeline.shard_name(n), area, config)
-                   for n, files in enumerate(shards)]
-        done: list[ShardStats] = []
-        here = worker_id()
-        for n, (files, future) in enumerate(zip(shards, futures)):
-            try:
-                run: ShardRun = future.result()
-            except OutputError:
-                raise  # the output cannot be written: no shard's work can be committed
-            except Exception as exc:  # this shard's files get rows and are retried next run; the others stay
-                done.append(pipeline.shard_failed(files, pipeline.shard_name(n), area, exc))
-                continue
-            workers[run.stats.shard] = run.worker
-            if run.worker != here:  # counted where it ran, in a process whose counts cannot reach this one
-                progress.add(files=run.stats.files, records=run.stats.records, articles=run.stats.articles)
-            done.append(run.stats)
-        return done
-    return clean_shards
+def _shards_as_tasks(shards: list[list[InputFile]], area: StagingArea, config: CleanConfig) -> list[ShardStats]:
+    """One task per shard on the flow's task runner; each result settled by the library's shard policy."""
+    futures = [clean_shard_task.submit(files, pipeline.shard_name(n), area, config)
+               for n, files in enumerate(shards)]
+    here = worker_id()
+    done: list[ShardStats] = []
+    for n, (files, future) in enumerate(zip(shards, futures)):
+        stats = settle_shard(files, pipeline.shard_name(n), area, future.result)
+        if stats.worker and stats.worker != here:  # counted where it ran, in a process whose counts cannot reach us
+            progress.add(files=stats.files, records=stats.records, articles=stats.articles,
+                         nbytes=sum(f.size for f in files))
+        done.append(stats)
+    return done
 
 
 def _dedup_as_task(shards: list[ShardStats], area: StagingArea, config: CleanConfig) -> dict[str, Any]:
@@ -110,11 +114,18 @@ def _dedup_as_task(shards: list[ShardStats], area: StagingArea, config: CleanCon
 @flow(name="clean-news", task_runner=build_task_runner(DEFAULT_TASK_RUNNER))
 @documented_by(CleanParameters)
 def clean_flow(inputs: InputPaths = DEFAULT_INPUTS, output: OutputPath = DEFAULT_OUTPUT,
-               config: CleanConfig = CleanConfig(), full_rebuild: FullRebuild = False,
-               index: IndexURL = None, task_runner: TaskRunnerSpec = DEFAULT_TASK_RUNNER) -> dict[str, Any]:
+               config: CleanConfig = CleanConfig(),  # noqa: B008 (frozen; Prefect's form shows the default)
+               full_rebuild: FullRebuild = False,
+               index: IndexURL = None, task_runner: TaskRunnerSpec = DEFAULT_TASK_RUNNER,
+               strict: Strict = False) -> RunSummary | State:
     """Clean scraped pages into the Parquet layout of CONTRACT.md; returns the run summary.
 
     The parameters are those of :class:`flows.parameters.CleanParameters`.
+    The flow run ends Failed, with the cause as its state message, whenever
+    :func:`cleaners.outcome.judge` says the run failed (missing inputs, shards
+    given up, nothing readable, ``strict``) or nothing could be committed; its
+    result is then still the summary (or the :class:`~cleaners.outcome.Outcome`).
+
     A flow's task runner is fixed before its body runs, so when
     ``task_runner`` asks for another runner than the one this flow run has
     (a deployment always starts with threads), the run continues as a
@@ -122,52 +133,92 @@ def clean_flow(inputs: InputPaths = DEFAULT_INPUTS, output: OutputPath = DEFAULT
     itself with ``with_options`` and needs no subflow.
     """
     params = CleanParameters(inputs=inputs, output=output, config=config, full_rebuild=full_rebuild,
-                             index=index, task_runner=task_runner)
+                             index=index, task_runner=task_runner, strict=strict)
     context = FlowRunContext.get()
     if context is not None and runner_spec(context.task_runner) != params.task_runner:
-        return with_task_runner(params)(**params.flow_kwargs())
+        state, result = run_as_flow(params)
+        if isinstance(result, BaseException):
+            raise result
+        return Failed(message=state.message, data=result) if state.is_failed() else result
     return run_pipeline(params, context)
 
 
-def with_task_runner(params: CleanParameters) -> Flow[..., dict[str, Any]]:
+def with_task_runner(params: CleanParameters) -> Flow[..., Any]:
     """``clean_flow`` running its shard tasks where ``params.task_runner`` says."""
     return clean_flow.with_options(task_runner=build_task_runner(params.task_runner))
 
 
-def run_pipeline(params: CleanParameters, context: FlowRunContext | None) -> dict[str, Any]:
-    """The library's run with the shard and dedup steps as tasks; the summary says which processes ran shards."""
-    workers: dict[str, str] = {}
+def run_as_flow(params: CleanParameters) -> tuple[State[Any], Any]:
+    """``clean_flow`` run with ``params``: its final state, and its result whatever the state.
+
+    The result is the :class:`~cleaners.summary.RunSummary` (also of a Failed
+    run), an :class:`~cleaners.outcome.Outcome` when nothing was committed,
+    or the exception of a crash.
+    """
+    state = cast("State[Any]", with_task_runner(params)(**params.flow_kwargs(), return_state=True))
+    return state, state.result(raise_on_failure=False)
+
+
+def run_pipeline(params: CleanParameters, context: FlowRunContext | None) -> RunSummary | State:
+    """The library's run with the shard and dedup steps as tasks; Failed when the run failed."""
+    logger = get_run_logger() if context is not None else logging.getLogger(__name__)
+    logger.info("cleaning %s into %s (task runner %s)", ", ".join(params.inputs), params.output,
+                params.task_runner)
     sinks = [PrefectProgress()] if context is not None else []
-    with progress.reporting_to(*sinks):
-        summary = pipeline.run(params.inputs, Path(params.output), params.config,
-                               engine="prefect+dask" if params.uses_dask else "prefect",
-                               full_rebuild=params.full_rebuild, index=params.index,
-                               clean_shards=_shards_as_tasks(workers), dedup=_dedup_as_task)
+    orchestration = Orchestration(task_runner=params.task_runner, flow_process=worker_id(),
+                                  flow_run_id=str(context.flow_run.id) if context and context.flow_run else None)
+    try:
+        with progress.reporting_to(*sinks), _api_for_workers(params, context):
+            summary = pipeline.run(params.inputs, params.output, params.config,
+                                   engine="prefect+dask" if params.uses_dask else "prefect",
+                                   full_rebuild=params.full_rebuild, index=params.index, strict=params.strict,
+                                   clean_shards=_shards_as_tasks, dedup=_dedup_as_task,
+                                   orchestration=orchestration)
+    except (OutputError, ValueError, ConnectionError) as exc:  # nothing committed; the message says what to fix
+        outcome = not_committed(str(exc))
+        logger.error("nothing was committed: %s", outcome.cause)
+        return Failed(message=outcome.cause, data=outcome)
     if context is not None:
-        publish_artifacts(Path(params.output), summary["run_id"])
-    summary["orchestration"] = {
-        "task_runner": params.task_runner,
-        "flow_run_id": str(context.flow_run.id) if context and context.flow_run else None,
-        "flow_process": worker_id(),
-        "shard_workers": dict(sorted(workers.items())),
-    }
+        publish_artifacts(summary)
+    if not summary.outcome.ok:
+        return Failed(message=summary.outcome.cause, data=summary)
     return summary
 
 
-def publish_artifacts(output: Path, run_id: str) -> None:
+@contextmanager
+def _api_for_workers(params: CleanParameters, context: FlowRunContext | None) -> Iterator[None]:
+    """Dask workers report their task runs to this flow's Prefect API, not to servers of their own.
+
+    Tasks carry the flow's settings to the workers, but the address of the
+    embedded server that ``python -m flows.clean`` starts is not a setting:
+    without it each worker process would start a temporary server of its own
+    (and its task states would go to a database that is thrown away). So
+    the flow's API address becomes a setting for the duration of the run.
+    """
+    if not params.uses_dask or context is None or PREFECT_API_URL.value() or context.client is None:
+        with nullcontext():
+            yield
+        return
+    with temporary_settings(updates={PREFECT_API_URL: str(context.client.api_url).rstrip("/")}):
+        yield
+
+
+def publish_artifacts(summary: RunSummary) -> None:
     """The run report as Prefect artifacts under stable keys, so the UI lists each run's under one name."""
-    from cleaners.report.data import load_report  # matplotlib and jinja2: not in every process that imports this
+    from cleaners.report.data import (
+        load_report,  # matplotlib and jinja2: not in every process that imports this
+    )
     from cleaners.report.render import cluster_rows, markdown_summary, site_rows
 
     try:
-        report = load_report(output, run_id)
+        report = load_report(Path(summary.output).absolute(), summary.run_id, summary)
     except (OSError, ValueError) as exc:
         get_run_logger().warning("no report artifacts: %s", exc)
         return
     create_markdown_artifact(markdown_summary(report), key=ARTIFACT_KEYS["summary"],
                              description="what the run kept, collapsed and rejected")
     create_table_artifact([{"reason": r, "kind": kind_of(r), "records": n}
-                           for r, n in report.summary["rejected_by_reason"].items()],
+                           for r, n in summary.rejected_by_reason.items()],
                           key=ARTIFACT_KEYS["rejections"], description="rejected records by reason")
     create_table_artifact(site_rows(report), key=ARTIFACT_KEYS["sites"], description="per-site figures")
     create_table_artifact(cluster_rows(report), key=ARTIFACT_KEYS["clusters"],
@@ -187,6 +238,8 @@ FLAGS = {"inputs": "INPUT"}
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m flows.clean",
+        # Short: argparse prints the usage above every error, and the full one is 30 lines of options.
+        usage="%(prog)s [INPUT ...] [-o OUTPUT] [options]   (--help lists every option)",
         description="Strip site chrome from scraped pages, split them into articles, collapse "
         "repeats and near-duplicates, and write Parquet datasets (articles/, duplicates/, "
         "rejected/, removed/, runs/).",
@@ -210,7 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-progress", action="store_true",
                         help="no progress line on stderr (files, records, articles per second)")
     parser.add_argument("--strict", action="store_true",
-                        help="exit with status 3 when any input could not be used (rejections of kind input, "
+                        help="fail the run (exit 3) when any input could not be used (rejections of kind input, "
                         "limit or fault; not pages that held no article); the run is still committed")
     options = parser.add_argument_group("cleaning options")
     for name, info in CleanConfig.model_fields.items():
@@ -220,8 +273,8 @@ def build_parser() -> argparse.ArgumentParser:
             options.add_argument(flag, choices=typing.get_args(info.annotation), default=info.default,
                                  help=info.description)
         else:
-            options.add_argument(flag, type=info.annotation, default=info.default, help=info.description,
-                                 metavar=name.upper())
+            options.add_argument(flag, type=cast("Callable[[str], Any]", info.annotation), default=info.default,
+                                 help=info.description, metavar=name.upper())
     return parser
 
 
@@ -232,7 +285,8 @@ def config_from_args(args: argparse.Namespace) -> CleanConfig:
 def params_from_args(args: argparse.Namespace) -> CleanParameters:
     """The flow's parameters from the command line; raises pydantic's ValidationError."""
     return CleanParameters(inputs=list(args.inputs), output=args.output, config=config_from_args(args),
-                           full_rebuild=args.full_rebuild, index=args.index, task_runner=args.task_runner)
+                           full_rebuild=args.full_rebuild, index=args.index, task_runner=args.task_runner,
+                           strict=args.strict)
 
 
 def describe_errors(exc: ValidationError) -> str:
@@ -247,26 +301,44 @@ def describe_errors(exc: ValidationError) -> str:
     return "; ".join(lines)
 
 
-def unreachable_scheduler(spec: str, timeout: float = 5.0) -> str | None:
-    """Why the Dask scheduler of ``dask://HOST:PORT`` cannot be reached, or None when it answers.
-
-    Checked before the flow starts: Dask's own client would retry for 30 s
-    and then fail the run with a traceback.
-    """
-    address = dask_address(spec)
-    if address is None:
-        return None
-    parts = urlsplit(address)
+def unreachable(host: str, port: int, timeout: float = 5.0) -> str | None:
+    """Why nothing answers at ``host:port``, or None when something does."""
     try:
-        with socket.create_connection((parts.hostname, parts.port), timeout=timeout):
+        with socket.create_connection((host, port), timeout=timeout):
             return None
     except OSError as exc:
-        return f"cannot reach the Dask scheduler at {parts.hostname}:{parts.port} ({exc}); start it with " \
-               f"`dask scheduler --port {parts.port}` and some `dask worker` processes, or use --task-runner dask"
+        return exc.strerror or str(exc)
+
+
+def unreachable_services(params: CleanParameters) -> str | None:
+    """Why the Dask scheduler or the Redis index the run needs cannot be reached, or None.
+
+    Checked before the flow starts: Dask's client would retry for 30 s and
+    Redis' for longer, and both end in a traceback that buries the address.
+    """
+    if (address := dask_address(params.task_runner)) is not None:
+        parts = urlsplit(address)
+        assert parts.hostname is not None and parts.port is not None  # validated by TaskRunnerSpec
+        if problem := unreachable(parts.hostname, parts.port):
+            return (f"cannot reach the Dask scheduler at {parts.hostname}:{parts.port} ({problem}); start it "
+                    f"with `dask scheduler --host 127.0.0.1 --port {parts.port}` and some `dask worker` "
+                    "processes, or use --task-runner dask")
+    if params.index is not None:
+        host, port = redis_address(params.index)
+        if problem := unreachable(host, port):
+            return (f"cannot reach the Redis index at {host}:{port} ({problem}); start redis-server there, or "
+                    "leave out --index to keep the index next to the dataset")
+    return None
 
 
 def check_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> CleanParameters:
-    """Validated parameters, or exit with argparse's usage line and a message saying what to change."""
+    """Validated parameters, or exit 2 with argparse's usage line and a message saying what to change.
+
+    A missing INPUT is not refused here: like a deployment's run, the run goes
+    on with the inputs that exist and fails with exit 3 naming the missing
+    ones. Only the default input, when the command runs outside the checkout,
+    is a usage error.
+    """
     try:
         params = params_from_args(args)
     except ValidationError as exc:
@@ -274,102 +346,113 @@ def check_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Cle
     if args.no_prefect and params.uses_dask:
         parser.error(f"--task-runner {params.task_runner} needs Prefect: drop --no-prefect "
                      "(without Prefect the shards run one after the other in this process)")
-    missing = [p for p in params.inputs if not Path(p).exists()]
-    if missing:
-        hint = " (run from the project folder, or pass INPUT paths)" if args.inputs == DEFAULT_INPUTS else ""
-        parser.error(f"input not found: {', '.join(missing)}{hint}")
-    problem = unreachable_scheduler(params.task_runner)
-    if problem:
+    if args.inputs == DEFAULT_INPUTS and not Path(DEFAULT_INPUTS[0]).exists():
+        parser.error(f"input not found: {DEFAULT_INPUTS[0]} (run from the project folder, or pass INPUT paths)")
+    if problem := unreachable_services(params):
         parser.error(problem)
     return params
 
 
-def format_summary(summary: dict[str, Any]) -> str:
-    c = summary["counts"]
-    segments = ", ".join(f"{k} {v}" for k, v in summary["segments"].items()) or "none"
-    rejected = ", ".join(f"{k} {v}" for k, v in summary["rejected_by_reason"].items())
-    out = summary["output"]
-    lines = [
-        f"cleaned {c['input_files']} input files ({c['pages']} pages) in {summary['command_seconds']:.1f} s "
-        f"[{summary['engine']}; pipeline {summary['wall_seconds']:.1f} s]",
-        f"  articles kept          {c['articles_kept']:>6}   ({segments})",
-        f"  duplicates collapsed   {c['duplicates']:>6}",
-        f"  chrome lines removed   {c['chrome_lines_removed']:>6}   (+{c['glued_promos_cut']} glued promos cut, "
-        f"{c['repeats_collapsed']} repeated paragraphs collapsed)",
-        f"  rejected               {c['rejected']:>6}" + (f"   ({rejected})" if rejected else ""),
-    ]
-    decoding = summary.get("decoding") or {}
-    for label, counts in (("legacy encodings", decoding.get("legacy_encodings")),
-                          ("text repairs", decoding.get("repairs"))):
-        if counts:
-            told = ", ".join(f"{k} {v}" for k, v in counts.items())
-            lines.append(f"  {label:<22} {sum(counts.values()):>6}   ({told})")
-    if "orchestration" in summary:
-        run = summary["orchestration"]
-        processes = len(set(run["shard_workers"].values()))
-        lines.append(f"  shard tasks            {len(run['shard_workers']):>6}   (on {run['task_runner']}, "
+def format_summary(summary: RunSummary) -> str:
+    c, out = summary.counts, summary.output
+    segments = ", ".join(f"{k} {v}" for k, v in summary.segments.items()) or "none"
+    rejected = ", ".join(f"{k} {v}" for k, v in summary.rejected_by_reason.items())
+    took = f"in {summary.command_seconds:.1f} s " if summary.command_seconds is not None else ""
+    lines = [(f"cleaned {c.input_files} input files ({c.pages} pages) {took}"
+             f"[{summary.engine}; pipeline {summary.wall_seconds:.1f} s]")]
+    if not summary.committed and summary.outcome.ok:
+        lines.append(f"  {summary.nothing_new_line()}")
+    else:
+        lines += [
+            f"  articles kept          {c.articles_kept:>6}   ({segments})",
+            f"  duplicates collapsed   {c.duplicates:>6}",
+            (f"  chrome lines removed   {c.chrome_lines_removed:>6}   (+{c.glued_promos_cut} glued promos cut, "
+            f"{c.repeats_collapsed} repeated paragraphs collapsed)"),
+            f"  rejected               {c.rejected:>6}" + (f"   ({rejected})" if rejected else ""),
+        ]
+        for label, counts in (("legacy encodings", summary.decoding.legacy_encodings),
+                              ("text repairs", summary.decoding.repairs)):
+            if counts:
+                told = ", ".join(f"{k} {v}" for k, v in counts.items())
+                lines.append(f"  {label:<22} {sum(counts.values()):>6}   ({told})")
+        inc = summary.incremental
+        if inc.files_already_processed or inc.records_already_processed:
+            lines.append(f"  already in the dataset {inc.files_already_processed:>6}   files "
+                         f"(+{inc.records_already_processed} records), skipped")
+        if summary.committed:
+            d = summary.dataset
+            lines.append(f"  dataset now holds      {d.articles:>6}   articles ({d.duplicates} duplicates, "
+                         f"{d.rejected} rejected)")
+    if summary.orchestration is not None:
+        run = summary.orchestration
+        processes = len(set(run.shard_workers.values()))
+        lines.append(f"  shard tasks            {summary.timings.shards:>6}   (on {run.task_runner}, "
                      f"{processes} process{'es' if processes != 1 else ''})")
-    lines.append(f"output: {out}/  articles/ duplicates/ rejected/ removed/  summary: {out}/runs/{summary['run_id']}.json")
-    if summary.get("report"):
-        lines.append(f"report: {summary['report']}  (one page line by line: python -m flows.report {out} --doc ID)")
+    if summary.committed:
+        lines.append(f"output: {out}/  articles/ duplicates/ rejected/ removed/  "
+                     f"summary: {out}/runs/{summary.run_id}.json")
+    else:
+        lines.append(f"output: {out}/ unchanged  summary: {out}/runs/{summary.run_id}.json")
+    if summary.report:
+        lines.append(f"report: {summary.report}  (one page line by line: python -m flows.report {out} --doc ID)")
     return "\n".join(lines)
 
 
+class _ConsoleFilter(logging.Filter):
+    """What the terminal shows of the logs: warnings, not the run's narrative nor Prefect's tracebacks.
+
+    Flow and task run records are in the flow run's log (the API), and so is
+    the library's narrative (:data:`cleaners.pipeline.NARRATIVE`); the command
+    prints its own summary and, when the run failed, the cause in one line,
+    so a failed shard is not followed by Prefect's traceback of it.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return (record.levelno >= logging.WARNING and not getattr(record, "narrative", False)
+                and not record.name.startswith(("prefect.flow_runs", "prefect.task_runs")))
+
+
+def quiet_console() -> None:
+    """Add :class:`_ConsoleFilter` to the handlers that write to the terminal (Prefect's console handler)."""
+    for handler in logging.getLogger().handlers:
+        if type(handler).__name__ == "PrefectConsoleHandler":
+            handler.addFilter(_ConsoleFilter())
+
+
 def main(argv: list[str] | None = None) -> int:
+    """The command line; its exit status is :attr:`cleaners.outcome.Outcome.exit_code` (README table)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     params = check_args(parser, args)
+    quiet_console()
     start = time.perf_counter()
     sinks = [] if args.no_progress else [TerminalProgress()]
-    try:
-        with progress.reporting_to(*sinks):
-            if args.no_prefect:
-                summary = pipeline.run(params.inputs, Path(params.output), params.config,
-                                       full_rebuild=params.full_rebuild, index=params.index)
-            else:
-                summary = with_task_runner(params)(**params.flow_kwargs())
-    except (OutputError, ValueError, ConnectionError) as exc:  # the output, its index or Redis: say what to fix
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    summary["command_seconds"] = round(time.perf_counter() - start, 3)  # with Prefect's server start
-    print(json.dumps(summary, indent=2, default=str) if args.json else format_summary(summary))
-    return exit_status(summary, args.strict)
-
-
-def exit_status(summary: dict[str, Any], strict: bool) -> int:
-    """0 done; 1 nothing could be read; 3 committed, but some inputs were not cleaned (said on stderr).
-
-    Bad records alone do not fail a run (they are ``rejected`` rows), so a
-    nightly job over a dirty inbox succeeds; a failed shard always reports 3
-    (its files are retried next run), bad input only with ``--strict``.
-    """
-    if nothing_readable(summary):
-        print("error: no input could be read as a page (see rejected/)", file=sys.stderr)
-        return 1
-    if summary.get("failed_shards"):
-        failed = summary["failed_shards"]
-        print(f"warning: {len(failed)} shard task(s) failed ({failed[0]['error']}); their "
-              f"{sum(f['files'] for f in failed)} files are shard_failed rows and the next run retries them",
-              file=sys.stderr)
-        return 3
-    if strict and (bad := strict_failures(summary["rejected_by_reason"])):
-        listed = ", ".join(f"{r} {n}" for r, n in sorted(bad.items()))
-        print(f"strict: {sum(bad.values())} inputs could not be used ({listed}); see rejected/", file=sys.stderr)
-        return 3
-    return 0
-
-
-def nothing_readable(summary: dict[str, Any]) -> bool:
-    """No page read, and not because earlier runs into this output already took every input.
-
-    A rerun over an inbox whose files were all cleaned before reads no page
-    either, but that is the incremental run working, not a failure a script
-    or a scheduler should be told about.
-    """
-    incremental = summary.get("incremental") or {}
-    already = incremental.get("files_already_processed", 0) + incremental.get("records_already_processed", 0)
-    return summary["counts"]["pages"] == 0 and already == 0
+    result: RunSummary | Outcome | BaseException | None
+    with progress.reporting_to(*sinks):
+        if args.no_prefect:
+            try:
+                result = pipeline.run(params.inputs, params.output, params.config, full_rebuild=params.full_rebuild,
+                                      index=params.index, strict=params.strict)
+            except (OutputError, ValueError, ConnectionError) as exc:  # the output, its index or Redis
+                result = not_committed(str(exc))
+        else:
+            _, result = run_as_flow(params)
+    if isinstance(result, BaseException):
+        raise result  # a bug: Python's traceback and exit status 1
+    if not isinstance(result, RunSummary):
+        outcome = result if isinstance(result, Outcome) else not_committed(f"the flow returned {result!r}")
+        print(f"error: {outcome.cause}", file=sys.stderr)
+        return outcome.exit_code
+    result.command_seconds = round(time.perf_counter() - start, 3)  # with Prefect's server start
+    print(result.to_json() if args.json else format_summary(result))
+    if not result.outcome.ok:
+        print(f"error: {result.outcome.cause}", file=sys.stderr)
+    return result.outcome.exit_code
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run the importable module's flow, not this __main__ copy's: Dask workers get tasks by reference
+    # (flows.clean.clean_shard_task), as they do for a deployment, instead of cloudpickled by value.
+    from flows.clean import main as _main
+
+    sys.exit(_main())

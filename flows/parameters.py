@@ -14,10 +14,11 @@ used twice:
   the deployment's parameter schema (the UI form, and what the server checks
   when ``enforce_parameter_schema`` is on) from the signature, not from a model.
 
-The two URL-like parameters are checked by a validator with a plain message,
-and carry their regular expression in the JSON schema only (``WithJsonSchema``),
-so the server rejects a malformed value when a run is created while Python
-callers never see a regular expression in an error.
+The two URL-like parameters are checked by a validator with a plain message.
+The JSON schema (``WithJsonSchema``) carries only a short pattern that reads
+as the rule itself (``'localhost:6379' does not match '^redis://'``), so the
+server rejects an obviously wrong value when a run is created with a message
+an operator understands; the validator checks the rest when the run starts.
 
 ``tests/flows/test_parameters.py`` checks that the signature and the model
 stay the same.
@@ -45,6 +46,9 @@ DEFAULT_TASK_RUNNER = "threads"
 _HOST = r"(?:[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])"
 REDIS_URL_PATTERN = rf"^redis://{_HOST}(?::[0-9]{{1,5}})?(?:/[0-9]+)?$"
 TASK_RUNNER_PATTERN = rf"^(?:threads|dask|dask://{_HOST}:[0-9]{{1,5}})$"
+#: What the deployment's schema shows and the server checks: the rule's shape, readable in an error.
+REDIS_URL_SCHEMA_PATTERN = "^redis://"
+TASK_RUNNER_SCHEMA_PATTERN = "^(threads|dask|dask://.+:[0-9]+)$"
 
 
 def _port_in_range(url: str) -> bool:
@@ -89,7 +93,7 @@ FullRebuild = Annotated[
 ]
 IndexURL = Annotated[
     Annotated[str, AfterValidator(_redis_url_valid),
-              WithJsonSchema({"type": "string", "pattern": REDIS_URL_PATTERN})] | None,
+              WithJsonSchema({"type": "string", "pattern": REDIS_URL_SCHEMA_PATTERN})] | None,
     Field(description="Where the dedup index lives: empty (null) for the files next to the dataset, or "
           "redis://HOST:PORT/DB to share one index in Redis.",
           examples=[None, "redis://127.0.0.1:6379/0"]),
@@ -97,11 +101,17 @@ IndexURL = Annotated[
 TaskRunnerSpec = Annotated[
     str,
     AfterValidator(_task_runner_valid),
-    WithJsonSchema({"type": "string", "pattern": TASK_RUNNER_PATTERN}),
+    WithJsonSchema({"type": "string", "pattern": TASK_RUNNER_SCHEMA_PATTERN}),
     Field(description="Where the shard tasks run: 'threads' (this process), 'dask' (a temporary local Dask "
           "cluster, one worker process per core, for this run) or 'dask://HOST:PORT' (an existing Dask "
           "scheduler; its workers need the newsclean package and the input and output paths).",
           examples=["threads", "dask", "dask://127.0.0.1:8786"]),
+]
+
+Strict = Annotated[
+    bool,
+    Field(description="Fail the run when any input could not be used (rejections of kind input, limit or "
+          "fault; not pages that held no article). The run's rows are committed either way."),
 ]
 
 
@@ -116,6 +126,7 @@ class CleanParameters(BaseModel):
     full_rebuild: FullRebuild = False
     index: IndexURL = None
     task_runner: TaskRunnerSpec = DEFAULT_TASK_RUNNER
+    strict: Strict = False
 
     def flow_kwargs(self) -> dict[str, Any]:
         """The keyword arguments of ``clean_flow`` that run with exactly these parameters."""
@@ -129,6 +140,12 @@ class CleanParameters(BaseModel):
 def dask_address(spec: str) -> str | None:
     """``tcp://HOST:PORT`` for ``dask://HOST:PORT``, None for the other runners."""
     return "tcp://" + spec.removeprefix("dask://") if spec.startswith("dask://") else None
+
+
+def redis_address(url: str) -> tuple[str, int]:
+    """(host, port) of a validated ``redis://`` URL; the port defaults to Redis' 6379."""
+    parts = urlsplit(url)
+    return (parts.hostname or "localhost"), (parts.port or 6379)
 
 
 def documented_by(model: type[BaseModel]) -> Callable[[F], F]:

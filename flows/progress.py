@@ -27,22 +27,27 @@ class TerminalProgress(Tally):
         self._last = 0.0
         self._drawn = False
 
-    def changed(self, final: bool) -> None:
+    def changed(self, final: bool, force: bool = False) -> None:
         now = time.monotonic()
-        if not final and now - self._last < self.interval:
+        if not (final or force) and now - self._last < self.interval:
             return
         self._last = now
         line = self.snapshot().line()
         if self.tty:
             self.stream.write("\r\x1b[2K" + line + ("\n" if final else ""))
-        elif final or self._drawn or now - self.counts.started >= self.interval:
+        elif final or force or self._drawn or now - self.counts.started >= self.interval:
             self.stream.write(line + "\n")
         self._drawn = True
         self.stream.flush()
 
 
 class PrefectProgress(Tally):
-    """A Prefect progress artifact (percent of input files done) that the flow run updates as it goes."""
+    """A Prefect progress artifact that the flow run updates as it goes.
+
+    Its value is the percent of input bytes read and cleaned (dedup, commit
+    and report take a small share of a run's time, and are named in the
+    description with the ETA, rather than given a share of the bar).
+    """
 
     def __init__(self, interval: float = 2.0) -> None:
         super().__init__()
@@ -50,16 +55,17 @@ class PrefectProgress(Tally):
         self._last = 0.0
         self._artifact: UUID | None = None
 
-    def start(self, files_total: int) -> None:
+    def start(self, files_total: int, bytes_total: int = 0) -> None:
         from prefect.artifacts import create_progress_artifact
 
-        super().start(files_total)
-        self._artifact = create_progress_artifact(
-            0.0, key=PROGRESS_KEY, description=f"cleaning {files_total} input files")
+        created = create_progress_artifact(0.0, key=PROGRESS_KEY, description=f"cleaning {files_total} input files")
+        assert isinstance(created, UUID)  # called from sync code: the id, not a coroutine
+        self._artifact = created
+        super().start(files_total, bytes_total)
 
-    def changed(self, final: bool) -> None:
+    def changed(self, final: bool, force: bool = False) -> None:
         now = time.monotonic()
-        if self._artifact is None or (not final and now - self._last < self.interval):
+        if self._artifact is None or (not (final or force) and now - self._last < self.interval):
             return
         self._last = now
         from prefect.artifacts import update_progress_artifact

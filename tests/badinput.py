@@ -3,7 +3,7 @@
 Every case is a file a real scraper or crawler leaves behind (wrong
 encodings, binary blobs under page names, cut gzip, half-written JSONL,
 oversized and script-only pages, deep markup, NULs, mixed line endings,
-right-to-left and CJK text, emoji). :func:`make_corpus` writes them and
+right-to-left and CJK text, emoji, exports and crawls that came out empty). :func:`make_corpus` writes them and
 returns the expected outcome of every record: ``"article"`` (in
 ``articles/`` or ``duplicates/``) or the reason code of its one
 ``rejected/`` row. Texts are written here, not taken from the seeds.
@@ -19,8 +19,9 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from warcio.warcwriter import WARCWriter
 
-#: The record id of a file-level row (a .txt page, a truncation note).
+#: The record id of a file-level row (a .txt page, a truncation note, a file with no record).
 FILE = None
 
 
@@ -129,4 +130,16 @@ def make_corpus(root: Path) -> list[Expected]:
     expected += [Expected("export.parquet", "p1", "article"), Expected("export.parquet", "p2", "no_text")]
     (root / "broken.parquet").write_bytes(b"PAR1" + b"\x00" * 100 + b"PAR1")
     expected.append(Expected("broken.parquet", FILE, "read_error"))
+
+    # files that hold no record at all: one row for the whole file, so none vanishes without a trace
+    page("empty.jsonl", b"", "no_records")
+    page("blank_lines.jsonl", b"\n \n\t\n\n", "no_records")
+    page("empty.jsonl.gz", gzip.compress(b""), "no_records")
+    pq.write_table(pa.table({"id": pa.array([], pa.string()), "text": pa.array([], pa.string())}),
+                   root / "zero_rows.parquet")
+    expected.append(Expected("zero_rows.parquet", FILE, "no_records"))
+    crawl = io.BytesIO()
+    writer = WARCWriter(crawl, gzip=True)
+    writer.write_record(writer.create_warcinfo_record("warcinfo_only.warc.gz", {"software": "badinput"}))
+    page("warcinfo_only.warc.gz", crawl.getvalue(), "no_records")
     return expected

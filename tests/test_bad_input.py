@@ -51,8 +51,8 @@ def test_every_dirty_record_ends_in_exactly_one_place(dirty_run: tuple[list[Expe
     expected, out, summary = dirty_run
     check_conservation(expected, out)
     _, rejected = outcomes(out)
-    assert summary["rejected_by_reason"] == dict(sorted(Counter(r["reason"] for r in rejected).items()))
-    assert summary["failed_shards"] == []
+    assert summary.rejected_by_reason == dict(sorted(Counter(r["reason"] for r in rejected).items()))
+    assert summary.failed_shards == []
 
 
 def test_encodings_are_decoded_and_repairs_counted(dirty_run: tuple[list[Expected], Path, dict]) -> None:
@@ -64,8 +64,8 @@ def test_encodings_are_decoded_and_repairs_counted(dirty_run: tuple[list[Expecte
     assert "River" in text["utf16_bom.txt"] or "river" in text["utf16_bom.txt"]
     assert "\x00" not in text["nul_bytes.txt"] and "talks with" in text["nul_bytes.txt"]
     assert "talks \ufffd with" in next(r["text"] for r in rows(out, "articles") if r["record"] == "b5")
-    assert summary["decoding"]["legacy_encodings"] == {"cp1252": 1, "koi8_r": 1, "utf-16": 1}
-    assert summary["decoding"]["repairs"] == {"control_chars": 1, "mojibake": 1, "surrogates": 1}
+    assert summary.decoding.legacy_encodings == {"cp1252": 1, "koi8_r": 1, "utf-16": 1}
+    assert summary.decoding.repairs == {"control_chars": 1, "mojibake": 1, "surrogates": 1}
 
 
 def test_line_endings_and_scripts_do_not_change_what_is_kept(dirty_run: tuple[list[Expected], Path, dict]) -> None:

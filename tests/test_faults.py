@@ -20,7 +20,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-import pytest
 
 from cleaners.config import CleanConfig
 from cleaners.pipeline import run
@@ -45,7 +44,7 @@ def test_a_transient_read_error_is_retried_and_nothing_is_written_twice(tmp_path
     faulty.fail(src / "beta.flaky", times=1, code=errno.ETIMEDOUT)
     summary = run([src], tmp_path / "out", ONE_FILE_PER_SHARD)
     assert faulty.ATTEMPTS["beta.flaky"] == 2
-    assert summary["failed_shards"] == [] and summary["counts"]["rejected"] == 0
+    assert summary.failed_shards == [] and summary.counts.rejected == 0
     sources = [r["source"] for r in table(tmp_path / "out", "articles")]
     assert sorted(sources) == ["alpha.flaky", "beta.flaky"]
 
@@ -57,14 +56,14 @@ def test_a_shard_that_keeps_failing_costs_only_its_files_and_is_retried_next_run
     out = tmp_path / "out"
     summary = run([src], out, ONE_FILE_PER_SHARD)
     assert faulty.ATTEMPTS["beta.flaky"] == 3  # the first try and two retries
-    assert [f["files"] for f in summary["failed_shards"]] == [1] and "EIO" in summary["failed_shards"][0]["error"]
+    assert [f.files for f in summary.failed_shards] == [1] and "EIO" in summary.failed_shards[0].error
     assert sorted(r["source"] for r in table(out, "articles")) == ["alpha.flaky", "gamma.flaky"]
     [row] = table(out, "rejected")
     assert (row["source"], row["reason"]) == ("beta.flaky", "shard_failed") and "retries it" in row["detail"]
 
     faulty.fail(src / "beta.flaky", times=0)  # the mount is back
     again = run([src], out, ONE_FILE_PER_SHARD)
-    assert again["incremental"]["files_already_processed"] == 2
+    assert again.incremental.files_already_processed == 2
     assert sorted(r["source"] for r in table(out, "articles")) == ["alpha.flaky", "beta.flaky", "gamma.flaky"]
 
 
@@ -74,7 +73,7 @@ def test_a_permanent_read_error_is_a_row_not_a_retry(tmp_path: Path) -> None:
     faulty.fail(src / "alpha.flaky", times=1, code=errno.EACCES)
     summary = run([src], tmp_path / "out", ONE_FILE_PER_SHARD)
     assert faulty.ATTEMPTS["alpha.flaky"] == 1
-    assert summary["rejected_by_reason"] == {"unreadable": 1} and summary["failed_shards"] == []
+    assert summary.rejected_by_reason == {"unreadable": 1} and summary.failed_shards == []
 
 
 # ---------------------------------------------------------------------- the output
@@ -159,3 +158,25 @@ def _unwritable_output(base: Path, as_user: pwd.struct_passwd | None) -> None:
     assert done.returncode == 2, done.stderr[-2000:]
     assert "Permission denied" in done.stderr and "Traceback" not in done.stderr
     assert table(out, "articles") == before
+
+
+def test_a_worker_that_cannot_see_the_output_or_the_inputs_fails_its_shard_saying_so(tmp_path: Path) -> None:
+    """A Dask worker on a machine without the shared filesystem: the shard fails at once, naming what the
+    worker lacks, and writes nothing into a folder of its own (the run then ends Failed with that cause)."""
+    import pytest
+
+    from cleaners.faults import WorkerSetupError, is_transient
+    from cleaners.io.readers import InputFile
+    from cleaners.io.writer import StagingArea
+    from cleaners.pipeline import clean_shard
+
+    stage = tmp_path / "out" / ".staging" / "r"
+    area = StagingArea(snapshot=stage / "snapshot", scratch=stage / "scratch", run_id="r")
+    files = [InputFile(tmp_path / "in" / "page.txt", "page.txt", 100)]
+    with pytest.raises(WorkerSetupError, match=r"cannot see this run's output folder .*/out: Dask workers need") as seen:
+        clean_shard(files, "00000", area, ONE_FILE_PER_SHARD)
+    assert not (tmp_path / "out").exists() and not is_transient(seen.value)
+    area.scratch.mkdir(parents=True)
+    with pytest.raises(WorkerSetupError, match=r"cannot see the input files \(none of the 1 of its shard"):
+        clean_shard(files, "00000", area, ONE_FILE_PER_SHARD)
+    assert list(stage.rglob("*.parquet")) == []

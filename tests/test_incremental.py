@@ -1,6 +1,7 @@
 """Runs that build on earlier runs: only new inputs, dedup against everything kept, nothing doubled."""
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import signal
@@ -9,14 +10,20 @@ import sys
 import time
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
 
 from cleaners.config import CleanConfig
-from cleaners.io.dataset import current_snapshot
+from cleaners.io.dataset import current_snapshot, snapshot_files
+from cleaners.io.ledger import item_key
+from cleaners.io.schema import SCHEMA_VERSION, schema_of
+from cleaners.model import Rejection
 from cleaners.pipeline import run
 from tests.conftest import ROOT
+from tests.io.test_schema import make_crawl
+from tests.io.test_writer import downgrade
 
 DATASETS = ("articles", "duplicates", "rejected", "removed")
 
@@ -87,10 +94,10 @@ def test_a_second_run_on_the_same_inbox_adds_no_rows(tmp_path: Path) -> None:
     assert before["articles"] == 3 and before["rejected"] == 2
     second = run([inbox], out)
     assert {name: len(rows(out, name)) for name in DATASETS} == before
-    assert second["counts"]["records"] == 0 and second["counts"]["articles_found"] == 0
-    assert second["incremental"]["files_already_processed"] == 3
-    assert second["incremental"]["rejections_already_recorded"] == 1
-    assert first["incremental"]["full_rebuild"] and not second["incremental"]["full_rebuild"]
+    assert second.counts.records == 0 and second.counts.articles_found == 0
+    assert second.incremental.files_already_processed == 3
+    assert second.incremental.rejections_already_recorded == 1
+    assert first.incremental.full_rebuild and not second.incremental.full_rebuild
 
 
 def test_a_near_copy_in_a_new_file_names_the_earlier_article(tmp_path: Path) -> None:
@@ -105,7 +112,7 @@ def test_a_near_copy_in_a_new_file_names_the_earlier_article(tmp_path: Path) -> 
     assert dups[0]["duplicate_of"] == earlier["Old orchard saved by village buying group"]
     assert dups[0]["cluster_id"] == dups[0]["duplicate_of"]
     assert dups[0]["similarity"] >= CleanConfig().kept_jaccard_floor
-    assert summary["dedup"]["duplicates_of_earlier_runs"] == 1
+    assert summary.dedup["duplicates_of_earlier_runs"] == 1
     assert len(rows(out, "articles")) == 2  # the earlier articles stay, nothing added
 
 
@@ -119,7 +126,7 @@ def test_records_are_recognised_by_content_not_by_file_name_or_row(tmp_path: Pat
     (inbox / "day1.jsonl").unlink()
     (inbox / "day2.jsonl").write_text("\n".join(json.dumps(r) for r in reversed(records)) + "\n")
     summary = run([inbox], out)
-    assert summary["counts"]["records"] == 1 and summary["incremental"]["records_already_processed"] == 2
+    assert summary.counts.records == 1 and summary.incremental.records_already_processed == 2
     assert sorted(r["title"] for r in rows(out, "articles")) == sorted(t.splitlines()[0] for t in STORIES.values())
     assert rows(out, "duplicates") == []
 
@@ -130,16 +137,16 @@ def test_a_renamed_file_is_skipped_without_being_read(tmp_path: Path) -> None:
     run([inbox], out)
     (inbox / "harbour.txt").rename(inbox / "harbour-again.txt")
     summary = run([inbox], out)
-    assert summary["incremental"]["files_already_processed"] == 1 and summary["counts"]["pages"] == 0
+    assert summary.incremental.files_already_processed == 1 and summary.counts.pages == 0
 
 
 def test_all_runs_read_as_one_dataset_one_run_as_its_partition_and_the_manifest_lists_the_state(
         tmp_path: Path) -> None:
     inbox, out = tmp_path / "inbox", tmp_path / "out"
     write_inbox(inbox, ["harbour"])
-    first = run([inbox], out)["run_id"]
+    first = run([inbox], out).run_id
     write_inbox(inbox, ["orchard"])
-    second = run([inbox], out)["run_id"]
+    second = run([inbox], out).run_id
     table = ds.dataset(out / "articles", format="parquet", partitioning="hive").to_table()
     assert sorted(table.column("run").to_pylist()) == sorted([first, second])
     only_second = ds.dataset(out / "articles" / f"run={second}", format="parquet").to_table()
@@ -159,7 +166,7 @@ def test_full_rebuild_gives_what_a_fresh_output_gives(tmp_path: Path) -> None:
     run([inbox], out)
     rebuilt = run([inbox], out, full_rebuild=True)
     run([inbox], tmp_path / "fresh")
-    assert rebuilt["incremental"]["full_rebuild"] and rebuilt["counts"]["records"] == 3
+    assert rebuilt.incremental.full_rebuild and rebuilt.counts.records == 3
     assert state(out) == state(tmp_path / "fresh")
     assert len(json.loads((out / "manifest.json").read_text())["runs"]) == 1
 
@@ -176,7 +183,7 @@ def test_changed_signature_parameters_need_a_full_rebuild(tmp_path: Path) -> Non
 def test_snapshots_of_many_runs_share_files_instead_of_copying_them(tmp_path: Path) -> None:
     inbox, out = tmp_path / "inbox", tmp_path / "out"
     write_inbox(inbox, ["harbour"])
-    first = run([inbox], out)["run_id"]
+    first = run([inbox], out).run_id
     write_inbox(inbox, ["orchard"])
     run([inbox], out)
     first_file = next((out / "articles" / f"run={first}").glob("*.parquet"))
@@ -232,3 +239,66 @@ def test_a_run_killed_at_any_point_leaves_the_before_or_after_state_and_the_next
     assert not (out / ".staging").exists()
     manifest = json.loads((out / "manifest.json").read_text())
     assert current_snapshot(out).name == manifest["current_run"]
+
+
+def test_a_file_with_no_record_is_one_row_once_not_one_per_run(tmp_path: Path) -> None:
+    """An empty export is a ``no_records`` row; the ledger records it, so later runs over the same inbox add
+    none: by the file's key, or by the row's own key when the bytes changed but not what they hold."""
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    write_inbox(inbox, ["harbour"])
+    (inbox / "empty.jsonl").write_bytes(b"")
+    (inbox / "blank.jsonl").write_bytes(b"\n\n\n")
+    (inbox / "empty.jsonl.gz").write_bytes(gzip.compress(b"", mtime=1))
+    run([inbox], out)
+    rejected = sorted((r["source"], r["record"], r["reason"]) for r in rows(out, "rejected"))
+    assert rejected == [("blank.jsonl", None, "no_records"), ("empty.jsonl", None, "no_records"),
+                        ("empty.jsonl.gz", None, "no_records")]
+    keys = {r["key"] for r in rows_of(out, "_ledger") if r["kind"] == "rejection"}
+    assert item_key(Rejection("empty.jsonl", None, "no_records", "0 records in 0 bytes")) in keys
+    before = state(out)
+    run([inbox], out)
+    assert state(out) == before
+    (inbox / "empty.jsonl.gz").write_bytes(gzip.compress(b"", mtime=2))  # new bytes (a new key), still nothing
+    run([inbox], out)
+    assert state(out) == before
+
+
+def rows_of(out: Path, internal: str) -> list[dict]:
+    """Rows of an internal dataset (``_ledger``, ``_index``) of the current snapshot."""
+    return ds.dataset(current_snapshot(out) / internal, format="parquet", partitioning="hive").to_table().to_pylist()
+
+
+def test_an_output_of_schema_version_1_is_migrated_by_the_next_run_and_reads_with_one_schema(
+        tmp_path: Path) -> None:
+    """Written by the previous version (``fetched`` a string, no metadata, no ``schema_version``): the next
+    run rewrites the earlier files to the current schema; every row stays, ``fetched`` keeps its instants."""
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    config = CleanConfig.model_validate({"html_timeout": 0})
+    write_inbox(inbox, ["harbour", "orchard"])
+    make_crawl(inbox / "crawl.warc.gz")
+    (inbox / "notes.csv").write_text("a,b\n")
+    run([inbox], out, config)
+    before = state(out)
+    fetched = {r["url"]: r["fetched"] for r in rows(out, "articles") if r["source"] == "crawl.warc.gz"}
+    assert len(fetched) == 4 and sum(v is not None for v in fetched.values()) == 3
+    migrated = downgrade(out)
+    assert ds.dataset(out / "articles", format="parquet").schema.field("fetched").type == pa.string()
+
+    write_inbox(inbox, ["bridge"])
+    run([inbox], out, config)
+    after = state(out)
+    for name in DATASETS:  # every earlier row, unchanged (fetched as the same instant), and the new run's
+        assert all(row in after[name] for row in before[name]), name
+    assert len(after["articles"]) == len(before["articles"]) + 1
+    assert {r["url"]: r["fetched"] for r in rows(out, "articles") if r["source"] == "crawl.warc.gz"} == fetched
+    snapshot = current_snapshot(out)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["schema_version"] == SCHEMA_VERSION
+    assert manifest["runs"][-1]["migrated"]["files"] == len(migrated)
+    for name in [*DATASETS, "_index", "_ledger"]:
+        for path in snapshot_files(snapshot, name, manifest):
+            assert pq.read_schema(path).equals(schema_of(name), check_metadata=True), path
+        assert ds.dataset(snapshot / name, format="parquet", partitioning="hive").to_table().num_rows \
+            == manifest["datasets"][name]["rows"]
+    run([inbox], out, config)  # the migrated ledger and index still do their work: nothing new
+    assert state(out) == after

@@ -83,8 +83,8 @@ def test_seeds_removed_lines_are_auditable(seeds_run: tuple[Path, dict]) -> None
             "glued_promo", "repeated_paragraph", "hashtags", "promo", "listing_header"} <= reasons
     promo = next(r for r in removed if r["reason"] == "glued_promo")
     assert promo["text"].startswith("Broaden your horizons") and promo["article_id"]
-    assert summary["counts"]["chrome_lines_removed"] > 0
-    assert summary["counts"]["repeats_collapsed"] >= 3
+    assert summary.counts.chrome_lines_removed > 0
+    assert summary.counts.repeats_collapsed >= 3
 
 
 def write_mixed_inputs(folder: Path, seeds_dir: Path) -> None:
@@ -108,8 +108,8 @@ def test_every_input_record_is_accounted_for(tmp_path: Path, seeds_dir: Path) ->
     assert {r["source"]: r["reason"] for r in rows(tmp_path / "out", "rejected")} == {
         "only_chrome.txt": "empty_after_cleaning", "image.txt": "not_text",
         "empty.txt": "empty_after_cleaning", "data.csv": "unsupported_format"}
-    assert summary["counts"]["rejected"] == 4
-    assert summary["rejected_by_reason"] == {"empty_after_cleaning": 2, "not_text": 1, "unsupported_format": 1}
+    assert summary.counts.rejected == 4
+    assert summary.rejected_by_reason == {"empty_after_cleaning": 2, "not_text": 1, "unsupported_format": 1}
 
 
 def comparable(out: Path, name: str) -> list[dict]:
@@ -214,7 +214,7 @@ def test_every_format_is_cleaned_and_every_record_accounted_for(tmp_path: Path) 
     assert ferry[0]["language"] == "en"
     story = next(r for t in ("articles", "duplicates") for r in rows(out, t) if r["record"] == "story")
     assert story["published"].isoformat() == "2024-06-07"  # the record's own date
-    assert summary["rejected_by_reason"]["truncated"] == 1
+    assert summary.rejected_by_reason["truncated"] == 1
 
 
 def test_an_html_page_over_the_time_limit_is_a_row_and_the_run_goes_on(tmp_path: Path) -> None:
@@ -227,4 +227,4 @@ def test_an_html_page_over_the_time_limit_is_a_row_and_the_run_goes_on(tmp_path:
     summary = run([inputs], tmp_path / "out", CleanConfig(html_timeout=0.001))  # no page parses in 1 ms
     assert [(r["source"], r["reason"]) for r in rows(tmp_path / "out", "rejected")] == [("slow.html", "timeout")]
     assert [r["source"] for r in rows(tmp_path / "out", "articles")] == ["story.txt"]
-    assert summary["rejected_by_reason"] == {"timeout": 1}
+    assert summary.rejected_by_reason == {"timeout": 1}

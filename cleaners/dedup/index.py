@@ -139,7 +139,8 @@ class RedisIndex:
         self.url = url
         self.num_perm = config.num_perm
         self.basename = f"newsclean:{dataset_id}".encode()
-        self.redis = redis.Redis(host=host, port=port, db=db)
+        # Any: replies are bytes (decode_responses is off), which redis-py's generic types cannot say
+        self.redis: Any = redis.Redis(host=host, port=port, db=db)
         try:
             self.redis.ping()
         except redis.exceptions.ConnectionError as exc:

@@ -111,7 +111,7 @@ def signatures(texts: Sequence[str], num_perm: int = 128, shingle_words: int = 3
         flagged = np.flatnonzero(kernel([_prepare(t) for t in texts[lo:hi]], sigs[lo:hi], sizes[lo:hi]))
         if len(flagged):
             again_sigs, again_sizes = sigs[lo + flagged], sizes[lo + flagged]
-            kernel([_prepare(texts[lo + i], nfkc=True) for i in flagged], again_sigs, again_sizes)
+            kernel([_prepare(texts[lo + int(i)], nfkc=True) for i in flagged], again_sigs, again_sizes)
             sigs[lo + flagged], sizes[lo + flagged] = again_sigs, again_sizes
 
     blocks = range(0, n, block)
@@ -301,7 +301,7 @@ def _xxh32(buf: np.ndarray, r32: np.ndarray, start: int, end: int) -> np.uint64:
 
 
 @njit(cache=True, nogil=True)
-def _normal_words(buf, s, e, ascii_map, is_word, lower, unstable, out, word_start):  # noqa: ANN001 (numba kernel)
+def _normal_words(buf, s, e, ascii_map, is_word, lower, unstable, out, word_start):
     """Decode UTF-8, lower-case, keep word characters; write words single-spaced into ``out``.
 
     Returns (bytes written, words, whether a character NFKC may change was
@@ -402,7 +402,7 @@ def _distinct(hashes: np.ndarray, n: int, seen: np.ndarray) -> int:
 
 
 @njit(cache=True, nogil=True)
-def _sign_all(buf, starts, ends, k, a, b, ascii_map, is_word, lower, unstable, hash_kind,  # noqa: ANN001
+def _sign_all(buf, starts, ends, k, a, b, ascii_map, is_word, lower, unstable, hash_kind,
               sigs, sizes, flagged):
     """Signatures of the texts ``buf[starts[d]:ends[d]]`` into ``sigs[d]``, ``flagged[d]`` when the text may
     need NFKC; releases the GIL (see :func:`signatures`)."""

@@ -45,6 +45,7 @@ def extract(tree: etree._Element, url: str | None = None) -> Extraction:
     )
     if doc is None:
         return Extraction("", language=declared)
+    assert not isinstance(doc, dict)  # a dict only with as_dict=True
     raw_date = doc.date or None
     return Extraction(
         text=doc.text or "", title=doc.title or None, author=doc.author or None,

@@ -11,15 +11,9 @@ from __future__ import annotations
 from lxml import etree
 
 #: Elements that start and end a line of their own.
-BLOCK_TAGS = frozenset("""
-address article aside blockquote body br caption dd details dialog div dl dt fieldset figcaption figure
-footer form h1 h2 h3 h4 h5 h6 header hr html li main nav ol p pre section summary table tbody td tfoot th
-thead tr ul
-""".split())
+BLOCK_TAGS = frozenset(["address", "article", "aside", "blockquote", "body", "br", "caption", "dd", "details", "dialog", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "html", "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul"])
 #: Elements whose text is never page text.
-SKIP_TAGS = frozenset("""
-script style noscript template svg math head iframe object embed canvas select option textarea input
-""".split())
+SKIP_TAGS = frozenset(["script", "style", "noscript", "template", "svg", "math", "head", "iframe", "object", "embed", "canvas", "select", "option", "textarea", "input"])
 
 
 def block_lines(root: etree._Element) -> list[str]:

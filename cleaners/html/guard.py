@@ -11,12 +11,40 @@ costs only its page (``extraction_crash``).
 Children come from a ``forkserver`` that has imported the HTML stage once,
 so a restart costs a fork, not a re-import of trafilatura; forking from a
 clean server also avoids forking a process that runs threads.
+
+**Inside daemonic processes.** Dask's nanny runs its worker processes as
+daemons, and :mod:`multiprocessing` refuses to start a child from a daemon
+(``daemonic processes are not allowed to have children``): a daemon is
+killed with its parent, and its children would be orphaned. Ours cannot be:
+
+- the child is started with the caller's daemon flag lifted only around
+  ``Process.start()``, under a lock (:func:`_children_allowed`; the public
+  ``daemon`` setter, restored at once). The child is itself a daemon, so it
+  is terminated when the caller exits normally;
+- idle, the child waits on its pipe and returns on EOF, which comes as soon as
+  the caller is gone, however it died;
+- busy on a page (one that never ends, maybe in C code that holds the GIL),
+  it is killed by the kernel: it drops the copy of the forkserver's "alive"
+  pipe every forkserver child inherits (it never starts processes), so the
+  forkserver exits as soon as its last client, the caller, dies, and the
+  child asked for ``SIGKILL`` when its parent, the forkserver, exits
+  (``PR_SET_PDEATHSIG``; elsewhere than Linux a thread watches the parent).
+
+The alternative, a child started by :mod:`subprocess`, needs no flag but
+pays a fresh interpreter and trafilatura import for every restart after a
+timeout, and still needs the same care to die with its caller.
 """
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import multiprocessing
+import os
+import signal
+import sys
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -40,11 +68,71 @@ def _context() -> Any:
 Work = Callable[[Page, CleanConfig], PageResult]
 
 
+@contextlib.contextmanager
+def _children_allowed() -> Iterator[None]:
+    """Let this process start a child even when it is a daemon (see the module's docstring).
+
+    The flag is lifted only while ``Process.start()`` runs, under a lock, so that
+    two threads starting children cannot restore it out of order.
+    """
+    me = multiprocessing.current_process()
+    with _START_LOCK:
+        daemon = me.daemon
+        if daemon:
+            me.daemon = False
+        try:
+            yield
+        finally:
+            if daemon:
+                me.daemon = True
+
+
+_START_LOCK = threading.Lock()
+#: prctl(2) option: the signal the kernel sends this process when its parent exits.
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_the_caller() -> None:
+    """In the child: never outlive the process that uses it, even in the middle of a page.
+
+    The forkserver exits when no process holds its "alive" pipe any more, and
+    every child it forks inherits one: dropping ours leaves the caller the last
+    holder. Then the forkserver's exit becomes this child's ``SIGKILL``.
+    """
+    from multiprocessing import forkserver
+
+    server = getattr(forkserver, "_forkserver", None)
+    alive = getattr(server, "_forkserver_alive_fd", None)
+    if server is not None and isinstance(alive, int):
+        with contextlib.suppress(OSError):
+            os.close(alive)
+        server._forkserver_alive_fd = None
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    else:  # no parent-death signal: a thread notices the reparenting (while Python code runs)
+        threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True, name="parent-watch").start()
+    caller = multiprocessing.parent_process()
+    try:  # the caller died (and so the forkserver) before the signal was asked for
+        if caller is not None and caller.pid is not None:
+            os.kill(caller.pid, 0)
+    except ProcessLookupError:
+        os._exit(1)
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
+
+
 def _serve(conn: Connection, work: Work | None) -> None:
     """The child: clean pages until the pipe closes."""
+    _die_with_the_caller()
     if work is None:
-        from .page import clean_html_page as work
+        from .page import clean_html_page
 
+        work = clean_html_page
     while True:
         try:
             page, config = conn.recv()
@@ -52,7 +140,7 @@ def _serve(conn: Connection, work: Work | None) -> None:
             return
         try:
             conn.send(work(page, config))
-        except Exception as exc:  # a bug on one page costs that page
+        except Exception as exc:  # noqa: BLE001 (a bug on one page costs that page)
             conn.send(PageResult(rejection=Rejection(page.source, page.record, "cleaning_error",
                                                      f"{type(exc).__name__}: {exc}", page.page_id)))
 
@@ -67,7 +155,7 @@ class BoundedExtractor:
         self._process: Any = None
         self._conn: Connection | None = None
 
-    def __enter__(self) -> BoundedExtractor:
+    def __enter__(self) -> BoundedExtractor:  # noqa: PYI034 (never subclassed; typing.Self is 3.11+)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -90,7 +178,8 @@ class BoundedExtractor:
             ctx = _context()
             parent, child = ctx.Pipe()
             self._process = ctx.Process(target=_serve, args=(child, self.work), daemon=True, name="html-extract")
-            self._process.start()
+            with _children_allowed():
+                self._process.start()
             child.close()
             self._conn = parent
         return self._conn

@@ -114,12 +114,12 @@ def _decode(data: bytes, declared: str | None) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
-    codec = _codec(declared)
-    if codec is not None:
+    named = _codec(declared)
+    if named is not None:
         try:
-            return data.decode(codec), codec
+            return data.decode(named), named
         except UnicodeDecodeError:
-            if codec == "cp1252":  # five bytes cp1252 leaves undefined: latin-1 maps them all
+            if named == "cp1252":  # five bytes cp1252 leaves undefined: latin-1 maps them all
                 return data.decode("latin-1"), "latin-1"
     guess = _detect(data)
     if guess is not None:

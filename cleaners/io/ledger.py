@@ -9,8 +9,10 @@ gets a 128-bit BLAKE2b key:
   or row: a JSONL export that grew, or was re-sorted, or arrived again under a
   new name, yields only its new records;
 - a **rejection** that has no content of its own (an unsupported file, a
-  record with no text) over its source, record, reason and detail: the same
-  failure is reported once, not once per run.
+  record with no text, a file with no record at all) over its source,
+  record, reason and detail: the same failure is reported once, not once per
+  run (the detail of a ``no_records`` row says only what the file holds, so
+  an empty export compressed again, with new bytes, adds no second row).
 
 The keys of a run are written to its ``_ledger`` partition in the same
 snapshot as its rows (:mod:`cleaners.io.writer`), so ledger and datasets are

@@ -11,10 +11,12 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
-from collections.abc import Iterable, Iterator
+import threading
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Protocol
 
 from ..faults import is_transient
@@ -24,7 +26,7 @@ from .decode import DecodeError, decode_bytes, text_after_bom, utf16_without_bom
 #: Bytes looked at to tell binary from text (NUL never occurs in text).
 _BINARY_SNIFF = 8192
 #: Control bytes no text encoding but UTF-16/32 uses, and the share of them that makes data binary.
-_BINARY_BYTES = bytes([*range(0, 9), *range(14, 27), 28, 29, 30, 31])
+_BINARY_BYTES = bytes([*range(9), *range(14, 27), 28, 29, 30, 31])
 _BINARY_SHARE = 0.02
 #: Leading bytes of binary files that crawlers save under page names.
 _MAGIC = ((b"%PDF", "PDF"), (b"\x89PNG", "PNG image"), (b"\xff\xd8\xff", "JPEG image"), (b"GIF8", "GIF image"),
@@ -33,7 +35,11 @@ _MAGIC = ((b"%PDF", "PDF"), (b"\x89PNG", "PNG image"), (b"\xff\xd8\xff", "JPEG i
 
 @dataclass(frozen=True, slots=True)
 class InputFile:
-    """A file to read, with the ``source`` name the output will carry."""
+    """A file to read, with the ``source`` name the output will carry.
+
+    ``path`` is absolute when :func:`discover` made it, so it stays valid in
+    another process with another working directory (a Dask worker).
+    """
 
     path: Path
     source: str
@@ -46,9 +52,14 @@ class Reader(Protocol):
     ``limit`` is the largest page in bytes (None: no limit); a larger record is
     a ``too_large`` rejection and is never held whole in memory. A reader may
     raise on a broken file: :func:`read_file` turns that into one rejection.
+    A reader of many records may *return* (a generator's return value) a few
+    words on what it found, for the ``no_records`` row of a file that held no
+    record at all ("12 lines, all blank", "0 rows"); :func:`read_file` writes
+    that row, so a file never vanishes without one.
     """
 
-    suffixes: tuple[str, ...]
+    @property
+    def suffixes(self) -> tuple[str, ...]: ...
 
     def read(self, file: InputFile, limit: int | None) -> Iterator[Page | Rejection]: ...
 
@@ -75,23 +86,31 @@ def supported_suffixes() -> list[str]:
 def discover(inputs: Iterable[str | Path]) -> tuple[list[InputFile], list[Rejection]]:
     """Expand files and directories (recursively) into input files, sorted by source.
 
-    ``source`` is the path relative to the INPUT directory, or the file's name
-    when INPUT is a file (CONTRACT.md). Nothing given is dropped without a row:
-    files no reader handles are rejected (``unsupported_format``), hidden files
-    and folders too (``hidden_file``, ``hidden_directory``: editors' and
-    crawlers' temporary files live there), and a second copy of identical
-    bytes under the same source name (``duplicate_input``). Symlinked folders
-    are followed once. Sorting makes the run independent of the order INPUT
-    was given in.
+    ``source`` names a file in the output (:func:`source_base` says how):
+    with one INPUT, the path relative to that directory, or the file's name
+    when INPUT is a file (CONTRACT.md); with several, the path relative to
+    the deepest directory that holds them all, so ``a/page.txt`` and
+    ``b/page.txt`` stay apart (the name is what ids hash). Every
+    :attr:`InputFile.path` is absolute. Nothing given is dropped without a
+    row: a path that does not exist is ``not_found`` (its source the path as
+    given), files no reader handles are rejected (``unsupported_format``),
+    hidden files and folders too (``hidden_file``, ``hidden_directory``:
+    editors' and crawlers' temporary files live there), and a second copy of
+    identical bytes under the same source name (``duplicate_input``).
+    Symlinked folders are followed once; a file reached twice under one
+    name (a folder and a file inside it, both given) is read once. Sorting
+    makes the run independent of the order INPUT was given in.
     """
+    given = list(inputs)
+    roots = [Path(raw).absolute() for raw in given]
+    base = source_base(roots)
     found: dict[tuple[str, str], InputFile] = {}
     rejected: list[Rejection] = []
-    for raw in inputs:
-        root = Path(raw)
+    for raw, root in zip(given, roots):
         if root.is_dir():
-            paths = _walk(root, rejected)
+            paths = _walk(root, rejected, _relative(root, base) if base is not None else "")
         elif root.is_file():
-            paths = [(root, root.name)]
+            paths = [(root, _relative(root, base) if base is not None else root.name)]
         else:
             rejected.append(Rejection(str(raw), None, "not_found", f"input {raw!s} does not exist"))
             continue
@@ -108,46 +127,105 @@ def discover(inputs: Iterable[str | Path]) -> tuple[list[InputFile], list[Reject
     return files, sorted(rejected, key=lambda r: (r.source, r.reason))
 
 
+def source_base(inputs: Sequence[str | Path]) -> Path | None:
+    """The directory every ``source`` is relative to when several INPUTs are given; None for one INPUT.
+
+    One INPUT (the same path given twice is one) keeps the contract's
+    naming: relative to the directory, the name of a file. Several: their
+    deepest common directory, taken on the absolute paths without resolving
+    symlinks (a linked folder keeps its name), so two files never share a
+    source. Missing inputs count too, so a run's names do not change on a
+    night one of its inputs is absent.
+    """
+    paths = sorted({os.path.normpath(Path(p).absolute()) for p in inputs})
+    if len(paths) < 2:
+        return None
+    common = os.path.commonpath(paths)
+    if os.path.isfile(common):  # a file and a path below it (which cannot exist): its folder
+        common = os.path.dirname(common)
+    return Path(common)
+
+
+def _relative(path: Path, base: Path) -> str:
+    """``path`` relative to ``base`` as a POSIX source name ("" for ``base`` itself)."""
+    rel = os.path.relpath(os.path.normpath(path), base)
+    return "" if rel == "." else PurePosixPath(*Path(rel).parts).as_posix()
+
+
+def find_input(inputs: Sequence[str | Path], source: str) -> Path | None:
+    """Where a run over ``inputs`` found the file it named ``source``; None when it is not there now.
+
+    The inverse of :func:`discover`'s naming, for tools that go back to an
+    input from an output row (``python -m flows.report --doc``): relative
+    ``inputs`` are taken from the current directory, as the run took them.
+    """
+    roots = [Path(raw).absolute() for raw in inputs]
+    base = source_base(roots)
+    for root in roots:
+        if root.is_file():
+            if (_relative(root, base) if base is not None else root.name) == source:
+                return root
+        elif root.is_dir():
+            prefix = _relative(root, base) if base is not None else ""
+            if prefix and not source.startswith(prefix + "/"):
+                continue
+            candidate = root / source[len(prefix) + 1 if prefix else 0:]
+            if candidate.is_file():
+                return candidate
+    return None
+
+
 def printable_name(name: str) -> str:
     """A file name as text every writer takes: bytes that are not UTF-8 (a Latin-1 name) shown as ``\\xe9``."""
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
-def _walk(root: Path, rejected: list[Rejection]) -> list[tuple[Path, str]]:
+def _walk(root: Path, rejected: list[Rejection], prefix: str = "") -> list[tuple[Path, str]]:
+    """(path, source) of the files under ``root``; sources are relative to it, behind ``prefix``."""
     paths: list[tuple[Path, str]] = []
     seen: dict[str, str] = {}
+
+    def name(rel: PurePosixPath) -> str:
+        return (PurePosixPath(prefix) / rel).as_posix() if prefix else rel.as_posix()
+
     for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
         here = Path(dirpath)
-        rel = here.relative_to(root)
+        rel = PurePosixPath(*here.relative_to(root).parts)
         real = os.path.realpath(here)
         if real in seen:  # a symlink back into a folder already read
-            rejected.append(Rejection(rel.as_posix(), None, "duplicate_input",
+            rejected.append(Rejection(name(rel), None, "duplicate_input",
                                       f"folder is the same as {seen[real] or '.'}, read once"))
             dirnames[:] = []
             continue
-        seen[real] = rel.as_posix() if rel.parts else ""
-        for name in [d for d in dirnames if d.startswith(".")]:
-            rejected.append(Rejection((rel / name).as_posix(), None, "hidden_directory",
+        seen[real] = name(rel) if rel.parts else prefix
+        for dirname in [d for d in dirnames if d.startswith(".")]:
+            rejected.append(Rejection(name(rel / dirname), None, "hidden_directory",
                                       "hidden folder, not read (pass it as INPUT to read it)"))
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            source = (rel / name).as_posix()
-            if name.startswith("."):
+        for filename in sorted(filenames):
+            source = name(rel / filename)
+            if filename.startswith("."):
                 rejected.append(Rejection(source, None, "hidden_file",
                                           "hidden file, not read (pass it as INPUT to read it)"))
-            elif (here / name).is_file():
-                paths.append((here / name, source))
+            elif (here / filename).is_file():
+                paths.append((here / filename, source))
     return paths
 
 
 def _drop_identical_copies(files: list[InputFile], rejected: list[Rejection]) -> list[InputFile]:
-    """Two inputs with one source name and the same bytes would give the same ids: keep the first."""
+    """Two inputs with one source name and the same bytes would give the same ids: keep the first.
+
+    Distinct files get distinct names (:func:`source_base`), so this is a
+    guard for names that still meet. Names are counted once (a Counter: a
+    ``list.count`` per file took 167 s on 100,000 files), and only files
+    whose name occurs twice are hashed.
+    """
     kept: list[InputFile] = []
     digests: dict[str, dict[str, Path]] = {}
-    names = [f.source for f in files]
+    names = Counter(f.source for f in files)
     for file in files:
-        if names.count(file.source) > 1:
-            digest = sha256(file.path.read_bytes())
+        if names[file.source] > 1:
+            digest = _file_sha256(file.path)
             first = digests.setdefault(file.source, {}).setdefault(digest, file.path)
             if first != file.path:
                 rejected.append(Rejection(file.source, None, "duplicate_input",
@@ -157,6 +235,42 @@ def _drop_identical_copies(files: list[InputFile], rejected: list[Rejection]) ->
     return kept
 
 
+def _file_sha256(path: Path) -> str:
+    """SHA-256 of a file, read in blocks (an input may be gigabytes)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 20):
+            h.update(block)
+    return h.hexdigest()
+
+
+_READING = threading.local()
+
+
+@contextmanager
+def open_raw(path: Path) -> Iterator[BinaryIO]:
+    """The file's own bytes, opened for reading; while it is open, :func:`read_position` follows it.
+
+    Readers open their files through here (or :func:`open_binary`), so the
+    run's progress can move through a large file rather than jump at its end.
+    """
+    with open(path, "rb") as raw:
+        _READING.raw = raw
+        try:
+            yield raw
+        finally:
+            _READING.raw = None
+
+
+def read_position() -> int | None:
+    """How far this thread's reader is into its current file, in stored (compressed) bytes; None if unknown."""
+    raw = getattr(_READING, "raw", None)
+    try:
+        return raw.tell() if raw is not None else None
+    except (OSError, ValueError):  # closed meanwhile
+        return None
+
+
 @contextmanager
 def open_binary(path: Path) -> Iterator[BinaryIO]:
     """The file as a binary stream, gunzipped on the fly when it is gzip (by magic number, not name).
@@ -164,7 +278,7 @@ def open_binary(path: Path) -> Iterator[BinaryIO]:
     Streaming, so a 1 GB ``.jsonl.gz`` never sits in memory; a gzip stream that
     ends early raises ``EOFError`` at the break, after everything before it was read.
     """
-    with open(path, "rb") as raw:
+    with open_raw(path) as raw:
         if raw.read(2) == b"\x1f\x8b":
             raw.seek(0)
             with gzip.GzipFile(fileobj=raw, mode="rb") as unzipped:
@@ -227,19 +341,36 @@ def read_file(file: InputFile, max_page_bytes: int | None = None) -> Iterator[Pa
     anything else the reader or its library raised. A transient I/O error
     (:func:`cleaners.faults.is_transient`) is raised instead, so the shard is
     retried rather than the file given up.
+
+    A file the reader finished without yielding anything (an empty JSONL, one
+    of blank lines only, a Parquet file of zero rows, a WARC with no
+    response) is one ``no_records`` row for the whole file: every input ends
+    somewhere, a file included, and an export that came out empty is worth
+    a look. Its detail is what the reader found; it depends only on the
+    file's bytes, so the ledger records the row once (:mod:`cleaners.io.ledger`).
+    Single-page files (``.txt``, ``.html``) always yield their page, which
+    then ends as ``empty_after_cleaning`` when there is nothing in it.
     """
     reader = reader_for(file.path)
     if reader is None:  # discover() filters these; kept for direct callers
         yield Rejection(file.source, None, "unsupported_format", f"no reader for {file.path.name!r}")
         return
     count = 0
+    found: object = None
     try:
-        for item in reader.read(file, max_page_bytes):
+        items = reader.read(file, max_page_bytes)
+        while True:
+            try:
+                item = next(items)
+            except StopIteration as stop:
+                found = stop.value
+                break
             count += 1
             yield item
     except EOFError as exc:
         yield Rejection(file.source, None, "truncated",
                         f"the file ends mid-stream after {count} records (those were read): {exc}")
+        return
     except OSError as exc:
         if is_transient(exc):
             raise  # the shard is retried whole (cleaners.faults)
@@ -249,9 +380,24 @@ def read_file(file: InputFile, max_page_bytes: int | None = None) -> Iterator[Pa
             return
         yield Rejection(file.source, None, "unreadable",
                         f"{type(exc).__name__} after {count} records (those were read): {exc}")
-    except Exception as exc:  # a reader's library may raise anything on bad bytes; the run goes on
+        return
+    except Exception as exc:  # noqa: BLE001 (a reader's library may raise anything on bad bytes; the run goes on)
         yield Rejection(file.source, None, "read_error",
                         f"{type(exc).__name__} after {count} records (those were read): {exc}")
+        return
+    if count == 0:
+        yield Rejection(file.source, None, "no_records",
+                        found if isinstance(found, str) and found else f"no record in {file.size} bytes")
+
+
+def nothing_found(lines: int, blank: int, nbytes: int, gzipped_size: int | None = None) -> str:
+    """What a line-based file without a record held: "0 records in 0 bytes", "12 lines, all blank"."""
+    unzipped = f" (gunzipped from {gzipped_size} bytes)" if gzipped_size is not None else ""
+    if lines == 0:
+        return f"0 records in {nbytes} bytes{unzipped}"
+    if blank == lines:
+        return f"{lines} line{'s' if lines != 1 else ''}, all blank ({nbytes} bytes{unzipped})"
+    return f"{lines} lines, none a record ({nbytes} bytes{unzipped})"
 
 
 def sha256(data: bytes) -> str:
@@ -264,4 +410,4 @@ def record_sha(payload: bytes, row: int) -> str:
 
 
 # Built-in readers register themselves on import (at the end: they import this module).
-from . import formats as _formats  # noqa: E402,F401
+from . import formats as _formats  # noqa: F401

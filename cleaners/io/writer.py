@@ -26,6 +26,15 @@ the previous snapshot in place, and the next run clears what it left in
 ``.staging``. The dedup index and the ledger of processed inputs live in the
 same snapshot, so they can never disagree with the datasets. A lock file
 keeps two runs from writing the same output at once.
+
+Files of an older column layout (:data:`cleaners.io.schema.SCHEMA_VERSION`,
+recorded in the manifest as ``schema_version``) are not linked but rewritten
+into the new snapshot, cast to the current schema: a hive dataset whose
+files disagree on a column's type does not read as one type (Polars refuses
+it; pyarrow and DuckDB take the first file's type, so ``fetched`` would come
+back as strings of two formats), so one run after an upgrade every file of
+the output has the current schema. The previous snapshot keeps the old
+bytes until it is pruned. This costs one rewrite of the output, once.
 """
 from __future__ import annotations
 
@@ -45,7 +54,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .schema import DATASETS, INTERNAL
+from .schema import DATASETS, INTERNAL, SCHEMA_VERSION, SchemaMismatch, conform_table, schema_of
 
 SNAPSHOTS = ".snapshots"
 STAGING = ".staging"
@@ -55,6 +64,8 @@ MANIFEST = "_manifest.json"
 RUN_PARTITION = "run"
 #: Version of the manifest layout, bumped when readers must change.
 MANIFEST_FORMAT = 1
+#: Rows per batch when an older file is rewritten to the current schema (memory stays flat in its size).
+_MIGRATE_BATCH = 65_536
 
 class OutputError(RuntimeError):
     """The output directory cannot be written as asked; the message says how to fix it."""
@@ -79,10 +90,14 @@ class StagingArea:
         """Write one part file of ``dataset`` (or an internal one) into this run's partition.
 
         Part names carry the run id too, so a file never changes meaning
-        across runs and a listing of any snapshot stays readable later.
+        across runs and a listing of any snapshot stays readable later. The
+        table is cast to the dataset's schema, metadata included (column
+        descriptions, schema version): a table that merely has the right
+        types (read back from a scratch file, columns appended) would
+        otherwise be written without them.
         """
-        schema = DATASETS.get(dataset) or INTERNAL[dataset]
-        if not table.schema.equals(schema):
+        schema = schema_of(dataset)
+        if not table.schema.equals(schema, check_metadata=True):
             table = table.cast(schema)
         return write_parquet(table, self.partition(dataset) / f"part-{self.run_id}-{part}.parquet")
 
@@ -120,6 +135,11 @@ class SnapshotWriter:
         self.previous_manifest: dict[str, Any] | None = None
         #: the current snapshot was written by a version without a manifest: it is replaced, not extended
         self.legacy = False
+        #: files of the previous snapshot (paths relative to it) that :meth:`commit` rewrites to the current
+        #: schema instead of linking; known once the writer is open, so the run summary can say so
+        self.migrated_files: list[str] = []
+        #: the schema version they were written with (None: nothing to migrate)
+        self.migrated_from: int | None = None
         self._new_id = uuid.uuid4().hex
         self._lock_fh: Any = None
 
@@ -128,7 +148,7 @@ class SnapshotWriter:
         try:
             self.out.mkdir(parents=True, exist_ok=True)
             self._check_layout()
-            self._lock_fh = open(self.out / ".lock", "w")
+            self._lock_fh = open(self.out / ".lock", "w")  # noqa: SIM115 (held for the run; close() releases it)
         except OSError as exc:
             raise OutputError(f"cannot write to output directory {self.out}: {exc}") from exc
         try:
@@ -163,7 +183,7 @@ class SnapshotWriter:
             self._lock_fh.close()
             self._lock_fh = None
 
-    def __enter__(self) -> SnapshotWriter:
+    def __enter__(self) -> SnapshotWriter:  # noqa: PYI034 (never subclassed; typing.Self is 3.11+)
         return self.open()
 
     def __exit__(self, *exc: object) -> None:
@@ -200,8 +220,12 @@ class SnapshotWriter:
         runs.append({"run_id": self.run_id, "committed_at": datetime.now(timezone.utc).isoformat(),
                      "full_rebuild": self.full_rebuild or self.previous is None,
                      "rows": _rows_by_dataset(f for f in files if f["run_id"] == self.run_id)})
+        if self.migrated_files:
+            runs[-1]["migrated"] = {"from_schema_version": self.migrated_from, "to_schema_version": SCHEMA_VERSION,
+                                    "files": len(self.migrated_files)}
         manifest = {
-            "format": MANIFEST_FORMAT, "dataset_id": self.dataset_id, "current_run": self.run_id,
+            "format": MANIFEST_FORMAT, "schema_version": SCHEMA_VERSION, "dataset_id": self.dataset_id,
+            "current_run": self.run_id,
             "partitioning": {"flavor": "hive", "key": RUN_PARTITION},
             **(meta or {}),
             "runs": runs,
@@ -285,13 +309,30 @@ class SnapshotWriter:
         if manifest.get("format") != MANIFEST_FORMAT:
             raise OutputError(f"{self.out} was written with manifest format {manifest.get('format')}, this "
                               f"version reads {MANIFEST_FORMAT}; use --full-rebuild or another --output")
+        version = manifest_schema_version(manifest)
+        if version > SCHEMA_VERSION and not self.full_rebuild:  # casting newer files down could lose columns
+            raise OutputError(f"{self.out} was written with schema version {version}, newer than this version's "
+                              f"{SCHEMA_VERSION}; upgrade newsclean, or use --full-rebuild or another --output")
         self.previous_manifest = manifest
         if not self.full_rebuild:
             self.previous = snapshot
+            if version < SCHEMA_VERSION:
+                self.migrated_from = version
+                self.migrated_files = [f["path"] for name, info in manifest["datasets"].items()
+                                       if name in DATASETS or name in INTERNAL for f in info["files"]]
+
+    @property
+    def migration_note(self) -> str | None:
+        """One sentence for the run summary on what :meth:`commit` rewrites; None when nothing."""
+        if not self.migrated_files:
+            return None
+        return (f"{len(self.migrated_files)} files of earlier runs were written with schema version "
+                f"{self.migrated_from}; this run rewrote them to version {SCHEMA_VERSION} (fetched as a UTC "
+                "timestamp, column descriptions in the Parquet metadata); no row was dropped")
 
     def _run_files(self) -> list[dict[str, Any]]:
         """Entries of the files this run wrote (its own partitions only)."""
-        found = []
+        found: list[dict[str, Any]] = []
         for name in [*DATASETS, *INTERNAL]:
             folder = self.area.partition(name)
             if folder.is_dir():
@@ -304,14 +345,27 @@ class SnapshotWriter:
                 "rows": pq.read_metadata(path).num_rows}
 
     def _link_previous(self) -> list[dict[str, Any]]:
-        """Hard-link every file of the previous snapshot into the staged one: same bytes, no copy."""
+        """Hard-link every file of the previous snapshot into the staged one: same bytes, no copy.
+
+        Files of an older schema version (:attr:`migrated_files`) are
+        rewritten instead, cast to the current schema, with the same path and
+        the same rows (checked: a file that would come out with other rows, or
+        that cannot be cast, stops the commit with :class:`OutputError`).
+        """
         assert self.previous is not None and self.previous_manifest is not None
+        migrate = set(self.migrated_files)
         entries = []
         for name, info in self.previous_manifest["datasets"].items():
             for f in info["files"]:
                 target = self.snapshot / f["path"]
                 target.parent.mkdir(parents=True, exist_ok=True)
-                os.link(self.previous / f["path"], target)
+                if f["path"] in migrate:
+                    rows = migrate_file(self.previous / f["path"], target, schema_of(name))
+                    if rows != f["rows"]:
+                        raise OutputError(f"rewriting {self.previous / f['path']} to the current schema gave "
+                                          f"{rows} rows, the manifest lists {f['rows']}; nothing was committed")
+                else:
+                    os.link(self.previous / f["path"], target)
                 entries.append({"dataset": name, **f})
         return entries
 
@@ -331,6 +385,35 @@ def _rows_by_dataset(files: Any) -> dict[str, int]:
     rows: dict[str, int] = {}
     for f in files:
         rows[f["dataset"]] = rows.get(f["dataset"], 0) + f["rows"]
+    return rows
+
+
+def manifest_schema_version(manifest: dict[str, Any]) -> int:
+    """The column layout a manifest's files have; manifests before version 2 do not say: 1."""
+    return int(manifest.get("schema_version", 1))
+
+
+def migrate_file(source: Path, target: Path, schema: pa.Schema) -> int:
+    """Rewrite the Parquet file ``source`` as ``target`` with ``schema`` (batch by batch); its row count.
+
+    Through a temporary name, fsynced, like :func:`write_parquet`. A file
+    whose columns do not fit the schema raises :class:`OutputError`.
+    """
+    tmp = target.with_name(f".{target.name}.tmp")
+    rows = 0
+    with _writing(target, tmp):
+        try:
+            with pq.ParquetFile(source) as old, pq.ParquetWriter(tmp, schema, compression="zstd") as out:
+                for batch in old.iter_batches(batch_size=_MIGRATE_BATCH):
+                    out.write_table(conform_table(pa.Table.from_batches([batch]), schema))
+                    rows += batch.num_rows
+        except (SchemaMismatch, pa.ArrowInvalid) as exc:
+            tmp.unlink(missing_ok=True)
+            raise OutputError(f"cannot bring {source} to the current schema: {exc}; use --full-rebuild or "
+                              "another --output") from exc
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
     return rows
 
 

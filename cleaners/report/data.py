@@ -8,7 +8,6 @@ scanner (``utf8_length``), never loaded whole.
 """
 from __future__ import annotations
 
-import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -20,8 +19,9 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
 from ..io.dataset import current_snapshot, read_manifest, snapshot_files
-from ..reasons import REJECTIONS, kind_of
-from ..text.page import GLUED_PROMO, METADATA_REASONS, REPEAT_REASONS
+from ..io.schema import DATASETS
+from ..reasons import NOT_CHROME_LINES, REJECTIONS, is_chrome_line, kind_of
+from ..summary import Counts, RunSummary
 
 #: How many rows each table of the report lists.
 TOP_LINES = 25
@@ -76,7 +76,7 @@ class RunReport:
 
     out: Path
     run_id: str
-    summary: dict[str, Any]
+    summary: RunSummary
     top_removed: list[RemovedLineCount] = field(default_factory=list)
     clusters: list[Cluster] = field(default_factory=list)
     n_clusters: int = 0
@@ -88,37 +88,50 @@ class RunReport:
     pages_by_removed: list[tuple[str, int]] = field(default_factory=list)
 
     @property
-    def counts(self) -> dict[str, int]:
-        return self.summary["counts"]
+    def counts(self) -> Counts:
+        return self.summary.counts
 
     def rejected_by_kind(self) -> dict[str, dict[str, int]]:
         kinds: dict[str, dict[str, int]] = defaultdict(dict)
-        for reason, n in self.summary.get("rejected_by_reason", {}).items():
+        for reason, n in self.summary.rejected_by_reason.items():
             kinds[kind_of(reason)][reason] = n
         return dict(kinds)
 
 
 def is_chrome(reason: str) -> bool:
-    """Removed because it was chrome, not moved into a column nor collapsed as a repeat."""
-    return reason not in METADATA_REASONS | REPEAT_REASONS and reason != GLUED_PROMO
+    """A whole line removed as chrome: not moved into a column, not a collapsed repeat, not a
+    promotion cut from a kept line (kinds from :data:`cleaners.reasons.REMOVALS`)."""
+    return is_chrome_line(reason)
 
 
-def load_report(out: str | Path, run_id: str | None = None) -> RunReport:
-    """The report of ``run_id`` (default: the current run) of the dataset in ``out``."""
+def load_report(out: str | Path, run_id: str | None = None, summary: RunSummary | None = None) -> RunReport:
+    """The report of ``run_id`` (default: the current run) of the dataset in ``out``.
+
+    Works for every run that has a summary in ``runs/``: a run that committed
+    nothing new (its summary says so) gets a report with empty tables, and a
+    dataset this run added no rows to reads as empty, with its columns.
+    ``summary`` is the run's own, when the caller has it in hand.
+    """
     out = Path(out)
     snapshot = current_snapshot(out)
     manifest = read_manifest(snapshot)
-    run_id = run_id or manifest["current_run"]
-    if run_id not in {r["run_id"] for r in manifest["runs"]}:
-        known = ", ".join(r["run_id"] for r in manifest["runs"][-5:])
-        raise ValueError(f"run {run_id} is not in {out} (latest runs: {known})")
+    run_id = run_id or (summary.run_id if summary else manifest["current_run"])
+    committed = run_id in {r["run_id"] for r in manifest["runs"]}
     summary_path = out / "runs" / f"{run_id}.json"
-    summary = json.loads((summary_path if summary_path.exists() else snapshot / "_run.json").read_text("utf-8"))
+    if summary is None:
+        if summary_path.exists():
+            summary = RunSummary.read(summary_path)
+        elif committed:
+            summary = RunSummary.read(snapshot / "_run.json")
+        else:
+            known = ", ".join(r["run_id"] for r in manifest["runs"][-5:])
+            raise ValueError(f"run {run_id} is not in {out} (latest runs: {known})")
     report = RunReport(out, run_id, summary)
 
     def dataset(name: str, runs: list[str] | None = None) -> ds.Dataset:
-        files = snapshot_files(snapshot, name, manifest, runs=[run_id] if runs is None else runs)
-        return ds.dataset([str(f) for f in files], format="parquet")
+        wanted = runs if runs is not None else [run_id] if committed else []
+        files = snapshot_files(snapshot, name, manifest, runs=wanted)
+        return ds.dataset([str(f) for f in files], format="parquet", schema=DATASETS[name])
 
     articles = _project(dataset("articles"), ["article_id", "page_id", "source", "record", "segment", "title",
                                               "site", "url", "n_words", "cluster_id"], text_length=True)
@@ -149,8 +162,8 @@ def _project(dataset: ds.Dataset, columns: list[str], text_length: bool = False)
 
 
 def _chrome_rows(removed: pa.Table) -> pa.Table:
-    """The removed rows that were chrome (not moved into a column, not a collapsed repeat)."""
-    not_chrome = pa.array(sorted(METADATA_REASONS | REPEAT_REASONS | {GLUED_PROMO}))
+    """The removed rows that were whole chrome lines (:func:`is_chrome`, in Arrow)."""
+    not_chrome = pa.array(sorted(NOT_CHROME_LINES), type=pa.string())
     return removed.filter(pc.invert(pc.is_in(removed.column("reason"), value_set=not_chrome)))
 
 

@@ -10,7 +10,6 @@ from the output alone: the articles as kept, then the removed rows.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -18,10 +17,11 @@ from typing import Any, Literal
 import pyarrow.dataset as ds
 
 from ..io.dataset import current_snapshot, open_dataset
-from ..io.readers import InputFile, read_file
+from ..io.readers import InputFile, find_input, read_file
 from ..model import Page
+from ..reasons import GLUED_PROMO, removal_kind
+from ..summary import RunSummary
 from ..text.lines import split_lines
-from ..text.page import GLUED_PROMO, METADATA_REASONS, REPEAT_REASONS
 
 LineKind = Literal["kept", "chrome", "metadata", "repeat", "blank"]
 
@@ -49,11 +49,8 @@ class PageView:
 
 
 def kind_of_reason(reason: str) -> LineKind:
-    if reason in METADATA_REASONS:
-        return "metadata"
-    if reason in REPEAT_REASONS:
-        return "repeat"
-    return "chrome"
+    """How a page view shows a removed line: the registry's kind (cleaners.reasons.REMOVALS)."""
+    return removal_kind(reason)
 
 
 def page_id_of(out: str | Path, article_or_page_id: str) -> str:
@@ -76,6 +73,8 @@ def page_view(out: str | Path, article_or_page_id: str) -> PageView:
 
 def page_views(out: str | Path, page_ids: list[str]) -> list[PageView]:
     """Views of several pages, with one scan per dataset and one read per input file."""
+    if not page_ids:  # a run that removed nothing (or committed nothing) has no pages to show
+        return []
     out = Path(out)
     wanted = ds.field("page_id").isin(page_ids)
     articles: dict[str, list[dict[str, Any]]] = {p: [] for p in page_ids}
@@ -137,18 +136,17 @@ def _input_page(out: Path, run_id: str, source: str, page_ids: set[str]) -> dict
     """The pages ``page_ids`` of one input file, read once; stops as soon as all are found."""
     summary_path = out / "runs" / f"{run_id}.json"
     try:
-        summary = json.loads(summary_path.read_text(encoding="utf-8"))
+        summary = RunSummary.read(summary_path)
     except (OSError, ValueError):
-        summary = json.loads((current_snapshot(out) / "_run.json").read_text(encoding="utf-8"))
+        summary = RunSummary.read(current_snapshot(out) / "_run.json")
+    path = find_input(summary.input_paths or summary.inputs, source)
     found: dict[str, Page] = {}
-    for raw in summary.get("inputs", []):
-        root = Path(raw)
-        path = root / source if root.is_dir() else root if root.name == source else None
-        if path is None or not path.is_file():
-            continue
-        for item in read_file(InputFile(path, source, path.stat().st_size)):
-            if isinstance(item, Page) and item.page_id in page_ids:
-                found[item.page_id] = item
-                if len(found) == len(page_ids):
-                    return found
+    if path is None:
+        return found
+    for item in read_file(InputFile(path, source, path.stat().st_size)):
+        if isinstance(item, Page) and item.page_id in page_ids:
+            found[item.page_id] = item
+            if len(found) == len(page_ids):
+                return found
+    return found
     return found

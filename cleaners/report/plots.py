@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import io
 import re
+from typing import Any
 
 import matplotlib
 
 matplotlib.use("Agg")  # no display here, and none wanted: the figures become text
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
-from ..config import CleanConfig  # noqa: E402
-from .data import SiteFigures  # noqa: E402
+from ..config import CleanConfig
+from .data import SiteFigures
 
-_STYLE = {"svg.hashsalt": "newsclean", "svg.fonttype": "none", "font.size": 9,
+_STYLE: dict[Any, Any] = {"svg.hashsalt": "newsclean", "svg.fonttype": "none", "font.size": 9,
           "axes.spines.top": False, "axes.spines.right": False}
 
 

@@ -14,6 +14,7 @@ import jinja2
 
 from ..config import CleanConfig
 from ..reasons import REJECTIONS, kind_of
+from ..summary import RunSummary
 from .data import RunReport, load_report
 from .pageview import PageView, page_views
 from .plots import chrome_share_plot, similarity_plot
@@ -33,9 +34,9 @@ def _environment() -> jinja2.Environment:
 
 
 def report_html(report: RunReport, pages: list[PageView]) -> str:
-    config = CleanConfig(**report.summary["parameters"])
+    config = CleanConfig(**report.summary.parameters)
     return _environment().get_template("report.html.j2").render(
-        r=report, s=_Dotted(report.summary), c=_Dotted(report.counts), pages=pages,
+        r=report, s=report.summary, c=report.counts, pages=pages, nothing_new=report.summary.nothing_new_line(),
         similarity_svg=similarity_plot(report.similarities, report.containments, config),
         chrome_svg=chrome_share_plot(report.sites))
 
@@ -52,9 +53,10 @@ def page_html(view: PageView) -> str:
         "</main></body></html>").render(v=view, body=body)
 
 
-def write_run_report(out: str | Path, run_id: str | None = None, pages: int = REPORT_PAGES) -> Path:
+def write_run_report(out: str | Path, run_id: str | None = None, pages: int = REPORT_PAGES,
+                     summary: RunSummary | None = None) -> Path:
     """Write ``DIR/runs/<run_id>.html`` (atomically) and return its path."""
-    report = load_report(out, run_id)
+    report = load_report(out, run_id, summary)
     views = page_views(out, [page_id for page_id, _ in report.pages_by_removed[:pages]])
     path = Path(out) / "runs" / f"{report.run_id}.html"
     write_text(path, report_html(report, views))
@@ -70,13 +72,17 @@ def write_text(path: Path, text: str) -> None:
 def markdown_summary(report: RunReport) -> str:
     """The run in a few lines of Markdown (the Prefect artifact ``newsclean-run-summary``)."""
     c, s = report.counts, report.summary
-    lines = [f"### Run `{report.run_id}`", "",
-             f"{c['input_files']} files, {c['records']} records, {c['pages']} pages -> "
-             f"**{c['articles_kept']} articles kept**, {c['duplicates']} duplicates collapsed, "
-             f"{c['rejected']} rejected; {c['chrome_lines_removed']} chrome lines removed "
-             f"({s['wall_seconds']:.1f} s).", "",
-             "| reason | kind | records |", "| --- | --- | ---: |"]
-    lines += [f"| `{r}` | {kind_of(r)} | {n} |" for r, n in s.get("rejected_by_reason", {}).items()]
+    lines = [f"### Run `{report.run_id}`", ""]
+    if not s.outcome.ok:
+        lines += [f"**Failed:** {s.outcome.cause}", ""]
+    elif not s.committed:
+        lines += [f"{s.nothing_new_line()}. Nothing was committed.", ""]
+    lines += [(f"{c.input_files} files, {c.records} records, {c.pages} pages -> "
+              f"**{c.articles_kept} articles kept**, {c.duplicates} duplicates collapsed, "
+              f"{c.rejected} rejected; {c.chrome_lines_removed} chrome lines removed "
+              f"({s.wall_seconds:.1f} s). The dataset holds {s.dataset.articles} articles."), "",
+              "| reason | kind | records |", "| --- | --- | ---: |"]
+    lines += [f"| `{r}` | {kind_of(r)} | {n} |" for r, n in s.rejected_by_reason.items()]
     if report.clusters:
         lines += ["", "Largest clusters:", ""]
         lines += [f"- {cl.kept.title or cl.kept.article_id} ({cl.kept.source}): {len(cl.duplicates)} copies, "
@@ -102,17 +108,6 @@ def cluster_rows(report: RunReport) -> list[dict[str, Any]]:
                          "source": m.source, "record": m.record, "segment": m.segment,
                          "similarity": m.similarity, "containment": m.containment})
     return rows
-
-
-class _Dotted(dict):  # type: ignore[type-arg]
-    """A summary dict whose keys the template reads as attributes (``s.wall_seconds``)."""
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            value = self[name]
-        except KeyError:
-            return None
-        return _Dotted(value) if isinstance(value, dict) else value
 
 
 __all__ = ["cluster_rows", "load_report", "markdown_summary", "page_html", "report_html", "site_rows", "write_run_report"]

@@ -43,21 +43,7 @@ _SENTENCE_MARK = re.compile(r"[.!?…](?: |$)|[。！？]")
 
 #: Function words of English, German, French, Spanish, Italian, Portuguese, Dutch and Swedish,
 #: and the commonest Japanese particles and Chinese function characters (CJK tokens are characters).
-STOP_WORDS = frozenset("""
-the a an and or of to in on for with at by from is are was were be been it that this as he she they we
-you i his her their its not but have has had will would said says also than then there which who what
-when where how all one more about after over into up out its our can could may might should
-der die das und ist nicht ein eine einer zu den von mit sich des auf für im dem auch es als an wie nach
-bei aus wird werden hat sind war noch nur oder aber vor zur zum so
-le la les et des un une est pour que qui dans en du au pas sur il elle ce sont plus par avec ne se
-el los las y que del se por con para una es lo como más pero sus al fue ha este esta
-il di che è per non sono della nel alla anche come ma si ha dei delle gli
-o os as um uma em do da dos das não com por mais foi ao na no
-de het een en van is op te dat niet met zijn voor er aan ook als bij
-och att det som en på är av för med till den har de inte om ett
-の は が を に で と た し て も な い る か ら れ す ま こ そ あ う だ
-的 了 是 在 和 有 我 不 这 他 也 就 都 而 及 与 着 或 一 个 上 们 为 之
-""".split())
+STOP_WORDS = frozenset(["the", "a", "an", "and", "or", "of", "to", "in", "on", "for", "with", "at", "by", "from", "is", "are", "was", "were", "be", "been", "it", "that", "this", "as", "he", "she", "they", "we", "you", "i", "his", "her", "their", "its", "not", "but", "have", "has", "had", "will", "would", "said", "says", "also", "than", "then", "there", "which", "who", "what", "when", "where", "how", "all", "one", "more", "about", "after", "over", "into", "up", "out", "its", "our", "can", "could", "may", "might", "should", "der", "die", "das", "und", "ist", "nicht", "ein", "eine", "einer", "zu", "den", "von", "mit", "sich", "des", "auf", "für", "im", "dem", "auch", "es", "als", "an", "wie", "nach", "bei", "aus", "wird", "werden", "hat", "sind", "war", "noch", "nur", "oder", "aber", "vor", "zur", "zum", "so", "le", "la", "les", "et", "des", "un", "une", "est", "pour", "que", "qui", "dans", "en", "du", "au", "pas", "sur", "il", "elle", "ce", "sont", "plus", "par", "avec", "ne", "se", "el", "los", "las", "y", "que", "del", "se", "por", "con", "para", "una", "es", "lo", "como", "más", "pero", "sus", "al", "fue", "ha", "este", "esta", "il", "di", "che", "è", "per", "non", "sono", "della", "nel", "alla", "anche", "come", "ma", "si", "ha", "dei", "delle", "gli", "o", "os", "as", "um", "uma", "em", "do", "da", "dos", "das", "não", "com", "por", "mais", "foi", "ao", "na", "no", "de", "het", "een", "en", "van", "is", "op", "te", "dat", "niet", "met", "zijn", "voor", "er", "aan", "ook", "als", "bij", "och", "att", "det", "som", "en", "på", "är", "av", "för", "med", "till", "den", "har", "de", "inte", "om", "ett", "の", "は", "が", "を", "に", "で", "と", "た", "し", "て", "も", "な", "い", "る", "か", "ら", "れ", "す", "ま", "こ", "そ", "あ", "う", "だ", "的", "了", "是", "在", "和", "有", "我", "不", "这", "他", "也", "就", "都", "而", "及", "与", "着", "或", "一", "个", "上", "们", "为", "之"])
 #: STOP_WORDS as they appear in text (lower, capitalised, upper case): a set test per token
 #: instead of a case fold per token.
 _STOP_FORMS = STOP_WORDS | {w.capitalize() for w in STOP_WORDS} | {w.upper() for w in STOP_WORDS}

@@ -37,7 +37,7 @@ class Logistic:
         return 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Logistic":
+    def from_dict(cls, d: dict) -> Logistic:
         return cls(np.asarray(d["mean"]), np.asarray(d["scale"]), np.asarray(d["coef"]), float(d["intercept"]))
 
     def to_dict(self) -> dict:
@@ -70,7 +70,7 @@ class LineModel:
         return {"stage1": self.stage1.to_dict(), "stage2": self.stage2.to_dict(), "meta": self.meta}
 
     @classmethod
-    def from_dict(cls, d: dict) -> "LineModel":
+    def from_dict(cls, d: dict) -> LineModel:
         return cls(Logistic.from_dict(d["stage1"]), Logistic.from_dict(d["stage2"]), d.get("meta", {}))
 
 
@@ -98,7 +98,7 @@ class LineModels:
                           indent=1)
 
     @classmethod
-    def from_json(cls, text: str) -> "LineModels":
+    def from_json(cls, text: str) -> LineModels:
         data = json.loads(text)
         if data["columns"] != COLUMNS or data["stack_columns"] != STACK_COLUMNS:
             raise ValueError("the line model was trained on other feature columns; retrain it with "

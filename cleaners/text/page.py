@@ -17,6 +17,7 @@ import numpy as np
 
 from ..config import CleanConfig
 from ..model import Article, Page, PageResult, Rejection, RemovedLine, Segment
+from ..reasons import GLUED_PROMO, METADATA_REMOVALS, REPEAT_REMOVALS
 from .body import LOW_SCORE, OUTSIDE_BODY, Body, locate_body
 from .boilerplate import SITE_BOILERPLATE
 from .byline import parse_byline
@@ -25,14 +26,14 @@ from .dates import parse_date_line, parse_published
 from .features import COLUMNS, page_matrix
 from .line_model import LineModels, load_models
 from .lines import CJK, Line, is_headline, is_prose, split_lines, tokens, word_count
-from .repeats import REPEATED_LINE, REPEATED_PARAGRAPH, collapse_repeats
+from .repeats import collapse_repeats
 from .segment import Entry, Layout, segment_page
 
-#: Reasons for lines that moved into metadata columns rather than being dropped.
-METADATA_REASONS = frozenset({"title", "byline", "dateline", "entry_meta"})
+#: Reasons for lines that moved into metadata columns rather than being dropped (from the
+#: registry, :data:`cleaners.reasons.REMOVALS`; the names stay for the modules importing them).
+METADATA_REASONS = METADATA_REMOVALS
 #: Reasons for text that was a repeat of text kept elsewhere in the article.
-REPEAT_REASONS = frozenset({REPEATED_LINE, REPEATED_PARAGRAPH, "title_repeat"})
-GLUED_PROMO = "glued_promo"
+REPEAT_REASONS = REPEAT_REMOVALS
 
 
 @dataclass(slots=True)

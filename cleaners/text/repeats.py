@@ -8,6 +8,7 @@ headings that differ by a word are left alone.
 """
 from __future__ import annotations
 
+import itertools
 from collections import Counter, defaultdict
 
 from .lines import Line
@@ -43,7 +44,7 @@ def collapse_repeats(lines: list[Line], similarity: float, min_words: int) -> in
     the search stays near linear on long pages.
     """
     keys = [(line, tuple(map(str.casefold, line.toks))) for line in lines if line.kept and line.toks]
-    bigrams = {toks: frozenset(zip(toks, toks[1:])) for _, toks in keys if len(toks) >= min_words}
+    bigrams = {toks: frozenset(itertools.pairwise(toks)) for _, toks in keys if len(toks) >= min_words}
     frequency = Counter(gram for grams in bigrams.values() for gram in grams)
     seen_exact: set[tuple[str, ...]] = set()
     kept_sets: list[frozenset[Bigram]] = []

@@ -16,6 +16,7 @@ dated timeline of bullet points have the same shape otherwise.
 """
 from __future__ import annotations
 
+import itertools
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
@@ -73,7 +74,7 @@ def segment_page(lines: list[Line], headers: list[BlockHeader], date_order: str 
     cuts = [h.index for h in headers if h.index < region_end]
     bounds = [-1, *cuts, region_end]
     sections = [[i for i in kept[bisect_right(kept, lo):bisect_left(kept, hi)] if i not in in_entries]
-                for lo, hi in zip(bounds, bounds[1:])]
+                for lo, hi in itertools.pairwise(bounds)]
     scores = [sum(lines[i].words for i in sec if _prose(lines[i])) for sec in sections]
     main = sections[max(range(len(sections)), key=lambda n: (scores[n], -n))]
 

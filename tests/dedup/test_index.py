@@ -98,7 +98,7 @@ def test_the_redis_index_follows_the_dataset_when_it_was_lost_or_rebuilt(tmp_pat
     redis.Redis(host=host, port=port, db=db).flushdb()  # as if the run had died between commit and index update
     (inbox / "copy.txt").write_text(edited(STORIES["orchard"]), encoding="utf-8")
     summary = run([inbox], out, index=redis_url)
-    assert summary["dedup"]["duplicates_of_earlier_runs"] == 1
+    assert summary.dedup["duplicates_of_earlier_runs"] == 1
     assert index_of(out, redis_url).size() == 2
 
     other = tmp_path / "other"

@@ -27,8 +27,8 @@ def test_flow_on_a_prefect_server_gives_the_same_output_as_the_plain_pipeline(
         prefect_server: str, seeds_dir: Path, tmp_path: Path) -> None:
     summary = clean_flow(inputs=[str(seeds_dir)], output=str(tmp_path / "flow"))
     run([seeds_dir], tmp_path / "plain")
-    assert summary["engine"] == "prefect"
-    assert summary["counts"]["articles_kept"] == 11 and summary["counts"]["duplicates"] == 1
+    assert summary.engine == "prefect"
+    assert summary.counts.articles_kept == 11 and summary.counts.duplicates == 1
     for name in ("articles", "duplicates", "rejected", "removed"):
         assert table(tmp_path / "flow", name) == table(tmp_path / "plain", name), name
 
@@ -39,10 +39,10 @@ def test_flow_builds_on_earlier_runs_unless_told_to_rebuild(prefect_server: str,
     first = clean_flow(inputs=[str(seeds_dir)], output=out)
     again = clean_flow(inputs=[str(seeds_dir)], output=out)
     rebuilt = clean_flow(inputs=[str(seeds_dir)], output=out, full_rebuild=True)
-    assert again["incremental"]["files_already_processed"] == 5 and again["counts"]["articles_kept"] == 0
-    assert again["incremental"]["builds_on"] is not None and again["incremental"]["index"] == "embedded"
-    assert rebuilt["incremental"]["full_rebuild"] and rebuilt["incremental"]["builds_on"] is None
-    assert rebuilt["counts"]["articles_kept"] == first["counts"]["articles_kept"] == 11
+    assert again.incremental.files_already_processed == 5 and again.counts.articles_kept == 0
+    assert again.incremental.builds_on is not None and again.incremental.index == "embedded"
+    assert rebuilt.incremental.full_rebuild and rebuilt.incremental.builds_on is None
+    assert rebuilt.counts.articles_kept == first.counts.articles_kept == 11
 
 
 def test_cli_uses_an_existing_server_and_prints_only_its_summary(prefect_server: str, tmp_path: Path) -> None:
@@ -81,25 +81,34 @@ def test_cli_rejects_bad_options_with_a_message_that_says_how_to_fix_them(tmp_pa
     env = base_env(tmp_path)
     done = cli(["--no-prefect", "--lsh-threshold", "0.9", str(ROOT / "seeds")], tmp_path, env)
     assert done.returncode == 2 and "lsh_threshold <= jaccard_threshold" in done.stderr
-    done = cli(["--no-prefect", str(tmp_path / "nowhere")], tmp_path, env)
-    assert done.returncode == 2 and "input not found" in done.stderr
+    done = cli(["--no-prefect", "--index", "localhost:6379", str(ROOT / "seeds")], tmp_path, env)
+    assert done.returncode == 2 and "--index: index must be redis://HOST" in done.stderr
+    assert len(done.stderr.splitlines()) == 2  # a short usage line, then what to change
 
 
-def test_cli_exits_non_zero_when_nothing_could_be_read(tmp_path: Path) -> None:
+def test_cli_exits_3_when_nothing_could_be_read(tmp_path: Path) -> None:
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "blob.txt").write_bytes(b"\x00\x01\x02")
     done = cli(["--no-prefect", "in", "-o", "out"], tmp_path, base_env(tmp_path))
-    assert done.returncode == 1 and "no input could be read" in done.stderr
+    assert done.returncode == 3
+    assert done.stderr.splitlines()[-1] == "error: no input could be read as a page (not_text 1); see rejected/"
     assert ds.dataset(tmp_path / "out" / "rejected").to_table().column("reason").to_pylist() == ["not_text"]
 
 
-def test_cli_rerun_over_inputs_taken_before_is_not_an_error(tmp_path: Path) -> None:
-    """An incremental rerun reads no page because earlier runs took them all: exit 0."""
+def test_cli_rerun_over_inputs_taken_before_says_so_and_moves_no_reader(tmp_path: Path) -> None:
+    """An incremental rerun reads no page because earlier runs took them all: exit 0, nothing committed."""
     env = base_env(tmp_path)
-    for _ in range(2):
-        done = cli(["--no-prefect", str(ROOT / "seeds"), "-o", "out"], tmp_path, env)
-        assert done.returncode == 0, done.stderr
-    assert "articles kept               0" in done.stdout and "no input could be read" not in done.stderr
+    done = cli(["--no-prefect", str(ROOT / "seeds"), "-o", "out"], tmp_path, env)
+    assert done.returncode == 0, done.stderr
+    snapshot = (tmp_path / "out" / ".snapshots" / "current").resolve()
+    done = cli(["--no-prefect", str(ROOT / "seeds"), "-o", "out"], tmp_path, env)
+    assert done.returncode == 0, done.stderr
+    assert ("5 files already in the dataset, nothing new; the dataset holds 11 articles (1 duplicates, 0 rejected)"
+            in done.stdout), done.stdout
+    assert "output: out/ unchanged" in done.stdout and "error" not in done.stderr
+    assert (tmp_path / "out" / ".snapshots" / "current").resolve() == snapshot  # pinned readers keep their files
+    [second] = [line for line in done.stdout.splitlines() if line.startswith("report: ")]
+    assert (tmp_path / second.split()[1]).is_file()  # the report it names exists
 
 
 def test_prefect_yaml_deployments_load_the_flow_with_valid_parameters() -> None:
@@ -110,8 +119,10 @@ def test_prefect_yaml_deployments_load_the_flow_with_valid_parameters() -> None:
     deployments = {d["name"]: d for d in spec["deployments"]}
     assert set(deployments) == {"nightly-inbox", "manual"}
     for deployment in deployments.values():
-        flow = load_flow_from_entrypoint(str(ROOT / deployment["entrypoint"]))
-        assert flow.name == "clean-news"
+        # by module, so that Dask workers can import the tasks the flow pickles by reference
+        assert deployment["entrypoint"] == "flows.clean.clean_flow"
+        flow = load_flow_from_entrypoint(deployment["entrypoint"])
+        assert flow.name == "clean-news" and flow.fn.__module__ == "flows.clean"
         CleanParameters(**flow.validate_parameters(deployment["parameters"]))
         assert deployment["enforce_parameter_schema"] is True
         assert deployment["work_pool"]["name"] == "local-pool"

@@ -2,7 +2,6 @@
 exactly the rows of a threads run, and the shards really ran in the Dask worker processes."""
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -13,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from cleaners.config import CleanConfig
+from cleaners.summary import RunSummary
 from flows.clean import clean_flow
 from tests.conftest import ROOT, SEEDS
 from tests.flows.helpers import DATASETS, base_env, cli, table
@@ -41,13 +41,14 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def dask_cluster() -> Iterator[object]:
-    """A cluster like one started with `dask scheduler` and `dask worker --nworkers 2 --nthreads 1`,
-    with non-daemonic workers (DASK_DISTRIBUTED__WORKER__DAEMON=False), as the README says."""
+    """A cluster like one started with `dask scheduler` and `dask worker --nworkers 2 --nthreads 1`:
+    Dask's usual daemonic worker processes, in which the HTML page's time guard must work too."""
     import dask
     from distributed import LocalCluster
 
-    with dask.config.set({"distributed.worker.daemon": False, "logging.distributed": "warning"}):
-        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    with dask.config.set({"logging.distributed": "warning"}):
+        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                               dashboard_address=None, scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
     try:
         yield cluster
     finally:
@@ -71,12 +72,12 @@ def assert_same_datasets(out: Path, reference: Path) -> None:
 
 def test_threads_reference_run_has_several_shards_all_in_this_process(threads_run: tuple[Path, dict]) -> None:
     out, summary = threads_run
-    shards = summary["orchestration"]["shard_workers"]
-    assert summary["timings"]["shards"] == len(shards) >= 4
+    shards = summary.orchestration.shard_workers
+    assert summary.timings.shards == len(shards) >= 4
     assert worker_pids(shards) == {os.getpid()}
-    assert summary["rejected_by_reason"] == {}, "the HTML page and every record must be readable"
+    assert summary.rejected_by_reason == {}, "the HTML page and every record must be readable"
     assert any(r["source"] == "html/ferry.html" for r in table(out, "articles"))
-    assert summary["counts"]["duplicates"] > 0
+    assert summary.counts.duplicates > 0
 
 
 def test_an_existing_dask_cluster_gives_the_rows_of_a_threads_run(
@@ -89,10 +90,10 @@ def test_an_existing_dask_cluster_gives_the_rows_of_a_threads_run(
     with Client(address, set_as_default=False) as client:
         dask_pids = set(client.run(os.getpid).values())
     assert len(dask_pids) == 2 and os.getpid() not in dask_pids
-    shards = summary["orchestration"]["shard_workers"]
-    assert len(shards) == threads_run[1]["timings"]["shards"]
+    shards = summary.orchestration.shard_workers
+    assert len(shards) == threads_run[1].timings.shards
     assert worker_pids(shards) == dask_pids, "every shard ran in a Dask worker, and both workers got some"
-    assert summary["engine"] == "prefect+dask" and summary["rejected_by_reason"] == {}
+    assert summary.engine == "prefect+dask" and summary.rejected_by_reason == {}
     assert_same_datasets(tmp_path / "dask", threads_run[0])
 
 
@@ -102,11 +103,82 @@ def test_cli_task_runner_dask_starts_a_temporary_cluster_and_stays_quiet(
     done = cli([str(corpus), "-o", "out", "--task-runner", "dask", "--shard-bytes", str(SHARD_BYTES), "--json"],
                tmp_path, env)
     assert done.returncode == 0, done.stderr[-4000:]
-    summary = json.loads(done.stdout)
-    run = summary["orchestration"]
-    flow_pid = int(run["flow_process"].rsplit(":", 1)[1])
-    assert run["task_runner"] == "dask" and summary["engine"] == "prefect+dask"
-    assert flow_pid not in worker_pids(run["shard_workers"]), "shards ran in the cluster's worker processes"
-    assert len(run["shard_workers"]) == threads_run[1]["timings"]["shards"]
+    summary = RunSummary.model_validate_json(done.stdout)
+    run = summary.orchestration
+    flow_pid = int(run.flow_process.rsplit(":", 1)[1])
+    assert run.task_runner == "dask" and summary.engine == "prefect+dask"
+    assert flow_pid not in worker_pids(run.shard_workers), "shards ran in the cluster's worker processes"
+    assert len(run.shard_workers) == threads_run[1].timings.shards
     assert_same_datasets(tmp_path / "out", threads_run[0])
     assert "distributed." not in done.stderr and "Traceback" not in done.stderr, done.stderr[-4000:]
+    assert "Task run" not in done.stderr, done.stderr[-4000:]  # the workers' consoles keep to warnings
+
+
+def prefect_servers() -> set[int]:
+    """Pids of the Prefect API servers running on this machine now (embedded ones are uvicorn children)."""
+    import psutil
+
+    found = set()
+    for process in psutil.process_iter(["pid", "cmdline"]):
+        command = " ".join(process.info["cmdline"] or [])
+        if "uvicorn" in command and "prefect.server" in command or "prefect server start" in command:
+            found.add(process.info["pid"])
+    return found
+
+
+def test_dask_workers_report_to_the_flows_embedded_server_and_start_none_of_their_own(
+        corpus: Path, tmp_path: Path) -> None:
+    """No PREFECT_API_URL: the command starts its embedded server, and the workers of its temporary
+    cluster send their task runs there instead of each starting a server of its own."""
+    import sqlite3
+    import threading
+    import time
+
+    before = prefect_servers()
+    seen: set[int] = set()
+    most = 0
+    running = True
+
+    def watch() -> None:
+        nonlocal most
+        while running:
+            now = prefect_servers() - before
+            seen.update(now)
+            most = max(most, len(now))
+            time.sleep(0.2)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        done = cli([str(corpus), "-o", "out", "--task-runner", "dask", "--shard-bytes", str(SHARD_BYTES), "--json"],
+                   tmp_path, base_env(tmp_path), timeout=600)
+    finally:
+        running = False
+        watcher.join()
+    assert done.returncode == 0, done.stderr[-4000:]
+    summary = RunSummary.model_validate_json(done.stdout)
+    assert summary.timings.shards >= 4 and len(set(summary.orchestration.shard_workers.values())) >= 1
+    assert len(seen) == 1 and most == 1, f"Prefect servers started during the run: {sorted(seen)}"
+    with sqlite3.connect(tmp_path / "prefect-home" / "prefect.db") as db:
+        names = [row[0] for row in db.execute("SELECT name FROM task_run")]
+    assert sum(name.startswith("clean-shard") for name in names) == summary.timings.shards  # all on the one server
+
+
+def test_relative_paths_travel_to_an_existing_cluster_as_absolute_ones(
+        prefect_server: str, readme_cluster: tuple[str, list], corpus: Path, tmp_path: Path) -> None:
+    """The workers run in another folder: relative INPUT and -o must reach them as absolute paths, and
+    nothing may be written into the workers' own folder."""
+    address, _ = readme_cluster
+    here = tmp_path / "elsewhere"
+    here.mkdir()
+    shutil.copytree(corpus / "seeds", here / "in")
+    env = base_env(here) | {"PREFECT_API_URL": prefect_server}
+    done = cli(["in", "-o", "out", "--task-runner", "dask://" + address.removeprefix("tcp://"),
+                "--shard-bytes", "10000", "--json"], here, env)
+    assert done.returncode == 0, done.stderr[-4000:]
+    summary = RunSummary.model_validate_json(done.stdout)
+    assert summary.rejected_by_reason == {} and summary.counts.articles_kept == 11 and summary.timings.shards >= 2
+    assert len(table(here / "out", "articles")) == 11
+    strays = [p for p in tmp_path.rglob("*") if "elsewhere" not in p.relative_to(tmp_path).parts
+              and (p.suffix == ".parquet" or p.name in ("out", ".staging", "in"))]
+    assert strays == []  # nothing in the workers' own folder

@@ -1,11 +1,14 @@
 """prefect.yaml served for real: a `prefect server start`, a process work pool, `prefect deploy --all`,
-a run of the scheduled deployment triggered by hand, and one `prefect worker start --run-once`.
+a Dask scheduler and two workers started with the README's commands, three runs (the scheduled
+deployment on threads, `manual` on `dask://`, `manual` with a missing input) and one
+`prefect worker start --run-once` without NEWSCLEAN_DIR.
 
 Every step is the command the README gives; only the checks read the API through Prefect's client.
 """
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -18,10 +21,12 @@ from pathlib import Path
 import httpx
 import pytest
 
+from cleaners.config import CleanConfig
 from cleaners.pipeline import run
+from cleaners.summary import RunSummary
 from tests.conftest import ROOT, SEEDS
-from tests.flows.helpers import DATASETS, base_env, free_port, table
-from tests.html.pages import PARAGRAPHS
+from tests.flows.helpers import DATASETS, base_env, free_port, readme_dask_cluster, table
+from tests.html.pages import PARAGRAPHS, article_page
 
 pytestmark = pytest.mark.prefect
 
@@ -101,6 +106,7 @@ def make_inbox(inbox: Path) -> None:
                 "text": "\n\n".join(PARAGRAPHS)},
                {"url": "https://example.org/seed", "text": seeds[3].read_text(encoding="utf-8")}]
     (inbox / "export.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    (inbox / "ferry.html").write_text(article_page(), encoding="utf-8")
 
 
 def test_scheduled_deployment_runs_on_a_worker_and_writes_the_dataset(server: Server, tmp_path: Path) -> None:
@@ -139,30 +145,76 @@ def test_scheduled_deployment_runs_on_a_worker_and_writes_the_dataset(server: Se
         for flow_run in due:
             client.delete_flow_run(flow_run.id)
 
-    # The server enforces the flow's parameter schema when a run is created.
+    # The server enforces the flow's parameter schema when a run is created, and says so readably.
     refused = prefect(["deployment", "run", f"{FLOW}/{SCHEDULED}", "--param", "index=localhost:6379"], server)
-    assert "Validation failed for field 'index'" in refused.stdout + refused.stderr, refused.stdout + refused.stderr
+    said = " ".join((refused.stdout + refused.stderr).split())
+    assert "Validation failed for field 'index'" in said and "'localhost:6379' does not match '^redis://'" in said, said
 
     inbox, out = tmp_path / "inbox", tmp_path / "clean"
     make_inbox(inbox)
-    started = ok(prefect(["deployment", "run", f"{FLOW}/{SCHEDULED}", "--param", f'inputs=["{inbox}"]',
-                          "--param", f"output={out}"], server), server)
-    match = re.search(r"UUID: ([0-9a-f-]{36})", started)
-    assert match, started
-    flow_run_id = match.group(1)
+    # 1. the scheduled deployment, on threads
+    scheduled = run_now(server, SCHEDULED, f'inputs=["{inbox}"]', f"output={out}")
+    # 2. `manual` on an existing Dask cluster started with the README's commands: plain daemonic workers,
+    #    an HTML page to clean in a time-limited child, several shards, paths the workers must see
+    # 3. `manual` with an input that is not there
+    missing = tmp_path / "not-there"
+    with readme_dask_cluster(tmp_path) as (address, _):
+        spec = "dask://" + address.removeprefix("tcp://")
+        on_dask = run_now(server, "manual", f'inputs=["{inbox}"]', f"output={tmp_path / 'dask'}",
+                          f"task_runner={spec}", 'config={"shard_bytes": 2000}')
+        failing = run_now(server, "manual", f'inputs=["{inbox}", "{missing}"]', f"output={tmp_path / 'failing'}")
+        # Without NEWSCLEAN_DIR, as Prefect's own hint starts a worker: the runs use the installed checkout.
+        env = {k: v for k, v in server.env.items() if k != "NEWSCLEAN_DIR"}
+        worker = subprocess.run([sys.executable, "-m", "prefect", "worker", "start", "--pool", POOL, "--run-once"],
+                                cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+        from distributed import Client
 
-    worker = prefect(["worker", "start", "--pool", POOL, "--run-once"], server, timeout=420,
-                     NEWSCLEAN_DIR=str(ROOT))
+        with Client(address, set_as_default=False) as dask_client:
+            dask_pids = set(dask_client.run(os.getpid).values())
+    told = (f"--- worker stdout ---\n{worker.stdout[-4000:]}\n--- worker stderr ---\n{worker.stderr[-4000:]}\n"
+            + server.tail())
+
     with SyncPrefectClient(server.url) as client:
-        flow_run = client.read_flow_run(flow_run_id)
-    assert flow_run.state is not None and flow_run.state.type == StateType.COMPLETED, (
-        f"flow run state {flow_run.state!r}\n--- worker stdout ---\n{worker.stdout[-4000:]}\n"
-        f"--- worker stderr ---\n{worker.stderr[-4000:]}\n" + server.tail())
-    assert flow_run.parameters["inputs"] == [str(inbox)] and flow_run.parameters["task_runner"] == "threads"
+        states = {name: client.read_flow_run(run_id) for name, run_id in
+                  (("scheduled", scheduled), ("dask", on_dask), ("failing", failing))}
+    assert {name: run.state.type for name, run in states.items()} == {
+        "scheduled": StateType.COMPLETED, "dask": StateType.COMPLETED, "failing": StateType.FAILED}, told
+    assert states["failing"].state.message == f"input not found: {missing}"
+    assert states["scheduled"].parameters["inputs"] == [str(inbox)]
+    assert states["scheduled"].parameters["task_runner"] == "threads"
 
     run([inbox], tmp_path / "plain")
-    assert len(table(out, "articles")) == len(table(tmp_path / "plain", "articles")) >= 4
+    assert len(table(out, "articles")) == len(table(tmp_path / "plain", "articles")) >= 5
     for name in DATASETS:
         assert table(out, name) == table(tmp_path / "plain", name), name
-    [summary] = [json.loads(p.read_text()) for p in (out / "runs").glob("*.json")]
-    assert summary["engine"] == "prefect" and summary["counts"]["input_files"] == 3
+    [summary] = [RunSummary.read(p) for p in (out / "runs").glob("*.json")]
+    assert summary.engine == "prefect" and summary.counts.input_files == 4
+
+    # the Dask run: every shard in a Dask worker process, and the rows of a threads run
+    run([inbox], tmp_path / "threads", CleanConfig(shard_bytes=2000))
+    for name in DATASETS:
+        assert table(tmp_path / "dask", name) == table(tmp_path / "threads", name), name
+    [summary] = [RunSummary.read(p) for p in (tmp_path / "dask" / "runs").glob("*.json")]
+    assert summary.engine == "prefect+dask" and summary.timings.shards >= 3 and summary.rejected_by_reason == {}
+    assert summary.orchestration is not None
+    shard_pids = {int(w.rsplit(":", 1)[1]) for w in summary.orchestration.shard_workers.values()}
+    assert len(summary.orchestration.shard_workers) == summary.timings.shards and shard_pids <= dask_pids
+    # the HTML page was cleaned in its time-limited child on a daemonic worker (the JSONL holds the same story)
+    assert any(r["source"] == "ferry.html" for r in table(tmp_path / "dask", "duplicates")
+               + table(tmp_path / "dask", "articles"))
+
+    # the failed run still cleaned what it could and wrote its report
+    [summary] = [RunSummary.read(p) for p in (tmp_path / "failing" / "runs").glob("*.json")]
+    assert summary.outcome.status == "failed" and summary.committed and summary.counts.articles_kept > 0
+    assert (tmp_path / "failing" / "runs" / f"{summary.run_id}.html").is_file()
+
+
+def run_now(server: Server, deployment: str, *params: str) -> str:
+    """`prefect deployment run` with ``--param`` for each of ``params``; the new flow run's id."""
+    args = ["deployment", "run", f"{FLOW}/{deployment}"]
+    for param in params:
+        args += ["--param", param]
+    started = ok(prefect(args, server), server)
+    match = re.search(r"UUID: ([0-9a-f-]{36})", started)
+    assert match, started
+    return match.group(1)

@@ -17,8 +17,10 @@ from flows.parameters import (
     IndexURL,
     InputPaths,
     OutputPath,
+    Strict,
     TaskRunnerSpec,
     dask_address,
+    redis_address,
 )
 from flows.runners import build_task_runner, runner_spec
 from tests.conftest import SEEDS
@@ -39,7 +41,7 @@ def test_the_flow_signature_is_the_parameter_model() -> None:
     assert list(signature.parameters) == list(fields)
     defaults = CleanParameters()
     types = {"inputs": InputPaths, "output": OutputPath, "config": CleanConfig, "full_rebuild": FullRebuild,
-             "index": IndexURL, "task_runner": TaskRunnerSpec}
+             "index": IndexURL, "task_runner": TaskRunnerSpec, "strict": Strict}
     for name, parameter in signature.parameters.items():
         assert parameter.default == getattr(defaults, name), name
         assert parameter.annotation is types[name], name
@@ -48,14 +50,37 @@ def test_the_flow_signature_is_the_parameter_model() -> None:
 def test_prefect_builds_the_models_schema_with_descriptions_and_patterns() -> None:
     flow_schema = parameter_schema(clean_flow).model_dump_for_openapi()["properties"]
     model_schema = CleanParameters.model_json_schema()["properties"]
-    for name in ("inputs", "output", "full_rebuild", "index", "task_runner"):
+    for name in ("inputs", "output", "full_rebuild", "index", "task_runner", "strict"):
         ours = {k: v for k, v in model_schema[name].items() if k != "title"}
         theirs = {k: v for k, v in flow_schema[name].items() if k not in ("title", "position")}
         assert theirs == ours, name
-    assert flow_schema["index"]["anyOf"][0]["pattern"].startswith("^redis://")
-    assert flow_schema["task_runner"]["pattern"].startswith("^(?:threads|dask|dask://")
+    assert flow_schema["index"]["anyOf"][0]["pattern"] == "^redis://"
+    assert flow_schema["task_runner"]["pattern"] == "^(threads|dask|dask://.+:[0-9]+)$"
     assert flow_schema["inputs"]["minItems"] == 1
     assert all(flow_schema[name].get("description") for name in CleanParameters.model_fields)
+
+
+def test_the_server_side_check_reads_as_the_rule_not_a_regular_expression() -> None:
+    """With enforce_parameter_schema the server validates by JSON schema and shows the failed pattern:
+    it must read as the rule (`'localhost:6379' does not match '^redis://'`), not as 100 characters of regex."""
+    import jsonschema
+
+    schema = parameter_schema(clean_flow).model_dump_for_openapi()["properties"]
+    with pytest.raises(jsonschema.ValidationError) as refused:
+        jsonschema.validate("localhost:6379", schema["index"]["anyOf"][0])
+    assert refused.value.message == "'localhost:6379' does not match '^redis://'"
+    with pytest.raises(jsonschema.ValidationError) as refused:
+        jsonschema.validate("dask:/host:8786", schema["task_runner"])
+    assert len(refused.value.message) < 80, refused.value.message
+    for good in GOOD_RUNNERS:
+        jsonschema.validate(good, schema["task_runner"])  # the short pattern never refuses a valid value
+    for good in GOOD_INDEXES[1:]:
+        jsonschema.validate(good, schema["index"]["anyOf"][0])
+
+
+def test_redis_address_defaults_to_the_redis_port() -> None:
+    assert redis_address("redis://cache.internal") == ("cache.internal", 6379)
+    assert redis_address("redis://127.0.0.1:6380/2") == ("127.0.0.1", 6380)
 
 
 @pytest.mark.parametrize("index", GOOD_INDEXES)
@@ -128,7 +153,16 @@ def test_cli_says_when_the_dask_scheduler_cannot_be_reached(capsys: pytest.Captu
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     err = cli_error(capsys, ["--task-runner", f"dask://127.0.0.1:{port}", str(SEEDS)])
-    assert f"cannot reach the Dask scheduler at 127.0.0.1:{port}" in err and "dask scheduler --port" in err
+    assert f"cannot reach the Dask scheduler at 127.0.0.1:{port}" in err and "dask scheduler --host 127.0.0.1" in err
+
+
+def test_cli_says_in_one_line_when_the_redis_index_cannot_be_reached(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    err = cli_error(capsys, ["--no-prefect", "--index", f"redis://127.0.0.1:{port}/0", str(SEEDS)])
+    assert f"cannot reach the Redis index at 127.0.0.1:{port}" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 2  # argparse's usage line and the message
 
 
 def test_cli_help_shows_the_orchestration_defaults() -> None:

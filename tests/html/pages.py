@@ -63,3 +63,11 @@ def dies(page: Page, config: CleanConfig) -> PageResult:
     if "crash" in (page.html or ""):
         os._exit(3)
     return PageResult()
+
+
+def stuck(page: Page, config: CleanConfig) -> PageResult:
+    """A page stuck in C code that holds the GIL (catastrophic backtracking), as a bad regex would be."""
+    import re
+
+    re.match(r"(a+)+$", "a" * 64 + "b")
+    return PageResult()

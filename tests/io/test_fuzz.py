@@ -44,7 +44,7 @@ _COUNTER = itertools.count()
 LIMITS = st.sampled_from([None, 200, 50_000])
 #: Rejections that end a file (read_file's, or a reader's verdict on the whole file): nothing may follow one.
 FILE_LEVEL = frozenset({"truncated", "read_error", "unreadable", "not_text", "not_html", "no_text", "too_large",
-                        "decode_error"})
+                        "decode_error", "no_records"})
 #: What decoding promises is gone from a page's text (cleaners.io.decode.normalise_text): C0 controls but
 #: tab, LF and form feed, CR (lines end in LF), DEL, lone surrogates. lxml refuses NULs and control characters.
 CONTROLS = re.compile("[\x00-\x08\x0b\x0d-\x1f\x7f\ud800-\udfff]")

@@ -53,16 +53,16 @@ def test_the_seeds_report_renders_its_numbers_the_collapsed_pair_and_struck_chro
     from selenium.webdriver.common.by import By
 
     out, summary = seeds_report
-    report = out / "runs" / f"{summary['run_id']}.html"
+    report = out / "runs" / f"{summary.run_id}.html"
     browser.get(report.as_uri())
     text = browser.find_element(By.TAG_NAME, "body").text
 
-    c = summary["counts"]
+    c = summary.counts
     for key, label in (("articles_kept", "articles kept"), ("duplicates", "duplicates"),
                        ("chrome_lines_removed", "chrome lines removed"), ("pages", "pages")):
         card = browser.find_element(By.ID, f"count-{key}").text
-        assert card.split("\n") == [str(c[key]), label], card
-    assert c["articles_kept"] == 11 and c["duplicates"] == 1
+        assert card.split("\n") == [str(getattr(c, key)), label], card
+    assert c.articles_kept == 11 and c.duplicates == 1
 
     cluster = browser.find_element(By.ID, "clusters").text
     assert cluster.count("Germany asking US for Europe troop withdrawal") == 2  # the kept article and its copy

@@ -25,10 +25,10 @@ def seeds_out(tmp_path_factory: pytest.TempPathFactory, seeds_dir: Path) -> Path
 def test_figures_add_up_to_the_summary(seeds_out: Path) -> None:
     report = load_report(seeds_out)
     assert (seeds_out / "runs" / f"{report.run_id}.html").exists()  # every run writes its report
-    assert sum(s.articles for s in report.sites) == report.counts["articles_kept"]
-    assert sum(s.duplicates for s in report.sites) == report.counts["duplicates"]
-    assert sum(s.removed_lines for s in report.sites) == report.counts["chrome_lines_removed"]
-    assert sum(s.pages for s in report.sites) == report.counts["pages"]
+    assert sum(s.articles for s in report.sites) == report.counts.articles_kept
+    assert sum(s.duplicates for s in report.sites) == report.counts.duplicates
+    assert sum(s.removed_lines for s in report.sites) == report.counts.chrome_lines_removed
+    assert sum(s.pages for s in report.sites) == report.counts.pages
     [cluster] = report.clusters
     assert cluster.kept.segment == "main" and [d.segment for d in cluster.duplicates] == ["related"]
     assert cluster.kept.title == cluster.duplicates[0].title
@@ -42,7 +42,7 @@ def test_rejections_and_kinds_of_a_dirty_run(tmp_path: Path) -> None:
     make_corpus(tmp_path / "in")
     summary = run([tmp_path / "in"], tmp_path / "out")
     report = load_report(tmp_path / "out")
-    assert len(report.rejected) == summary["counts"]["rejected"]
+    assert len(report.rejected) == summary.counts.rejected
     kinds = report.rejected_by_kind()
     assert kinds["limit"] == {"too_deep": 1, "too_large": 1} and "empty_after_cleaning" in kinds["content"]
     html = report_html(report, [])
@@ -115,3 +115,26 @@ def test_sites_in_arrow_agree_with_site_of() -> None:
                       "site": [r[2] for r in rows], "source": [r[3] for r in rows]})
     expected = [site_of(u, s if seg == "main" else None, src) for u, seg, s, src in rows]
     assert _site_column(table).to_pylist() == expected
+
+
+def test_runs_that_added_nothing_to_some_datasets_still_get_their_report(tmp_path: Path, seeds_dir: Path,
+                                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """Before: a run with no duplicates, no rejections or no articles failed its report (`No match for
+    FieldRef.Name(article_id)`), and `python -m flows.report DIR` exited 2. Three such runs into one output."""
+    from flows.report import main as report_main
+
+    seeds = sorted(seeds_dir.glob("*.txt"))
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir(), b.mkdir()
+    (a / seeds[2].name).write_bytes(seeds[2].read_bytes())  # one main article: no duplicates, no rejections
+    (b / seeds[4].name).write_bytes(seeds[4].read_bytes())
+    out = tmp_path / "out"
+    runs = [run([a], out), run([a], out), run([b], out)]  # new, nothing new, new again
+    assert [r.committed for r in runs] == [True, False, True]
+    for summary in runs:
+        assert summary.report is not None and Path(summary.report).is_file()
+        report = load_report(out, summary.run_id)
+        assert report.counts == summary.counts and report.summary.outcome.ok
+        assert report_main([str(out), "--run", summary.run_id]) == 0
+    assert "nothing new" in Path(runs[1].report).read_text(encoding="utf-8")
+    assert report_main([str(out)]) == 0 and capsys.readouterr().out.strip().endswith(f"{runs[2].run_id}.html")

@@ -9,12 +9,15 @@ or nothing, so a string that is not UTF-8 or a date Python cannot hold would
 otherwise end the file (see :func:`_values`). Rows the footer counts but the
 column data does not hold (a damaged page header, which pyarrow passes over
 quietly) end the file with a ``read_error``, so no record goes missing unsaid.
+A file of zero rows (or of no bytes at all) yields nothing and returns what it
+held, for the one ``no_records`` row :func:`cleaners.io.readers.read_file`
+writes.
 """
 from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -32,15 +35,18 @@ _BATCH_ROWS = 256
 class ParquetReader:
     suffixes = (".parquet",)
 
-    def read(self, file: InputFile, limit: int | None) -> Iterator[Page | Rejection]:
+    def read(self, file: InputFile, limit: int | None) -> Generator[Page | Rejection, None, str]:
+        """One item per row; returns what the file held, for a file without a row."""
         with _seekable(file.path) as path:
+            if path.stat().st_size == 0:  # a file the exporter created and never wrote: empty, not broken
+                return "0 records in 0 bytes" + (f" (gunzipped from {file.size} bytes)" if path != file.path else "")
             pf = pq.ParquetFile(path)
             names = set(pf.schema_arrow.names)
             if not names & set(BODY_FIELDS):
                 yield Rejection(file.source, None, "no_text",
                                 f"no `text` or `html` column in {pf.metadata.num_rows} rows "
                                 f"(columns: {', '.join(sorted(names)) or 'none'})")
-                return
+                return ""
             wanted = [c for c in ("id", *META_FIELDS, *BODY_FIELDS) if c in names]
             row = 0
             for batch in pf.iter_batches(batch_size=_BATCH_ROWS, columns=wanted):
@@ -52,6 +58,8 @@ class ParquetReader:
                 yield Rejection(file.source, None, "read_error",
                                 f"the footer counts {pf.metadata.num_rows} rows but the column data held {row} "
                                 "(those were read): a damaged page header")
+            groups = pf.metadata.num_row_groups
+            return f"0 rows in {groups} row group{'s' if groups != 1 else ''} (columns: {', '.join(sorted(names))})"
 
 
 def _values(column: pa.Array, body: bool) -> list[Any]:

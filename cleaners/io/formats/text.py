@@ -4,7 +4,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ...model import Page, Rejection
-from ..readers import InputFile, decoded_page, looks_binary, read_limited, register_reader, sha256, too_large
+from ..readers import (
+    InputFile,
+    decoded_page,
+    looks_binary,
+    read_limited,
+    register_reader,
+    sha256,
+    too_large,
+)
 
 
 class TextReader:

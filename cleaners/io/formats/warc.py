@@ -6,18 +6,22 @@ the crawl, not a page, and are passed over (the run summary counts pages and
 rejections, not these). A response that is not a page the pipeline can use
 becomes a rejected row: ``http_status`` (not 2xx), ``not_html`` (images, PDF,
 JSON...), ``too_large``. ``record`` is the WARC-Record-ID, ``url`` the
-WARC-Target-URI, ``fetched`` the WARC-Date.
+WARC-Target-URI, ``fetched`` the WARC-Date (the raw string; the output
+column parses it). A WARC with no response or resource at all (a crawl that
+fetched nothing, an empty file) returns the record types it held, for the
+one ``no_records`` row :func:`cleaners.io.readers.read_file` writes.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Generator
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.limitreader import LimitReader
 from warcio.recordloader import ArcWarcRecordLoader
 
 from ...model import Page, Rejection
-from ..readers import InputFile, record_sha, register_reader, too_large
+from ..readers import InputFile, open_raw, record_sha, register_reader, too_large
 from .markup import page_from_bytes
 
 _PAGE_RECORDS = frozenset({"response", "resource"})
@@ -27,10 +31,16 @@ _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml", ""})
 class WarcReader:
     suffixes = (".warc",)
 
-    def read(self, file: InputFile, limit: int | None) -> Iterator[Page | Rejection]:
-        with open(file.path, "rb") as stream:
+    def read(self, file: InputFile, limit: int | None) -> Generator[Page | Rejection, None, str]:
+        """One item per response or resource record; returns the record types found, for a WARC without one."""
+        types: Counter[str] = Counter()
+        with open_raw(file.path) as stream:
+            if not stream.read(1):  # warcio takes a file of no bytes for a cut gzip member: it is empty
+                return "0 records in 0 bytes"
+            stream.seek(0)
             records = _CheckedIterator(stream)
             for n, rec in enumerate(records):
+                types[str(rec.rec_type)] += 1
                 item = _page(rec, file.source, n, limit) if rec.rec_type in _PAGE_RECORDS else None
                 if _cut_short(rec):  # a page cut in half is not yielded as if it were whole
                     raise EOFError("the WARC ends inside a record")
@@ -38,6 +48,11 @@ class WarcReader:
                     yield item
             if records.truncated:
                 raise EOFError("the WARC's last gzip member is incomplete")
+        if not types:  # a gzip stream of nothing
+            return f"0 records in {file.size} bytes"
+        total = sum(types.values())
+        return (f"{total} WARC record{'s' if total != 1 else ''} "
+                f"({', '.join(f'{t} {n}' for t, n in sorted(types.items()))}), no response or resource")
 
 
 class _CheckedIterator(ArchiveIterator):
@@ -49,7 +64,7 @@ class _CheckedIterator(ArchiveIterator):
 
     truncated = False
 
-    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002,ANN003
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         # ArchiveIterator's own settings (arc2warc would give ARC records random ids)
         self.loader = _Loader(verify_http=False, arc2warc=False)
@@ -66,11 +81,11 @@ class _Loader(ArcWarcRecordLoader):
     mandatory, but one damaged header should cost at most its record: the block is read as HTTP, as it is
     for every web page (``url`` is then None)."""
 
-    def load_http_headers(self, rec_type, uri, stream, length):  # noqa: ANN001,ANN201 (warcio has no types)
+    def load_http_headers(self, rec_type, uri, stream, length):
         return super().load_http_headers(rec_type, "http:" if uri is None else uri, stream, length)
 
 
-def _cut_short(rec) -> bool:  # noqa: ANN001
+def _cut_short(rec) -> bool:
     """A record whose block ended before its Content-Length (an uncompressed WARC cut mid-record)."""
     raw = rec.raw_stream
     if not isinstance(raw, LimitReader):
@@ -80,7 +95,7 @@ def _cut_short(rec) -> bool:  # noqa: ANN001
     return raw.limit > 0
 
 
-def _page(rec, source: str, n: int, limit: int | None) -> Page | Rejection:  # noqa: ANN001 (warcio has no types)
+def _page(rec, source: str, n: int, limit: int | None) -> Page | Rejection:
     headers = rec.rec_headers
     record = headers.get_header("WARC-Record-ID") or str(n)
     http = rec.http_headers

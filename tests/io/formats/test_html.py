@@ -39,3 +39,10 @@ def test_a_page_over_the_size_limit_is_rejected_without_reading_it_whole(tmp_pat
     got = _read(tmp_path, limit=10_000)
     assert got["big.html"].reason == "too_large" and "max_page_bytes" in got["big.html"].detail
     assert isinstance(got["small.html"], Page)
+
+
+def test_an_empty_html_file_is_still_a_page(tmp_path: Path) -> None:
+    """One page per file, empty or not: the pipeline rejects it as empty_after_cleaning, not no_records."""
+    (tmp_path / "empty.html").write_bytes(b"")
+    got = _read(tmp_path)
+    assert isinstance(got["empty.html"], Page) and got["empty.html"].text == "" and got["empty.html"].html is None

@@ -73,3 +73,28 @@ def test_a_truncated_gzip_keeps_the_records_before_the_break(tmp_path: Path) -> 
     assert 0 < len(pages) < 200 and [p.record for p in pages] == [str(n) for n in range(len(pages))]
     assert isinstance(got[-1], Rejection) and got[-1].reason == "truncated"
     assert f"after {len(pages)} records" in got[-1].detail
+
+
+def test_an_empty_export_is_one_no_records_row_for_the_whole_file(tmp_path: Path) -> None:
+    """No record at all (no bytes, blank lines only, an empty gzip stream) used to leave no row anywhere."""
+    (tmp_path / "empty.jsonl").write_bytes(b"")
+    (tmp_path / "blank.jsonl").write_bytes(b"\n   \n\t\n" * 4)
+    (tmp_path / "empty.jsonl.gz").write_bytes(gzip.compress(b""))
+    assert _rows(_read(tmp_path / "empty.jsonl")) == [(None, "no_records", "0 records in 0 bytes")]
+    assert _rows(_read(tmp_path / "blank.jsonl")) == [(None, "no_records", "12 lines, all blank (28 bytes)")]
+    size = (tmp_path / "empty.jsonl.gz").stat().st_size
+    assert _rows(_read(tmp_path / "empty.jsonl.gz")) == [
+        (None, "no_records", f"0 records in 0 bytes (gunzipped from {size} bytes)")]
+
+
+def test_a_file_with_records_or_bad_lines_has_no_file_row(tmp_path: Path) -> None:
+    """Only a file that yields nothing gets the row: a bad line is already a row of its own."""
+    (tmp_path / "one.jsonl").write_bytes(b"\n\n" + _lines({"text": BODY}))
+    (tmp_path / "bad.jsonl").write_bytes(b"\n{not json\n\n")
+    assert [type(i) for i in _read(tmp_path / "one.jsonl")] == [Page]
+    assert [r[:2] for r in _rows(_read(tmp_path / "bad.jsonl"))] == [("1", "not_json")]
+
+
+def _rows(items: list[Page | Rejection]) -> list[tuple[str | None, str, str]]:
+    """(record, reason, detail) of each item; a page shows as ("page", "", "")."""
+    return [(i.record, i.reason, i.detail) if isinstance(i, Rejection) else ("page", "", "") for i in items]

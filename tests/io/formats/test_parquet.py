@@ -107,3 +107,25 @@ def test_a_time_zone_python_does_not_know_is_read_as_utc(tmp_path: Path) -> None
     got = _read(path)
     assert [type(g) for g in got] == [Page, Page]
     assert got[0].published == "1970-01-01T00:00:00+00:00" and got[1].published is None
+
+
+def test_a_parquet_file_of_zero_rows_is_one_no_records_row(tmp_path: Path) -> None:
+    pq.write_table(pa.table({"id": pa.array([], pa.string()), "text": pa.array([], pa.string())}),
+                   tmp_path / "zero.parquet")
+    (tmp_path / "zero.parquet.gz").write_bytes(gzip.compress((tmp_path / "zero.parquet").read_bytes()))
+    (tmp_path / "unwritten.parquet").write_bytes(b"")  # created by the exporter, never written: empty, not broken
+    for name in ("zero.parquet", "zero.parquet.gz"):
+        got = _read(tmp_path / name)
+        assert _rows(got) == [(None, "no_records", "0 rows in 1 row group (columns: id, text)")], name
+    got = _read(tmp_path / "unwritten.parquet")
+    assert _rows(got) == [(None, "no_records", "0 records in 0 bytes")]
+
+
+def test_zero_rows_without_a_text_column_stay_no_text(tmp_path: Path) -> None:
+    pq.write_table(pa.table({"id": pa.array([], pa.string())}), tmp_path / "ids.parquet")
+    assert [r[1] for r in _rows(_read(tmp_path / "ids.parquet"))] == ["no_text"]
+
+
+def _rows(items: list[Page | Rejection]) -> list[tuple[str | None, str, str]]:
+    """(record, reason, detail) of each item; a page shows as ("page", "", "")."""
+    return [(i.record, i.reason, i.detail) if isinstance(i, Rejection) else ("page", "", "") for i in items]

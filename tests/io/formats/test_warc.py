@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gzip as gzip_format
 from io import BytesIO
 from pathlib import Path
 
@@ -119,3 +120,28 @@ def test_a_record_without_a_target_uri_costs_at_most_itself(tmp_path: Path) -> N
     assert [type(g) for g in got] == [Page, Page]
     assert got[0].url is None and "quay" in got[0].html
     assert got[1].url == "https://a.example/next"
+
+
+@pytest.mark.parametrize("gzip", [True, False])
+def test_a_warc_without_a_response_is_one_no_records_row(tmp_path: Path, gzip: bool) -> None:
+    """A crawl that fetched nothing leaves a warcinfo (and maybe requests): one row says so."""
+    path = tmp_path / "info.warc"
+    with open(path, "wb") as out:
+        writer = WARCWriter(out, gzip=gzip)
+        writer.write_record(writer.create_warcinfo_record("info.warc", {"software": "test"}))
+        writer.write_record(writer.create_warc_record("https://a.example/", "request",
+                                                      payload=BytesIO(b"GET / HTTP/1.1\r\n\r\n")))
+    got = _read(path)
+    assert _rows(got) == [(None, "no_records", "2 WARC records (request 1, warcinfo 1), no response or resource")]
+
+
+def test_an_empty_warc_is_no_records_not_truncated(tmp_path: Path) -> None:
+    (tmp_path / "empty.warc").write_bytes(b"")
+    (tmp_path / "empty.warc.gz").write_bytes(gzip_format.compress(b""))
+    assert _rows(_read(tmp_path / "empty.warc")) == [(None, "no_records", "0 records in 0 bytes")]
+    assert [r[1] for r in _rows(_read(tmp_path / "empty.warc.gz"))] == ["no_records"]
+
+
+def _rows(items: list[Page | Rejection]) -> list[tuple[str | None, str, str]]:
+    """(record, reason, detail) of each item; a page shows as ("page", "", "")."""
+    return [(i.record, i.reason, i.detail) if isinstance(i, Rejection) else ("page", "", "") for i in items]
