@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import errno
 import logging
+import os
+import socket
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -30,6 +32,11 @@ RETRY_DELAYS = (1.0, 5.0)
 T = TypeVar("T")
 
 log = logging.getLogger(__name__)
+
+
+def process_name() -> str:
+    """``host:pid``: names a process across machines, for summaries, logs and setup errors."""
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 class WorkerSetupError(RuntimeError):

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from .reasons import strict_failures
+from .reasons import STRICT_KINDS, kind_of, strict_failures
 
 if TYPE_CHECKING:
     from .summary import RunSummary
@@ -30,6 +30,14 @@ Status = Literal["completed", "nothing_new", "failed", "not_committed"]
 
 #: Exit status of the command line for each status.
 EXIT_CODES: dict[Status, int] = {"completed": 0, "nothing_new": 0, "failed": 3, "not_committed": 2}
+
+
+class NothingCommitted(RuntimeError):
+    """The run stopped before its commit; the output is as it was. The message says what to fix.
+
+    Raised for what an operator can act on (the output, the options, the
+    index); anything else that escapes a run is a bug and stays a traceback.
+    """
 
 
 class Outcome(BaseModel):
@@ -85,15 +93,18 @@ def judge(summary: RunSummary, strict: bool = False) -> Outcome:
 
 
 def nothing_readable(summary: RunSummary) -> bool:
-    """Input records were found, none was read as a page, and earlier runs had not taken them.
+    """New input arrived, and none of it could be read as a page.
 
-    An inbox of files cleaned before reads no page either, and an empty inbox
-    holds no record: neither is a failure.
+    Only this run's new records count (those earlier runs took are not read
+    again), and only the ones that should have been read: files skipped by
+    design (hidden files, identical copies, HTTP error pages) and missing
+    INPUTs (their own cause) do not. So a bad file dropped into an inbox of
+    files cleaned before fails that night's run, while an inbox with nothing
+    new, or holding only a ``.DS_Store``, does not.
     """
-    inc = summary.incremental
-    already = inc.files_already_processed + inc.records_already_processed + inc.rejections_already_recorded
-    found = summary.counts.records - len(summary.missing_inputs)  # a missing INPUT is its own cause
-    return summary.counts.pages == 0 and found > 0 and already == 0
+    unusable = sum(n for reason, n in summary.rejected_by_reason.items()
+                   if kind_of(reason) in STRICT_KINDS and reason != "not_found")
+    return summary.counts.pages == 0 and unusable > 0
 
 
 def one_line(text: str) -> str:

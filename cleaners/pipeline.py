@@ -9,8 +9,6 @@ Prefect flow in ``flows/clean.py`` wraps the very same steps as tasks.
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import time
 import uuid
 from collections import Counter
@@ -27,10 +25,10 @@ from . import progress
 from .config import CleanConfig
 from .dedup.index import RedisIndex, check_compatible, index_params, parse_redis_url
 from .dedup.parts import dedup_parts, with_signatures
-from .faults import WorkerSetupError, is_transient, with_retries
+from .faults import WorkerSetupError, is_transient, process_name, with_retries
 from .html.guard import BoundedExtractor
 from .html.page import clean_html_page
-from .io.dataset import current_snapshot, read_manifest
+from .io.dataset import current_snapshot
 from .io.ledger import Seen, file_key, item_key, ledger_table, seen_in
 from .io.readers import InputFile, discover, read_file, read_position
 from .io.schema import (
@@ -45,7 +43,7 @@ from .io.schema import (
 )
 from .io.writer import OutputError, SnapshotWriter, StagingArea, write_parquet
 from .model import Page, PageResult, Rejection
-from .outcome import judge, one_line
+from .outcome import NothingCommitted, judge, one_line
 from .reasons import GLUED_PROMO, METADATA_REMOVALS, REPEAT_REMOVALS, is_chrome_line
 from .summary import (
     Counts,
@@ -94,10 +92,7 @@ class ShardStats:
     worker: str = ""
 
 
-def worker_id() -> str:
-    """Names this process across machines, for the summary and the logs."""
-    return f"{socket.gethostname()}:{os.getpid()}"
-
+worker_id = process_name
 
 def new_run_id() -> str:
     """Sortable by start time, unique across machines."""
@@ -156,7 +151,8 @@ def check_visible(files: Sequence[InputFile], area: StagingArea) -> None:
         raise WorkerSetupError(
             f"process {worker_id()} cannot see this run's output folder {area.scratch.parent.parent.parent}: "
             "Dask workers need the output on a filesystem they share with the flow, at the same path")
-    if files and not any(f.path.exists() for f in files):
+    # In the process that found the files, a file gone since is an `unreadable` row, not a setup error.
+    if area.origin != worker_id() and files and not any(f.path.exists() for f in files):
         raise WorkerSetupError(
             f"process {worker_id()} cannot see the input files (none of the {len(files)} of its shard, e.g. "
             f"{files[0].path}): Dask workers need the inputs on a filesystem they share with the flow, at "
@@ -406,8 +402,9 @@ def run(inputs: Sequence[str | Path], output: str | Path, config: CleanConfig | 
     ``clean_shards`` and ``dedup`` say *where* the steps execute (inline here,
     as Prefect tasks in ``flows/clean.py``); what the run does, in which
     order, and how it ends (:func:`cleaners.outcome.judge`) is only written here.
-    Raises :class:`~cleaners.io.writer.OutputError` (or ``ValueError``,
-    ``ConnectionError`` for the index) when nothing could be committed.
+    Raises :class:`~cleaners.outcome.NothingCommitted` (the output cannot be
+    written, the index is unusable, a rebuild would lose data) when nothing
+    could be committed; the output is then as it was.
     """
     config = config or CleanConfig()
     started = time.time()
@@ -415,24 +412,31 @@ def run(inputs: Sequence[str | Path], output: str | Path, config: CleanConfig | 
     # Absolute before anything travels: a Dask worker's working folder is not this one.
     out = Path(output).absolute()
     if index is not None:
-        parse_redis_url(index)  # a malformed URL fails before any work
+        with _index_errors():
+            parse_redis_url(index)  # a malformed URL fails before any work
     files, discovery_rejects = discover(inputs)
+    missing = [r.source for r in discovery_rejects if r.reason == "not_found"]
+    if full_rebuild and missing:  # a rebuild replaces the dataset: from part of its inputs it would lose rows
+        raise NothingCommitted(f"input not found: {', '.join(missing)}; a full rebuild from the other inputs "
+                               f"would drop every row of {output} that came from it, so nothing was done")
     log.info("run %s: %d input files (%s) into %s", run_id, len(files), _size(sum(f.size for f in files)), out,
              extra=NARRATIVE)
     try:
         with SnapshotWriter(out, run_id, config.keep_snapshots, full_rebuild, index) as writer:
             area = writer.area
-            if area.previous is not None:
-                check_compatible(writer.previous_manifest, config, redis=index is not None)
-            redis_index = _follow_snapshot(index, area, config)
+            with _index_errors():
+                if area.previous is not None:
+                    check_compatible(writer.previous_manifest, config, redis=index is not None)
+                redis_index = _follow_snapshot(index, area, config)
             new_rejects = write_discovery_rejects(discovery_rejects, area)
             progress.start(len(files), sum(f.size for f in files))
             shards = clean_shards(plan_shards(files, config.shard_bytes), area, config)
             progress.phase("dedup")
-            dedup_result = dedup(shards, area, config)
+            with _index_errors():
+                dedup_result = dedup(shards, area, config)
             summary = summarise(run_id, [str(i) for i in inputs], Path(output), config, engine, started,
                                 files, shards, new_rejects, dedup_result)
-            summary.missing_inputs = [r.source for r in discovery_rejects if r.reason == "not_found"]
+            summary.missing_inputs = missing
             summary.input_paths = [str(Path(i).absolute()) for i in inputs]
             summary.orchestration = orchestration
             if orchestration is not None:
@@ -443,24 +447,26 @@ def run(inputs: Sequence[str | Path], output: str | Path, config: CleanConfig | 
                 files_already_processed=sum(s.files_seen for s in shards),
                 records_already_processed=sum(s.records_seen for s in shards),
                 rejections_already_recorded=len(discovery_rejects) - len(new_rejects),
-                index="embedded" if index is None else index,
-                note=("the output was written by an earlier version; rebuilt from this run" if writer.legacy
-                      else writer.migration_note))
-            summary.committed = area.previous is None or _staged_rows(area) > 0
+                index="embedded" if index is None else index)
+            # A first run commits even empty datasets (readers find their columns); later, and for a
+            # rebuild, only new rows move readers: a rebuild from an empty inbox must not empty the dataset.
+            first = writer.previous_manifest is None
+            summary.committed = first or _staged_rows(area) > 0
+            summary.incremental.note = ("the output was written by an earlier version; rebuilt from this run"
+                                        if writer.legacy else _migration_note(writer, summary.committed))
             summary.outcome = judge(summary, strict)
+            if full_rebuild and not summary.outcome.ok:  # a rebuild replaces the dataset: not with a failed run
+                raise NothingCommitted(f"the full rebuild failed ({summary.outcome.cause}), so it replaced nothing")
             if summary.committed:
                 progress.phase("commit")
-                final = writer.commit(summary.to_dict(), {"dedup_index": index_params(config)})
-                manifest = read_manifest(final)
-                summary.committed_at = datetime.fromisoformat(manifest["runs"][-1]["committed_at"])
+                final = writer.commit(lambda manifest: _completed(summary, manifest).to_dict(),
+                                      {"dedup_index": index_params(config)})
                 if redis_index is not None:
-                    summary.incremental.index_articles_added = redis_index.apply(run_id, final)
+                    summary.incremental.index_articles_added = _apply_to_index(redis_index, run_id, final)
             else:  # nothing new: the current snapshot stays, and with it every pinned reader's files
-                manifest = writer.previous_manifest or {}
-            summary.dataset = DatasetRows(**{name: info["rows"] for name, info in manifest.get("datasets", {}).items()
-                                             if name in DATASETS})
-    except OutputError as exc:  # a write failed before the switch: say what readers still see
-        raise OutputError(f"{exc}\nNothing of run {run_id} was committed: {_output_state(out)}") from exc
+                _completed(summary, writer.previous_manifest or {})
+    except NothingCommitted as exc:  # stopped before the switch: say what readers still see
+        raise type(exc)(f"{exc}\nNothing of run {run_id} was committed: {_output_state(out)}") from exc
     progress.phase("report")
     summary.wall_seconds = round(time.time() - started, 3)
     if _write_report(out, summary):  # the path as the caller named the output, like every path it prints
@@ -472,6 +478,53 @@ def run(inputs: Sequence[str | Path], output: str | Path, config: CleanConfig | 
     progress.finish()
     log.log(logging.INFO if summary.outcome.ok else logging.ERROR, "%s", summary.headline(), extra=NARRATIVE)
     return summary
+
+
+def _completed(summary: RunSummary, manifest: dict[str, Any]) -> RunSummary:
+    """The summary with what the published manifest says: when the run committed, what the output holds."""
+    runs = manifest.get("runs") or []
+    if summary.committed and runs and runs[-1].get("run_id") == summary.run_id:
+        summary.committed_at = datetime.fromisoformat(runs[-1]["committed_at"])
+    summary.dataset = DatasetRows(**{name: info["rows"] for name, info in manifest.get("datasets", {}).items()
+                                     if name in DATASETS})
+    return summary
+
+
+def _migration_note(writer: SnapshotWriter, committed: bool) -> str | None:
+    if writer.migration_note is None or committed:
+        return writer.migration_note
+    return (f"{len(writer.migrated_files)} files of earlier runs are at schema version {writer.migrated_from}; "
+            "this run committed nothing, so the next run that commits rewrites them")
+
+
+@contextmanager
+def _index_errors() -> Iterator[None]:
+    """What the dedup index can answer with, as :class:`NothingCommitted` with one line to act on.
+
+    Its parameters (``ValueError`` from the checks), Redis gone away
+    (``ConnectionError``, and redis-py's own errors, which are not built-in
+    ones) all stop the run before its commit.
+    """
+    try:
+        yield
+    except NothingCommitted:
+        raise
+    except (ValueError, ConnectionError) as exc:
+        raise NothingCommitted(str(exc)) from exc
+    except Exception as exc:
+        if type(exc).__module__.startswith("redis"):
+            raise NothingCommitted(f"the Redis index failed: {type(exc).__name__}: {exc}") from exc
+        raise
+
+
+def _apply_to_index(redis_index: RedisIndex, run_id: str, snapshot: Path) -> int | None:
+    """Add the committed run to Redis; a failure only warns, since the next run reconciles Redis first."""
+    try:
+        return redis_index.apply(run_id, snapshot)
+    except Exception as exc:  # noqa: BLE001 (committed already; RedisIndex.reconcile repairs the index)
+        log.warning("run %s is committed, but adding it to the Redis index failed (%s: %s); the next run "
+                    "adds it", run_id, type(exc).__name__, exc)
+        return None
 
 
 def _staged_rows(area: StagingArea) -> int:

@@ -28,6 +28,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import State
 from prefect.context import FlowRunContext
+from prefect.futures import wait
 from prefect.settings import PREFECT_API_URL, temporary_settings
 from prefect.states import Failed
 from pydantic import ValidationError
@@ -37,7 +38,7 @@ from cleaners.config import CleanConfig
 from cleaners.faults import RETRIES, RETRY_DELAYS, is_transient
 from cleaners.io.readers import InputFile, supported_suffixes
 from cleaners.io.writer import OutputError, StagingArea
-from cleaners.outcome import Outcome, not_committed
+from cleaners.outcome import NothingCommitted, Outcome, not_committed
 from cleaners.pipeline import ShardStats, settle_shard, worker_id
 from cleaners.reasons import kind_of
 from cleaners.summary import Orchestration, RunSummary
@@ -99,7 +100,11 @@ def _shards_as_tasks(shards: list[list[InputFile]], area: StagingArea, config: C
     here = worker_id()
     done: list[ShardStats] = []
     for n, (files, future) in enumerate(zip(shards, futures)):
-        stats = settle_shard(files, pipeline.shard_name(n), area, future.result)
+        try:
+            stats = settle_shard(files, pipeline.shard_name(n), area, future.result)
+        except OutputError:  # the run ends; let the other tasks finish first, or they write into its cleared folder
+            wait(futures)
+            raise
         if stats.worker and stats.worker != here:  # counted where it ran, in a process whose counts cannot reach us
             progress.add(files=stats.files, records=stats.records, articles=stats.articles,
                          nbytes=sum(f.size for f in files))
@@ -134,6 +139,9 @@ def clean_flow(inputs: InputPaths = DEFAULT_INPUTS, output: OutputPath = DEFAULT
     """
     params = CleanParameters(inputs=inputs, output=output, config=config, full_rebuild=full_rebuild,
                              index=index, task_runner=task_runner, strict=strict)
+    if problem := unreachable_services(params):  # a deployment's run: the CLI has checked this already
+        get_run_logger().error("nothing was committed: %s", problem)
+        return Failed(message=problem, data=not_committed(problem))
     context = FlowRunContext.get()
     if context is not None and runner_spec(context.task_runner) != params.task_runner:
         state, result = run_as_flow(params)
@@ -174,7 +182,7 @@ def run_pipeline(params: CleanParameters, context: FlowRunContext | None) -> Run
                                    full_rebuild=params.full_rebuild, index=params.index, strict=params.strict,
                                    clean_shards=_shards_as_tasks, dedup=_dedup_as_task,
                                    orchestration=orchestration)
-    except (OutputError, ValueError, ConnectionError) as exc:  # nothing committed; the message says what to fix
+    except NothingCommitted as exc:  # the message says what to fix; anything else is a bug, with its traceback
         outcome = not_committed(str(exc))
         logger.error("nothing was committed: %s", outcome.cause)
         return Failed(message=outcome.cause, data=outcome)
@@ -212,17 +220,17 @@ def publish_artifacts(summary: RunSummary) -> None:
 
     try:
         report = load_report(Path(summary.output).absolute(), summary.run_id, summary)
-    except (OSError, ValueError) as exc:
-        get_run_logger().warning("no report artifacts: %s", exc)
-        return
-    create_markdown_artifact(markdown_summary(report), key=ARTIFACT_KEYS["summary"],
-                             description="what the run kept, collapsed and rejected")
-    create_table_artifact([{"reason": r, "kind": kind_of(r), "records": n}
-                           for r, n in summary.rejected_by_reason.items()],
-                          key=ARTIFACT_KEYS["rejections"], description="rejected records by reason")
-    create_table_artifact(site_rows(report), key=ARTIFACT_KEYS["sites"], description="per-site figures")
-    create_table_artifact(cluster_rows(report), key=ARTIFACT_KEYS["clusters"],
-                          description="the largest duplicate clusters, member by member")
+        create_markdown_artifact(markdown_summary(report), key=ARTIFACT_KEYS["summary"],
+                                 description="what the run kept, collapsed and rejected")
+        create_table_artifact([{"reason": r, "kind": kind_of(r), "records": n}
+                               for r, n in summary.rejected_by_reason.items()],
+                              key=ARTIFACT_KEYS["rejections"], description="rejected records by reason")
+        create_table_artifact(site_rows(report), key=ARTIFACT_KEYS["sites"], description="per-site figures")
+        create_table_artifact(cluster_rows(report), key=ARTIFACT_KEYS["clusters"],
+                              description="the largest duplicate clusters, member by member")
+    except Exception as exc:  # noqa: BLE001 (the run is committed; its artifacts are a view of it)
+        get_run_logger().warning("run %s is committed, but its artifacts could not be published: %s: %s",
+                                 summary.run_id, type(exc).__name__, exc)
 
 
 #: Keys of the artifacts every run publishes (lowercase, digits and dashes, as Prefect requires).
@@ -433,7 +441,7 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 result = pipeline.run(params.inputs, params.output, params.config, full_rebuild=params.full_rebuild,
                                       index=params.index, strict=params.strict)
-            except (OutputError, ValueError, ConnectionError) as exc:  # the output, its index or Redis
+            except NothingCommitted as exc:  # the output, its index or Redis: what to fix, no traceback
                 result = not_committed(str(exc))
         else:
             _, result = run_as_flow(params)

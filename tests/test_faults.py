@@ -20,12 +20,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-
 from cleaners.config import CleanConfig
 from cleaners.pipeline import run
 from tests import faulty
-from tests.flows.helpers import base_env, table
 from tests.badinput import story
+from tests.flows.helpers import base_env, table
 
 #: small shards, so each input file is its own shard
 ONE_FILE_PER_SHARD = CleanConfig(shard_bytes=1_000)

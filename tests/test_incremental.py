@@ -20,6 +20,7 @@ from cleaners.io.dataset import current_snapshot, snapshot_files
 from cleaners.io.ledger import item_key
 from cleaners.io.schema import SCHEMA_VERSION, schema_of
 from cleaners.model import Rejection
+from cleaners.outcome import NothingCommitted
 from cleaners.pipeline import run
 from tests.conftest import ROOT
 from tests.io.test_schema import make_crawl
@@ -175,7 +176,7 @@ def test_changed_signature_parameters_need_a_full_rebuild(tmp_path: Path) -> Non
     inbox, out = tmp_path / "inbox", tmp_path / "out"
     write_inbox(inbox, ["harbour"])
     run([inbox], out)
-    with pytest.raises(ValueError, match="--full-rebuild"):
+    with pytest.raises(NothingCommitted, match="--full-rebuild"):
         run([inbox], out, CleanConfig(num_perm=64))
     run([inbox], out, CleanConfig(num_perm=64), full_rebuild=True)
 
@@ -283,9 +284,13 @@ def test_an_output_of_schema_version_1_is_migrated_by_the_next_run_and_reads_wit
     assert len(fetched) == 4 and sum(v is not None for v in fetched.values()) == 3
     migrated = downgrade(out)
     assert ds.dataset(out / "articles", format="parquet").schema.field("fetched").type == pa.string()
+    idle = run([inbox], out, config)  # nothing new: nothing is committed, so nothing is migrated yet
+    assert not idle.committed and "the next run that commits rewrites them" in (idle.incremental.note or "")
+    assert "schema_version" not in json.loads((out / "manifest.json").read_text())
 
     write_inbox(inbox, ["bridge"])
-    run([inbox], out, config)
+    done = run([inbox], out, config)
+    assert "this run rewrote them to version 2" in (done.incremental.note or "")
     after = state(out)
     for name in DATASETS:  # every earlier row, unchanged (fetched as the same instant), and the new run's
         assert all(row in after[name] for row in before[name]), name

@@ -74,3 +74,68 @@ def test_a_library_run_carries_its_outcome_in_the_summary_it_writes(tmp_path: Pa
     again = run([seeds_dir], tmp_path / "out")
     assert again.outcome.status == "nothing_new" and not again.committed and again.committed_at is None
     assert again.dataset.articles == done.dataset.articles == 11
+
+
+def test_a_bad_file_dropped_into_an_inbox_of_files_cleaned_before_fails_that_run(
+        tmp_path: Path, seeds_dir: Path) -> None:
+    """Only this run's new records count: what earlier runs took does not hide that nothing new was readable,
+    while a file skipped by design (a hidden file) is no failure."""
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    inbox.mkdir()
+    for seed in sorted(seeds_dir.glob("*.txt"))[:2]:
+        (inbox / seed.name).write_bytes(seed.read_bytes())
+    assert run([inbox], out).outcome.status == "completed"
+    (inbox / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")
+    assert run([inbox], out).outcome.ok  # a hidden_file row, committed; no failure
+    (inbox / "scan.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    verdict = run([inbox], out).outcome
+    assert verdict.exit_code == 3 and verdict.cause == "no input could be read as a page (not_text 1); see rejected/"
+
+
+def test_a_full_rebuild_never_empties_a_dataset_it_could_not_rebuild(tmp_path: Path, seeds_dir: Path) -> None:
+    import pytest
+
+    from cleaners.outcome import NothingCommitted
+
+    out = tmp_path / "out"
+    first = run([seeds_dir], out)
+    (tmp_path / "empty").mkdir()
+    empty = run([tmp_path / "empty"], out, full_rebuild=True)  # a mistyped or empty inbox
+    assert empty.outcome.status == "nothing_new" and not empty.committed
+    assert empty.nothing_new_line().startswith("no input files found, nothing new; the dataset holds 11 articles")
+    with pytest.raises(NothingCommitted, match=r"input not found: .*gone; a full rebuild from the other inputs"):
+        run([seeds_dir, tmp_path / "gone"], out, full_rebuild=True)
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "scan.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    with pytest.raises(NothingCommitted, match="the full rebuild failed .no input could be read"):
+        run([tmp_path / "bad"], out, full_rebuild=True)
+    assert RunSummary.read(out / "runs" / f"{first.run_id}.json").dataset.articles == 11
+    assert run([seeds_dir], out).dataset.articles == 11  # still the first run's dataset
+
+
+def test_the_summary_kept_in_the_snapshot_is_the_final_one(tmp_path: Path, seeds_dir: Path) -> None:
+    from cleaners.io.dataset import run_summary
+
+    done = run([seeds_dir], tmp_path / "out")
+    kept = RunSummary.model_validate(run_summary(tmp_path / "out"))
+    assert kept.committed_at == done.committed_at is not None
+    assert kept.dataset == done.dataset and kept.dataset.articles == 11 and kept.outcome == done.outcome
+
+
+def test_a_file_that_vanishes_during_a_run_is_an_unreadable_row_not_a_setup_error(
+        tmp_path: Path, seeds_dir: Path, monkeypatch: object) -> None:
+    import cleaners.pipeline as pipeline
+
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    (inbox / "page.txt").write_bytes(sorted(seeds_dir.glob("*.txt"))[0].read_bytes())
+    real = pipeline.clean_shard
+
+    def vanish_first(files, shard, area, config):  # noqa: ANN001, ANN202
+        for file in files:
+            file.path.unlink()
+        return real(files, shard, area, config)
+
+    monkeypatch.setattr(pipeline, "clean_shard", vanish_first)  # type: ignore[attr-defined]
+    done = run([inbox], tmp_path / "out")
+    assert done.failed_shards == [] and done.rejected_by_reason == {"unreadable": 1}

@@ -267,10 +267,11 @@ def conform_table(table: pa.Table, schema: pa.Schema) -> pa.Table:
     such files when it builds a new snapshot) and on every table a run
     writes, so every file carries the current metadata. ``fetched`` written
     as a string (version 1) is parsed like a new row's
-    (:func:`parse_fetched`); other type changes are arrow's safe casts. A
-    column missing from the file is null if the schema allows it; a column
-    the schema does not know, or a value a cast would change, raises
-    :class:`SchemaMismatch`: nothing is dropped without a word.
+    (:func:`parse_fetched`), so a value that is no date becomes null as it
+    would in a new row (the WARC header it came from is not kept either);
+    other type changes are arrow's safe casts. A column missing from the
+    file is null if the schema allows it; a column the schema does not
+    know, or a value a safe cast would change, raises :class:`SchemaMismatch`.
     """
     if table.schema.equals(schema, check_metadata=True):
         return table

@@ -44,7 +44,7 @@ import logging
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -54,6 +54,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ..faults import process_name
+from ..outcome import NothingCommitted
 from .schema import DATASETS, INTERNAL, SCHEMA_VERSION, SchemaMismatch, conform_table, schema_of
 
 SNAPSHOTS = ".snapshots"
@@ -67,7 +69,7 @@ MANIFEST_FORMAT = 1
 #: Rows per batch when an older file is rewritten to the current schema (memory stays flat in its size).
 _MIGRATE_BATCH = 65_536
 
-class OutputError(RuntimeError):
+class OutputError(NothingCommitted):
     """The output directory cannot be written as asked; the message says how to fix it."""
 
 
@@ -85,6 +87,8 @@ class StagingArea:
     index: str | None = None
     #: names the output across runs (the Redis index is kept under it)
     dataset_id: str = ""
+    #: ``host:pid`` of the process that opened the run: a task elsewhere may lack its filesystem
+    origin: str = ""
 
     def write(self, dataset: str, table: pa.Table, part: str) -> Path:
         """Write one part file of ``dataset`` (or an internal one) into this run's partition.
@@ -193,7 +197,7 @@ class SnapshotWriter:
     @property
     def area(self) -> StagingArea:
         return StagingArea(self.snapshot, self.stage / "scratch", self.run_id, self.previous, self.index,
-                           self.dataset_id)
+                           self.dataset_id, process_name())
 
     @property
     def dataset_id(self) -> str:
@@ -202,11 +206,15 @@ class SnapshotWriter:
             return str(self.previous_manifest["dataset_id"])
         return self._new_id
 
-    def commit(self, summary: dict[str, Any], meta: dict[str, Any] | None = None) -> Path:
+    def commit(self, summary: dict[str, Any] | Callable[[dict[str, Any]], dict[str, Any]],
+               meta: dict[str, Any] | None = None) -> Path:
         """Publish the staged run, with every earlier run's files, as the current snapshot.
 
-        ``meta`` goes into the manifest as it is (the dedup index's parameters,
-        which the next run checks before it builds on this one).
+        ``summary`` is the run's summary, or a function that makes it from the
+        manifest about to be published (its commit time and row counts), so
+        that the copy kept in the snapshot is the final one. ``meta`` goes into
+        the manifest as it is (the dedup index's parameters, which the next run
+        checks before it builds on this one).
         """
         files = self._run_files()
         runs: list[dict[str, Any]] = []
@@ -237,7 +245,7 @@ class SnapshotWriter:
         for folder in {self.snapshot / f["dataset"] / f"{RUN_PARTITION}={f['run_id']}" for f in files}:
             _fsync_dir(folder)
         _write_json(self.snapshot / MANIFEST, manifest)
-        _write_json(self.snapshot / "_run.json", summary)
+        _write_json(self.snapshot / "_run.json", summary(manifest) if callable(summary) else summary)
         _fsync_dir(self.snapshot)
 
         snapshots = self.out / SNAPSHOTS

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import random
 
-from cleaners.config import CleanConfig
 import numpy as np
 
+from cleaners.config import CleanConfig
 from cleaners.dedup.deduplicate import deduplicate, priority, priority_order
 from cleaners.model import Article
 

@@ -15,6 +15,7 @@ from cleaners.config import CleanConfig
 from cleaners.dedup.index import RedisIndex, parse_redis_url
 from cleaners.dedup.minhash import SEED, shingle_hash
 from cleaners.dedup.shingles import word_shingles
+from cleaners.outcome import NothingCommitted
 from cleaners.pipeline import run
 from tests.test_incremental import STORIES, edited, rows, state, write_inbox
 
@@ -108,9 +109,9 @@ def test_the_redis_index_follows_the_dataset_when_it_was_lost_or_rebuilt(tmp_pat
 
 
 def test_a_bad_index_url_is_a_clear_error_before_any_work(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="redis://HOST:PORT/DB"):
+    with pytest.raises(NothingCommitted, match="redis://HOST:PORT/DB"):
         run([tmp_path], tmp_path / "out", index="http://localhost:6379")
-    with pytest.raises(ConnectionError, match="cannot reach the Redis index"):
+    with pytest.raises(NothingCommitted, match="cannot reach the Redis index"):
         run([tmp_path], tmp_path / "out2", index=f"redis://127.0.0.1:{free_port()}/0")
 
 
@@ -125,5 +126,5 @@ def test_a_redis_index_needs_the_same_lsh_bands_the_embedded_one_does_not(tmp_pa
         if index is None:
             run([inbox], out, other_bands, index=index)
         else:
-            with pytest.raises(ValueError, match="lsh_bands"):
+            with pytest.raises(NothingCommitted, match="lsh_bands"):
                 run([inbox], out, other_bands, index=index)

@@ -40,7 +40,9 @@ def test_every_run_into_one_output_leaves_its_report_and_artifacts(prefect_serve
 
     summaries = [state.result(raise_on_failure=False) for state in states]
     assert [s.committed for s in summaries] == [True, False, True]
-    assert all(state.is_completed() for state in states), [state.message for state in states]
+    # the third run's new input is all unusable: committed (its rows are there), but the run failed, saying why
+    assert [state.is_completed() for state in states] == [True, True, False], [state.message for state in states]
+    assert states[2].message == "no input could be read as a page (no_records 1, not_text 1); see rejected/"
     assert summaries[1].nothing_new_line().startswith("2 files already in the dataset, nothing new")
     assert summaries[2].rejected_by_reason == {"no_records": 1, "not_text": 1}
     assert summaries[2].counts.articles_found == 0 and summaries[2].dataset.articles == summaries[0].dataset.articles

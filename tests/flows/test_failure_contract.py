@@ -71,3 +71,18 @@ def test_an_output_that_cannot_be_written_fails_the_flow_run_and_exits_2(prefect
     assert done.returncode == 2, done.stderr[-3000:]
     assert done.stderr.splitlines()[-1].startswith("error: ")
     assert "was not written by this tool" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_flow_run_on_a_dask_scheduler_that_is_not_there_fails_at_once_in_one_line(
+        prefect_server: str, tmp_path: Path) -> None:
+    """A deployment's run does not go through the CLI's checks: the flow makes them itself, instead of
+    failing after Dask's client gave up (30 s, a traceback as the state message)."""
+    from flows.clean import clean_flow
+    from tests.flows.helpers import free_port
+
+    port = free_port()
+    state = clean_flow(inputs=[str(ROOT / "seeds")], output=str(tmp_path / "out"),
+                       task_runner=f"dask://127.0.0.1:{port}", return_state=True)
+    assert state.is_failed() and "\n" not in state.message
+    assert state.message.startswith(f"cannot reach the Dask scheduler at 127.0.0.1:{port}")
+    assert state.result(raise_on_failure=False).exit_code == 2 and not (tmp_path / "out").exists()

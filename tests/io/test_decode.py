@@ -5,7 +5,7 @@ import codecs
 
 import pytest
 
-from cleaners.io.decode import DecodeError, decode_bytes, declared_charset, normalise_text
+from cleaners.io.decode import DecodeError, declared_charset, decode_bytes, normalise_text
 
 FRENCH = "Le gouvernement a annoncé mercredi une réforme très contestée par les syndicats à Paris."
 RUSSIAN = "Правительство объявило в среду о новой реформе, которую оспаривают профсоюзы."

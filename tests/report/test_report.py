@@ -6,12 +6,12 @@ from pathlib import Path
 import pyarrow.dataset as ds
 import pytest
 
+from cleaners.config import CleanConfig
 from cleaners.pipeline import run
 from cleaners.report.data import load_report, site_of
 from cleaners.report.pageview import page_view
 from cleaners.report.plots import similarity_plot
 from cleaners.report.render import cluster_rows, markdown_summary, page_html, report_html
-from cleaners.config import CleanConfig
 from tests.badinput import make_corpus, story
 
 
