@@ -93,6 +93,17 @@ class CleanConfig(BaseModel):
         5_000_000, ge=1_000,
         description="pages larger than this (UTF-8 bytes of the record) are rejected as too_large before parsing",
     )
+    max_page_lines: int = Field(
+        250_000, ge=1_000,
+        description="flattened pages with more lines are rejected as too_many_lines before cleaning: the text "
+        "stage holds about 1.5 KB per line, and real pages, even 5 MB ones, have tens of thousands",
+    )
+    follow_links: Literal["inside", "all"] = Field(
+        "inside",
+        description="symlinks found in an INPUT folder are read when they lead inside an INPUT; 'all' follows "
+        "them anywhere (else a link out of every INPUT is an outside_input row). FIFOs and devices are never "
+        "read (not_regular_file)",
+    )
 
     # -- HTML stage
     html_timeout: float = Field(
@@ -119,6 +130,11 @@ class CleanConfig(BaseModel):
     chunk_pages: int = Field(
         5_000, ge=1, description="pages cleaned and written together inside a task: memory stays flat in the "
         "input's size; site boilerplate is counted per chunk",
+    )
+    chunk_chars: int = Field(
+        64_000_000, ge=1_000, description="a chunk also ends once its pages hold this many characters of text "
+        "and HTML, so a chunk of large pages stays bounded in memory (a chunk of 5,000 pages reaches it only "
+        "when they average 12,800 characters)",
     )
     keep_snapshots: int = Field(
         2, ge=2, le=100,

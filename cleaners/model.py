@@ -101,6 +101,13 @@ class RemovedLine:
 
     ``article_id`` names the article the line was cut from when it sat inside
     one (a glued promo, a repeated paragraph); page chrome has none.
+
+    A long run of consecutive lines removed for the same reason is one row
+    (:data:`cleaners.text.page.MERGE_RUN_LINES`): ``text`` holds the run's
+    lines joined by ``\\n`` (blank lines between them as empty lines), so
+    line ``i`` of ``text`` is line ``line_no + i`` of the page, and ``lines``
+    says how many removed lines the row stands for (1 for a single line).
+    Only a merged row's text holds a ``\\n``.
     """
 
     page_id: str
@@ -110,6 +117,8 @@ class RemovedLine:
     text: str
     reason: str
     article_id: str | None = None
+    #: removed lines the row stands for (not a column: the output counts a merged row's non-blank lines)
+    lines: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +130,10 @@ class Rejection:
     reason: str
     detail: str
     page_id: str | None = None
+    #: the row stands for where the file ended when it was read (a cut file, a half-written last line, a
+    #: file with no record): a later run that finds the file grown past that point replaces it
+    #: (:mod:`cleaners.io.ledger`, "superseded rejections"). Not a column: it only guides the ledger.
+    provisional: bool = False
 
 
 @dataclass(slots=True)

@@ -25,11 +25,11 @@ from . import progress
 from .config import CleanConfig
 from .dedup.index import RedisIndex, check_compatible, index_params, parse_redis_url
 from .dedup.parts import dedup_parts, with_signatures
-from .faults import WorkerSetupError, is_transient, process_name, with_retries
+from .faults import WorkerSetupError, process_name, with_retries
 from .html.guard import BoundedExtractor
 from .html.page import clean_html_page
 from .io.dataset import current_snapshot
-from .io.ledger import Seen, file_key, item_key, ledger_table, seen_in
+from .io.ledger import InputLedger, item_key, ledger_table, provisional_entries, seen_in
 from .io.readers import InputFile, discover, read_file, read_position
 from .io.schema import (
     ARTICLES,
@@ -41,7 +41,7 @@ from .io.schema import (
     removed_row,
     to_table,
 )
-from .io.writer import OutputError, SnapshotWriter, StagingArea, write_parquet
+from .io.writer import OutputError, SnapshotWriter, StagingArea, not_input, write_parquet
 from .model import Page, PageResult, Rejection
 from .outcome import NothingCommitted, judge, one_line
 from .reasons import GLUED_PROMO, METADATA_REMOVALS, REPEAT_REMOVALS, is_chrome_line
@@ -80,8 +80,13 @@ class ShardStats:
     #: files and records skipped because an earlier run took the same content
     files_seen: int = 0
     records_seen: int = 0
-    #: ledger keys of files started but not yet written to the ledger
-    file_keys: list[tuple[bytes, str]] = field(default_factory=list)
+    #: ledger entries of files read and cleaned whole, not yet written (their keys, provisional rows, rows
+    #: they supersede: :class:`cleaners.io.ledger.InputLedger`)
+    file_keys: list[tuple[bytes, str, str, str | None]] = field(default_factory=list)
+    #: rejected rows of earlier runs this shard's files replaced (the commit drops them)
+    superseded: int = 0
+    #: the shard's side of the ledger while it runs (None once it is done: it does not travel back)
+    input_ledger: InputLedger | None = field(default=None, repr=False, compare=False)
     #: pages by the legacy encoding they were decoded from, and by the repair decoding made
     encodings: dict[str, int] = field(default_factory=dict)
     repairs: dict[str, int] = field(default_factory=dict)
@@ -118,9 +123,13 @@ def plan_shards(files: Sequence[InputFile], shard_bytes: int) -> list[list[Input
 def clean_shard(files: Sequence[InputFile], shard: str, area: StagingArea, config: CleanConfig) -> ShardStats:
     """Read and clean every new page of a shard; write its rows; return the counts.
 
-    Records stream through in chunks of ``chunk_pages`` pages, each written as
-    its own part files, so memory stays flat however large an input file is
-    (a 1 GB JSONL is one shard). Site boilerplate is counted per chunk.
+    Pages stream through in chunks of ``chunk_pages`` pages (fewer when they
+    hold ``chunk_chars`` characters), each written as its own part files, so
+    memory stays flat however large an input file is (a 1 GB JSONL is one
+    shard). Site boilerplate is counted per chunk of pages. Records a reader
+    rejects do not wait for a chunk: they are written out as they come, in
+    parts of :data:`REJECTIONS_PER_PART` rows, and a chunk writes its audit
+    rows out whenever :data:`REMOVED_ROWS_PER_PART` of them are waiting.
     Files and records an earlier run took (by content, :mod:`cleaners.io.ledger`)
     are skipped and counted. Articles go to scratch files for the dedup step;
     rejections, audit rows and ledger keys are final and go straight into the
@@ -130,11 +139,14 @@ def clean_shard(files: Sequence[InputFile], shard: str, area: StagingArea, confi
     check_visible(files, area)
     stats = ShardStats(shard=shard, files=len(files), worker=worker_id())
     area.clear_parts(shard)  # a retried shard starts from nothing
-    seen = seen_in(area.previous)
-    records = _new_records(files, seen, stats, config)
+    stats.input_ledger = InputLedger(area.previous, config, stats.file_keys)
+    records = _new_records(files, stats.input_ledger, stats, config)
+    rejections = _ReaderRejections(shard, area, stats)
     with _html_extractor(config) as html:
-        for n, chunk in enumerate(_chunks(records, config.chunk_pages)):
+        for n, chunk in enumerate(_chunks(records, config.chunk_pages, config.chunk_chars, rejections.add)):
             _clean_chunk(chunk, f"{shard}-{n:05d}", area, config, stats, html)
+    rejections.flush()  # the last ones, and the keys of files that held no page
+    stats.superseded, stats.input_ledger = stats.input_ledger.superseded, None
     stats.seconds = time.perf_counter() - start
     return stats
 
@@ -159,23 +171,15 @@ def check_visible(files: Sequence[InputFile], area: StagingArea) -> None:
             "the same paths")
 
 
-def _new_records(files: Sequence[InputFile], seen: Seen, stats: ShardStats,
+def _new_records(files: Sequence[InputFile], ledger: InputLedger, stats: ShardStats,
                  config: CleanConfig) -> Iterator[tuple[Page | Rejection, bytes]]:
     """(record, its ledger key) for every record no earlier run took; files seen whole are not even parsed."""
     watching = progress.active()
     for file in files:
-        try:
-            key: bytes | None = file_key(file.path)
-        except OSError as exc:
-            if is_transient(exc):
-                raise
-            key = None  # unreadable now: read_file says why, and a later run tries it again
-        if key is not None and key in seen:
+        if not ledger.start(file):  # taken whole by an earlier run (with these limits, if one stopped it)
             stats.files_seen += 1
             progress.add(files=1, nbytes=file.size)
             continue
-        if key is not None:
-            stats.file_keys.append((key, file.source))
         counted = 0  # bytes of this file already reported: progress moves through a large file
         for n, item in enumerate(read_file(file, config.max_page_bytes)):
             if watching and n % _PROGRESS_EVERY == _PROGRESS_EVERY - 1 and (at := read_position()):
@@ -184,10 +188,12 @@ def _new_records(files: Sequence[InputFile], seen: Seen, stats: ShardStats,
                     progress.add(nbytes=step)
                     counted += step
             item_id = item_key(item)
-            if item_id in seen:
+            if ledger.seen(item, item_id):
                 stats.records_seen += 1
                 continue
+            ledger.read(item, item_id)
             yield item, item_id
+        ledger.finish(file)
         progress.add(files=1, nbytes=file.size - counted)
 
 
@@ -195,34 +201,82 @@ def _new_records(files: Sequence[InputFile], seen: Seen, stats: ShardStats,
 _PROGRESS_EVERY = 64
 
 
-def _clean_chunk(items: list[tuple[Page | Rejection, bytes]], part: str, area: StagingArea, config: CleanConfig,
+#: Reader rejections held before they are written out (with their ledger keys): a file of ten million bad
+#: lines is written as it is read, never held (about 0.5 KB a row while held).
+REJECTIONS_PER_PART = 20_000
+#: Audit rows a chunk holds before it writes them out; and the characters of their text that also do.
+REMOVED_ROWS_PER_PART = 100_000
+REMOVED_CHARS_PER_PART = 32_000_000
+
+
+class _ReaderRejections:
+    """The rejections readers yield, written out as they come in parts of :data:`REJECTIONS_PER_PART` rows.
+
+    They need no cleaning, and they take no part in a chunk's site
+    boilerplate: holding them until the next page (a stream of nothing but
+    bad lines has none) is what made memory grow with the input.
+    """
+
+    def __init__(self, shard: str, area: StagingArea, stats: ShardStats) -> None:
+        self.shard, self.area, self.stats = shard, area, stats
+        self.rows: list[dict[str, Any]] = []
+        self.ledger: list[tuple[bytes, str, str, str | None]] = []
+        self.parts = 0
+
+    def add(self, item: Rejection, key: bytes) -> None:
+        stats = self.stats
+        stats.records += 1
+        self.ledger.append((key, "rejection", item.source, item.record))
+        self.rows.append(rejected_row(item, self.area.run_id))
+        stats.rejected[item.reason] = stats.rejected.get(item.reason, 0) + 1
+        progress.add(records=1, articles=0)
+        if len(self.rows) >= REJECTIONS_PER_PART:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write what is held, with the ledger keys of files started since the last write."""
+        part = f"{self.shard}-r{self.parts:05d}"
+        if self.rows:
+            self.area.write("rejected", to_table(self.rows, REJECTED), part)
+        if self.ledger or self.stats.file_keys:  # file keys go with the part being filled; a run commits whole
+            self.ledger.extend(self.stats.file_keys)
+            self.stats.file_keys.clear()
+            self.area.write("_ledger", ledger_table(self.ledger, self.area.run_id), part)
+        self.rows, self.ledger = [], []
+        self.parts += 1
+
+
+def _clean_chunk(items: list[tuple[Page, bytes]], part: str, area: StagingArea, config: CleanConfig,
                  stats: ShardStats, html: BoundedExtractor | None) -> None:
     articles: list[dict[str, Any]] = []
     rejected: list[dict[str, Any]] = []
     removed: list[dict[str, Any]] = []
+    removed_chars = removed_parts = 0
     ledger: list[tuple[bytes, str, str, str | None]] = []
     run_id = area.run_id
-    site_lines = repeated_lines((i for i, _ in items if isinstance(i, Page) and i.html is None),
+    site_lines = repeated_lines((i for i, _ in items if i.html is None),
                                 config.site_repeat_min_pages, config.site_repeat_share, config.site_repeat_max_words)
     for item, key in items:
         stats.records += 1
-        ledger.append((key, "rejection" if isinstance(item, Rejection) else "record", item.source, item.record))
-        if isinstance(item, Rejection):
-            rejection: Rejection | None = item
-        else:
-            stats.pages += 1
-            _count_decoding(item, stats)
-            result = _clean_safely(item, config, site_lines.get(site_key(item), frozenset()), html)
-            articles.extend(article_row(a, run_id) for a in result.articles)
-            removed.extend(removed_row(r, run_id) for r in result.removed)
-            for r in result.removed:
-                stats.removed[r.reason] = stats.removed.get(r.reason, 0) + 1
-            stats.articles += len(result.articles)
-            rejection = result.rejection
-        if rejection is not None:
-            rejected.append(rejected_row(rejection, run_id))
-            stats.rejected[rejection.reason] = stats.rejected.get(rejection.reason, 0) + 1
-        progress.add(records=1, articles=0 if isinstance(item, Rejection) else len(result.articles))
+        stats.pages += 1
+        _count_decoding(item, stats)
+        result = _clean_safely(item, config, site_lines.get(site_key(item), frozenset()), html)
+        if stats.input_ledger is not None:  # a page a limit stopped is recorded with the limit's value
+            key = stats.input_ledger.cleaned(item, key, result.rejection)
+        ledger.append((key, "record", item.source, item.record))
+        articles.extend(article_row(a, run_id) for a in result.articles)
+        for r in result.removed:
+            removed.append(removed_row(r, run_id))
+            removed_chars += len(r.text)
+            stats.removed[r.reason] = stats.removed.get(r.reason, 0) + r.lines
+        if len(removed) >= REMOVED_ROWS_PER_PART or removed_chars >= REMOVED_CHARS_PER_PART:
+            area.write("removed", to_table(removed, REMOVED), f"{part}-{removed_parts:03d}")
+            removed, removed_chars, removed_parts = [], 0, removed_parts + 1
+        stats.articles += len(result.articles)
+        if result.rejection is not None:
+            rejected.append(rejected_row(result.rejection, run_id))
+            stats.rejected[result.rejection.reason] = stats.rejected.get(result.rejection.reason, 0) + 1
+        progress.add(records=1, articles=len(result.articles))
     if articles:
         table = with_signatures(to_table(articles, ARTICLES), config)
         stats.articles_paths.append(str(write_parquet(table, area.scratch / f"articles-{part}.parquet")))
@@ -231,8 +285,8 @@ def _clean_chunk(items: list[tuple[Page | Rejection, bytes]], part: str, area: S
     if removed:
         area.write("removed", to_table(removed, REMOVED), part)
     if ledger or stats.file_keys:  # file keys go with the chunk being filled; a run commits whole
-        ledger.extend((k, "file", source, None) for k, source in stats.file_keys)
-        stats.file_keys = []
+        ledger.extend(stats.file_keys)
+        stats.file_keys.clear()
         area.write("_ledger", ledger_table(ledger, run_id), part)
 
 
@@ -252,25 +306,36 @@ def shard_failed(files: Sequence[InputFile], shard: str, area: StagingArea, exc:
     area.clear_parts(shard)
     detail = (f"the cleaning task of shard {shard} failed ({type(exc).__name__}: {exc}); nothing of this file "
               "was kept, and the next run retries it")
-    rows = [rejected_row(Rejection(f.source, None, "shard_failed", detail), area.run_id) for f in files]
+    failed = [Rejection(f.source, None, "shard_failed", detail) for f in files]
+    rows = [rejected_row(r, area.run_id) for r in failed]
     if rows:
         area.write("rejected", to_table(rows, REJECTED), f"{shard}-failed")
+        # not taken, so read again next run; that read replaces these rows (cleaners.io.ledger)
+        area.write("_ledger", ledger_table(provisional_entries(failed), area.run_id), f"{shard}-failed")
     return ShardStats(shard=shard, files=len(files), records=len(rows), rejected={"shard_failed": len(rows)},
                       failed=one_line(f"{type(exc).__name__}: {exc}"))
 
 
-def _chunks(items: Iterator[tuple[Page | Rejection, bytes]],
-            size: int) -> Iterator[list[tuple[Page | Rejection, bytes]]]:
-    """Consecutive lists of ``size`` pages (rejections ride along uncounted); at least one list."""
-    chunk: list[tuple[Page | Rejection, bytes]] = []
-    pages = 0
-    for item in items:
-        chunk.append(item)
-        pages += isinstance(item[0], Page)
-        if pages >= size:
+def _chunks(items: Iterator[tuple[Page | Rejection, bytes]], size: int, max_chars: int,
+            rejected: Callable[[Rejection, bytes], None]) -> Iterator[list[tuple[Page, bytes]]]:
+    """Consecutive lists of ``size`` pages, or fewer once they hold ``max_chars`` characters of text and HTML.
+
+    Rejections go to ``rejected`` as they come, never into a chunk: so a
+    chunk's pages, and with them the lines counted as site boilerplate, are
+    the same whatever bad records lie between them.
+    """
+    chunk: list[tuple[Page, bytes]] = []
+    chars = 0
+    for item, key in items:
+        if isinstance(item, Rejection):
+            rejected(item, key)
+            continue
+        chunk.append((item, key))
+        chars += len(item.text) + len(item.html or "")
+        if len(chunk) >= size or chars >= max_chars:
             yield chunk
-            chunk, pages = [], 0
-    if chunk or pages == 0:
+            chunk, chars = [], 0
+    if chunk:
         yield chunk
 
 
@@ -290,6 +355,11 @@ def _clean_safely(page: Page, config: CleanConfig, site_lines: frozenset[str],
     try:
         if page.html is not None:
             return html.clean(page, config) if html is not None else clean_html_page(page, config)
+        lines = page.text.count("\n") + (not page.text.endswith("\n"))  # decoding made every line end "\n"
+        if lines > config.max_page_lines:  # refused before the text stage holds ~1.5 KB a line
+            return PageResult(rejection=Rejection(
+                page.source, page.record, "too_many_lines",
+                f"{lines:,} lines, over the limit of {config.max_page_lines:,} (max_page_lines)", page.page_id))
         return clean_page(page, config, site_lines=site_lines)
     except Exception as exc:  # noqa: BLE001 (a bug on one page costs that page: a cleaning_error row)
         return PageResult(rejection=Rejection(page.source, page.record, "cleaning_error",
@@ -414,7 +484,9 @@ def run(inputs: Sequence[str | Path], output: str | Path, config: CleanConfig | 
     if index is not None:
         with _index_errors():
             parse_redis_url(index)  # a malformed URL fails before any work
-    files, discovery_rejects = discover(inputs)
+    # never the run's own output (an OUTPUT inside an INPUT, or equal to it): one own_output row each
+    files, discovery_rejects = discover(inputs, follow_links=config.follow_links == "all",
+                                        exclude=not_input(out, inputs))
     missing = [r.source for r in discovery_rejects if r.reason == "not_found"]
     if full_rebuild and missing:  # a rebuild replaces the dataset: from part of its inputs it would lose rows
         raise NothingCommitted(f"input not found: {', '.join(missing)}; a full rebuild from the other inputs "
@@ -451,7 +523,8 @@ def run(inputs: Sequence[str | Path], output: str | Path, config: CleanConfig | 
             # A first run commits even empty datasets (readers find their columns); later, and for a
             # rebuild, only new rows move readers: a rebuild from an empty inbox must not empty the dataset.
             first = writer.previous_manifest is None
-            summary.committed = first or _staged_rows(area) > 0
+            summary.incremental.rejections_superseded = sum(s.superseded for s in shards)
+            summary.committed = first or _staged_rows(area) > 0 or summary.incremental.rejections_superseded > 0
             summary.incremental.note = ("the output was written by an earlier version; rebuilt from this run"
                                         if writer.legacy else _migration_note(writer, summary.committed))
             summary.outcome = judge(summary, strict)
@@ -576,6 +649,7 @@ def write_discovery_rejects(rejects: Sequence[Rejection], area: StagingArea) -> 
     fresh = [(r, k) for r, k in fresh if k not in seen]
     if fresh:
         area.write("rejected", to_table([rejected_row(r, area.run_id) for r, _ in fresh], REJECTED), "discover")
-        area.write("_ledger", ledger_table([(k, "rejection", r.source, r.record) for r, k in fresh], area.run_id),
-                   "discover")
+        entries = [(k, "rejection", r.source, r.record) for r, k in fresh]
+        entries += provisional_entries(r for r, _ in fresh)  # a later read of the file replaces the row
+        area.write("_ledger", ledger_table(entries, area.run_id), "discover")
     return [r for r, _ in fresh]

@@ -36,10 +36,15 @@ REJECTIONS: dict[str, Reason] = {
     "html_parse_error": Reason("input", "no HTML document could be parsed from the markup"),
     "unsupported_format": Reason("input", "no reader for the file's suffix"),
     "not_found": Reason("input", "an INPUT path that does not exist"),
+    "broken_link": Reason("input", "a symlink whose target does not exist, or a loop of symlinks"),
+    "length_mismatch": Reason("input", "a WARC record's Content-Length is no byte count, or does not end where its "
+                                       "block ends (the record is not kept; the records after it are read)"),
     "no_records": Reason("input", "the file holds no record: empty, only blank lines, zero rows, or no "
                                   "response record"),
     # the limits (options)
     "too_large": Reason("limit", "the record is over max_page_bytes (never read whole into memory)"),
+    "too_many_lines": Reason("limit", "a flattened page has more lines than max_page_lines (checked before "
+                                      "cleaning, which holds about 1.5 KB a line)"),
     "too_deep": Reason("limit", "HTML elements nest deeper than max_html_depth"),
     "timeout": Reason("limit", "HTML extraction took longer than html_timeout seconds (the worker is killed)"),
     # failures while cleaning
@@ -52,6 +57,12 @@ REJECTIONS: dict[str, Reason] = {
     "hidden_file": Reason("skipped", "a dot-file inside an INPUT folder (pass it as INPUT to read it)"),
     "hidden_directory": Reason("skipped", "a dot-folder inside an INPUT folder"),
     "duplicate_input": Reason("skipped", "the same bytes under the same name twice (or a folder linked twice)"),
+    "outside_input": Reason("skipped", "a symlink in an INPUT folder that leads out of every INPUT (follow_links "
+                                       "all reads it)"),
+    "not_regular_file": Reason("skipped", "a FIFO, socket or device (a link to /dev/zero...): it has no end, so "
+                                          "it is not read"),
+    "own_output": Reason("skipped", "the run's own output folder (or, when OUTPUT is an INPUT, the tool's own "
+                                    "entries in it): never read back as input"),
     "http_status": Reason("skipped", "a WARC response with a non-2xx HTTP status (error pages, redirects)"),
     # the content
     "empty_after_cleaning": Reason("content", "no article of min_article_words words was left after chrome "
@@ -60,6 +71,12 @@ REJECTIONS: dict[str, Reason] = {
 
 #: Kinds that ``--strict`` fails a run for: something that should have been read was not.
 STRICT_KINDS = frozenset({"input", "limit", "fault"})
+
+#: The option behind each ``limit`` reason: a run with another value reads again the files these rows came
+#: from, and replaces the rows (:mod:`cleaners.io.ledger`).
+LIMIT_OPTIONS: dict[str, str] = {"too_large": "max_page_bytes", "too_many_lines": "max_page_lines",
+                                 "too_deep": "max_html_depth",
+                                 "timeout": "html_timeout"}
 
 
 def kind_of(reason: str) -> Kind:

@@ -72,6 +72,9 @@ class Incremental(_Part):
     files_already_processed: int = 0
     records_already_processed: int = 0
     rejections_already_recorded: int = 0
+    #: rejected rows of earlier runs this run replaced: their records were read further (a file that grew, a
+    #: file read at last) or with other limits, and now end where this run put them
+    rejections_superseded: int = 0
     index: str = "embedded"
     index_articles_added: int | None = None
     note: str | None = None

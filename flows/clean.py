@@ -59,6 +59,7 @@ from flows.parameters import (
 )
 from flows.progress import PROGRESS_KEY, PrefectProgress, TerminalProgress
 from flows.runners import build_task_runner, runner_spec
+from flows.server import server_dies_with_this_process
 
 # The library's narrative (run start, each shard's result, retries, the summary line) at INFO: the
 # flow run's log gets it through PREFECT_LOGGING_EXTRA_LOGGERS (flows/__init__.py, the work pool).
@@ -444,6 +445,7 @@ def main(argv: list[str] | None = None) -> int:
             except NothingCommitted as exc:  # the output, its index or Redis: what to fix, no traceback
                 result = not_committed(str(exc))
         else:
+            server_dies_with_this_process()  # the embedded server, if any, must not outlive a killed command
             _, result = run_as_flow(params)
     if isinstance(result, BaseException):
         raise result  # a bug: Python's traceback and exit status 1

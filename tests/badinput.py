@@ -3,7 +3,9 @@
 Every case is a file a real scraper or crawler leaves behind (wrong
 encodings, binary blobs under page names, cut gzip, half-written JSONL,
 oversized and script-only pages, deep markup, NULs, mixed line endings,
-right-to-left and CJK text, emoji, exports and crawls that came out empty). :func:`make_corpus` writes them and
+right-to-left and CJK text, emoji, exports and crawls that came out empty;
+broken links, link loops, a FIFO, links to devices and out of the inbox; a WARC
+record with a wrong Content-Length). :func:`make_corpus` writes them and
 returns the expected outcome of every record: ``"article"`` (in
 ``articles/`` or ``duplicates/``) or the reason code of its one
 ``rejected/`` row. Texts are written here, not taken from the seeds.
@@ -13,12 +15,15 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import os
 import random
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 #: The record id of a file-level row (a .txt page, a truncation note, a file with no record).
@@ -142,4 +147,36 @@ def make_corpus(root: Path) -> list[Expected]:
     writer = WARCWriter(crawl, gzip=True)
     writer.write_record(writer.create_warcinfo_record("warcinfo_only.warc.gz", {"software": "badinput"}))
     page("warcinfo_only.warc.gz", crawl.getvalue(), "no_records")
+
+    # paths that are no regular file inside INPUT, or lead out of it: one row each, nothing read (issue 17)
+    outside = root.parent / "outside-of-input.txt"
+    outside.write_bytes(story("outside the inbox").encode())
+    for name, target, outcome in (("broken_link.txt", root / "no-such-page.txt", "broken_link"),
+                                  ("loop_a.txt", root / "loop_b.txt", "broken_link"),
+                                  ("loop_b.txt", root / "loop_a.txt", "broken_link"),
+                                  ("dev_zero.txt", Path("/dev/zero"), "not_regular_file"),
+                                  ("dev_urandom.jsonl", Path("/dev/urandom"), "not_regular_file"),
+                                  ("passwd.txt", outside, "outside_input")):
+        (root / name).symlink_to(target)
+        expected.append(Expected(name, FILE, outcome))
+    os.mkfifo(root / "pipe.jsonl")
+    expected.append(Expected("pipe.jsonl", FILE, "not_regular_file"))
+
+    # a WARC record whose Content-Length is 300 bytes too low: that record only, the next ones are read
+    members = []
+    for n in range(3):
+        member = io.BytesIO()
+        writer = WARCWriter(member, gzip=False)
+        body = "<html><body>\n" + "".join(f"<p>{p}</p>\n" for p in story(f"crawl {n}").split("\n\n")) + "</body></html>"
+        http = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
+        record = writer.create_warc_record(f"https://crawl.example/{n}", "response",
+                                           payload=io.BytesIO(body.encode()), http_headers=http)
+        writer.write_record(record)
+        expected.append(Expected("wrong_length.warc", record.rec_headers.get_header("WARC-Record-ID"),
+                                 "length_mismatch" if n == 1 else "article"))
+        members.append(member.getvalue())
+    length = re.search(rb"\r\nContent-Length: (\d+)\r\n", members[1])
+    assert length is not None
+    members[1] = members[1][:length.start(1)] + str(int(length.group(1)) - 300).encode() + members[1][length.end(1):]
+    (root / "wrong_length.warc").write_bytes(b"".join(members))
     return expected

@@ -64,6 +64,7 @@ def test_a_shard_that_keeps_failing_costs_only_its_files_and_is_retried_next_run
     again = run([src], out, ONE_FILE_PER_SHARD)
     assert again.incremental.files_already_processed == 2
     assert sorted(r["source"] for r in table(out, "articles")) == ["alpha.flaky", "beta.flaky", "gamma.flaky"]
+    assert table(out, "rejected") == [] and again.incremental.rejections_superseded == 1  # the retry replaced it
 
 
 def test_a_permanent_read_error_is_a_row_not_a_retry(tmp_path: Path) -> None:

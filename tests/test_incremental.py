@@ -4,6 +4,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -307,3 +308,160 @@ def test_an_output_of_schema_version_1_is_migrated_by_the_next_run_and_reads_wit
             == manifest["datasets"][name]["rows"]
     run([inbox], out, config)  # the migrated ledger and index still do their work: nothing new
     assert state(out) == after
+
+
+# ---------------------------------------------------------------------- the output inside the input (issue 17, case 5)
+LIBRARY = """Town library to open on Sundays from next month
+The town library will open on Sunday afternoons from next month, the council said on Wednesday, after a
+survey found that most people who no longer visit cannot come during the week because of work.
+Two part-time librarians will be hired for the new hours, and volunteers from the reading club have
+offered to run a homework corner for schoolchildren on the first floor.
+The council said the cost would be met by closing the branch an hour earlier on Monday evenings, when the
+survey found the building was almost always empty.
+"""
+
+
+@pytest.mark.parametrize("layout", ["inside", "equal", "linked"])
+def test_an_output_inside_or_equal_to_the_input_is_never_read_back(tmp_path: Path, layout: str) -> None:
+    """Before: the tool's Parquet parts, manifest, summaries and HTML reports were read back as input (after
+    three runs 5 duplicates, 431 rejected and 788 removed rows came from its own files)."""
+    inbox = tmp_path / "inbox"
+    write_inbox(inbox, ["harbour", "orchard"])
+    (inbox / "feed.jsonl").write_text(json.dumps({"text": STORIES["bridge"]}) + "\n", encoding="utf-8")
+    out = {"inside": inbox / "clean", "equal": inbox, "linked": tmp_path / "out"}[layout]
+    if layout == "linked":  # a link inside the inbox that leads to the output
+        os.symlink(out, inbox / "results")
+    summaries = [run([inbox], out) for _ in range(3)]
+    if layout != "linked":  # a file of the user's in the output folder
+        (out / "extra.txt").write_text(LIBRARY, encoding="utf-8")
+        summaries.append(run([inbox], out))
+
+    inputs = {"harbour.txt", "orchard.txt", "feed.jsonl"} | ({"extra.txt"} if layout == "equal" else set())
+    for name in ("articles", "duplicates", "removed"):
+        assert {r["source"] for r in rows(out, name)} <= inputs, name
+    rejected = sorted((r["source"], r["reason"]) for r in rows(out, "rejected"))
+    own = {"inside": ["clean"], "linked": ["results"],
+           "equal": [".lock", ".snapshots", "articles", "duplicates", "manifest.json", "rejected", "removed",
+                     "runs"]}[layout]
+    expected = [(source, "own_output") for source in own]
+    if layout == "linked":  # the first run met the link before the output it leads to existed
+        expected.insert(0, ("results", "broken_link"))
+    assert rejected == expected
+    assert len(rows(out, "articles")) == 3 + (layout == "equal") and rows(out, "duplicates") == []
+    # once: the first run that meets the output records it, the next one finds nothing new
+    assert [s.rejected_by_reason.get("own_output", 0) for s in summaries[:3]] == [0, len(own), 0]
+    assert summaries[2].outcome.status == "nothing_new" and not summaries[2].committed
+    if layout == "inside":  # the whole output folder is skipped, a file put there too
+        assert summaries[3].outcome.status == "nothing_new"
+    if layout == "equal":  # only the tool's own entries: the user's file beside them is read
+        assert summaries[3].counts.articles_kept == 1
+
+    # the same input files into an output elsewhere: the same articles
+    fresh = tmp_path / "fresh"
+    write_inbox(fresh, ["harbour", "orchard"])
+    shutil.copy(inbox / "feed.jsonl", fresh / "feed.jsonl")
+    if layout == "equal":
+        shutil.copy(out / "extra.txt", fresh / "extra.txt")
+    run([fresh], tmp_path / "reference")
+    assert comparable(out, "articles") == comparable(tmp_path / "reference", "articles")
+
+
+# ---------------------------------------------------------------------- rows a later read replaces (issue 17)
+def placed(out: Path) -> list[tuple[str, str | None, str]]:
+    """Where every record is: (source, record, "article" or the reason of its rejected row)."""
+    found = [(r["source"], r["record"], "article") for name in ("articles", "duplicates") for r in rows(out, name)]
+    return sorted(found + [(r["source"], r["record"], r["reason"]) for r in rows(out, "rejected")],
+                  key=lambda x: (x[0], x[1] or "", x[2]))
+
+
+def test_a_half_written_line_completed_before_the_next_run_ends_in_one_place(tmp_path: Path) -> None:
+    """Issue 17, case 6: the line rejected as not_json in run 1 became an article in run 2 while its old row
+    stayed: one record in two places. The completed line now replaces the row, in the new snapshot only."""
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    inbox.mkdir()
+    records = [{"id": name, "text": text} for name, text in STORIES.items()]
+    full = "".join(json.dumps(r) + "\n" for r in records).encode()
+    (inbox / "export.jsonl").write_bytes(full[:-150])  # the exporter is still writing the third line
+    run([inbox], out)
+    assert placed(out) == [("export.jsonl", "2", "not_json"), ("export.jsonl", "harbour", "article"),
+                           ("export.jsonl", "orchard", "article")]
+    before = current_snapshot(out)
+    (inbox / "export.jsonl").write_bytes(full)  # ...and has finished
+    summary = run([inbox], out)
+    assert summary.committed and summary.incremental.rejections_superseded == 1 and summary.counts.records == 1
+    assert placed(out) == [("export.jsonl", name, "article") for name in ("bridge", "harbour", "orchard")]
+    assert summary.dataset.rejected == 0 and json.loads((out / "manifest.json").read_text())["datasets"][
+        "rejected"]["rows"] == 0
+    assert len(ds.dataset(before / "rejected", partitioning="hive").to_table()) == 1  # a pinned reader keeps it
+    assert any(r["kind"] == "supersedes" for r in rows_of(out, "_ledger"))
+    again = run([inbox], out)  # nothing new, nothing replaced again
+    assert not again.committed and again.incremental.rejections_superseded == 0
+
+
+def test_a_cut_download_completed_later_replaces_its_truncated_row(tmp_path: Path) -> None:
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    inbox.mkdir()
+    data = gzip.compress("".join(json.dumps({"id": n, "text": t}) + "\n" for n, t in STORIES.items()).encode())
+    (inbox / "feed.jsonl.gz").write_bytes(data[: len(data) * 2 // 3])
+    run([inbox], out)
+    assert ("feed.jsonl.gz", None, "truncated") in placed(out)
+    (inbox / "feed.jsonl.gz").write_bytes(data)
+    run([inbox], out)
+    assert placed(out) == [("feed.jsonl.gz", name, "article") for name in ("bridge", "harbour", "orchard")]
+
+
+def test_a_file_replaced_by_other_bytes_keeps_the_rows_of_the_old_one(tmp_path: Path) -> None:
+    """Only a read that goes on from where the old one stopped replaces a row: yesterday's half line in an
+    export that was overwritten with other records stays the trace of what yesterday's file held."""
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    inbox.mkdir()
+    (inbox / "export.jsonl").write_bytes(json.dumps({"id": "h", "text": STORIES["harbour"]}).encode()[:90])
+    run([inbox], out)
+    (inbox / "export.jsonl").write_text(json.dumps({"id": "o", "text": STORIES["orchard"]}) + "\n")
+    summary = run([inbox], out)
+    assert summary.incremental.rejections_superseded == 0
+    assert placed(out) == [("export.jsonl", "0", "not_json"), ("export.jsonl", "o", "article")]
+
+
+def test_raising_a_limit_reads_again_what_it_stopped_and_replaces_those_rows(tmp_path: Path) -> None:
+    """Issue 17, case 18: raising --max-page-bytes, as the too_large detail says, took nothing on an existing
+    output (the file counted as processed); only --full-rebuild did. The same for --max-html-depth."""
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    inbox.mkdir()
+    long_story = "\n".join([STORIES["harbour"]] + [STORIES["orchard"].replace("village", f"village {n}")
+                                                   for n in range(8)])
+    (inbox / "long.txt").write_text(long_story)
+    (inbox / "feed.jsonl").write_text(json.dumps({"id": "short", "text": STORIES["bridge"]}) + "\n"
+                                      + json.dumps({"id": "long", "text": long_story + " again"}) + "\n")
+    deep = "<div>" * 40 + "".join(f"<p>{p}</p>" for p in STORIES["harbour"].split("\n")) + "</div>" * 40
+    (inbox / "deep.html").write_text(f"<html><body>{deep}</body></html>")
+    (inbox / "plain.txt").write_text(STORIES["orchard"])
+    tight = CleanConfig(max_page_bytes=len(long_story) - 10, max_html_depth=30, html_timeout=0)
+    run([inbox], out, tight)
+    assert [p for p in placed(out) if p[2] != "article"] == [
+        ("deep.html", None, "too_deep"), ("feed.jsonl", "long", "too_large"), ("long.txt", None, "too_large")]
+    assert not run([inbox], out, tight).committed  # the same limits: nothing to read again
+
+    roomy = tight.model_copy(update={"max_page_bytes": 2 * len(long_story)})
+    raised = run([inbox], out, roomy)
+    assert raised.incremental.rejections_superseded == 2 and raised.counts.records == 2
+    assert raised.incremental.files_already_processed == 2  # plain.txt and deep.html: no limit of theirs changed
+    assert {p[:2] for p in placed(out) if p[2] == "article"} >= {("long.txt", None), ("feed.jsonl", "long")}
+    assert [p for p in placed(out) if p[2] != "article"] == [("deep.html", None, "too_deep")]
+
+    deeper = run([inbox], out, roomy.model_copy(update={"max_html_depth": 100}))
+    assert deeper.incremental.rejections_superseded == 1 and [p for p in placed(out) if p[2] != "article"] == []
+    lowered = run([inbox], out, tight)  # rows already placed keep the cleaning they got
+    assert not lowered.committed and [p for p in placed(out) if p[2] != "article"] == []
+
+
+def test_a_link_fixed_later_replaces_its_broken_link_row(tmp_path: Path) -> None:
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    write_inbox(inbox, ["harbour"])
+    (inbox / "later.txt").symlink_to(tmp_path / "inbox" / "not-yet.txt")
+    run([inbox], out)
+    assert ("later.txt", None, "broken_link") in placed(out)
+    (inbox / "not-yet.txt").write_text(STORIES["orchard"])
+    summary = run([inbox], out)
+    assert summary.incremental.rejections_superseded == 1
+    assert [p for p in placed(out) if p[2] != "article"] == []

@@ -39,6 +39,9 @@ _CP1252_TIE = 0.05
 #: Labels browsers decode as Windows-1252 (WHATWG Encoding Standard).
 _CP1252_LABELS = frozenset({"iso-8859-1", "iso8859-1", "latin-1", "latin1", "l1", "ascii", "us-ascii",
                             "cp819", "ibm819", "iso-ir-100", "windows-1252", "cp1252", "x-cp1252"})
+#: Python text codecs that are no web charset: "undefined" raises on every byte (a page declaring it ended a
+#: whole Parquet file), the others read escapes or host names, not pages.
+_NOT_CHARSETS = frozenset({"undefined", "idna", "punycode", "unicode-escape", "raw-unicode-escape"})
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 #: C0 controls other than tab, line feed, form feed and carriage return (the last is handled as a line end)
@@ -118,14 +121,14 @@ def _decode(data: bytes, declared: str | None) -> tuple[str, str]:
     if named is not None:
         try:
             return data.decode(named), named
-        except UnicodeDecodeError:
+        except UnicodeError:  # not only UnicodeDecodeError: a codec may raise its base class
             if named == "cp1252":  # five bytes cp1252 leaves undefined: latin-1 maps them all
                 return data.decode("latin-1"), "latin-1"
     guess = _detect(data)
     if guess is not None:
         try:
             return data.decode(guess), guess
-        except UnicodeDecodeError:  # the guess came from the head; the tail disagrees
+        except (UnicodeError, LookupError):  # the guess came from the head; the tail disagrees
             pass
     tried = ", ".join(filter(None, ["BOM", "UTF-8", f"declared {declared!r}" if declared else None, "UTF-16",
                                     f"detected {guess}" if guess else "detection (no candidate)"]))
@@ -143,7 +146,9 @@ def _codec(label: str | None) -> str | None:
         info = codecs.lookup(label)
     except (LookupError, ValueError):  # ValueError: a label with a NUL in it
         return None
-    return info.name if getattr(info, "_is_text_encoding", True) else None  # "hex", "rot13": not charsets
+    if not getattr(info, "_is_text_encoding", True) or info.name in _NOT_CHARSETS:  # "hex", "rot13", "undefined"
+        return None
+    return info.name
 
 
 def text_after_bom(head: bytes) -> str | None:

@@ -17,20 +17,34 @@ gets a 128-bit BLAKE2b key:
 The keys of a run are written to its ``_ledger`` partition in the same
 snapshot as its rows (:mod:`cleaners.io.writer`), so ledger and datasets are
 committed together and can never disagree.
+
+Rejections that say where a file stood rather than what its records are (a
+cut file, a half-written last line, a limit that stopped a record) are also
+recorded as ``provisional``, so a later run that reads those records after
+all replaces the rows (``supersedes``): see "rows a later read replaces"
+below, and :class:`InputLedger`, a shard's side of all this.
 """
 from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from ..config import CleanConfig
+from ..faults import is_transient
 from ..model import Page, Rejection
+from ..reasons import LIMIT_OPTIONS
 from .dataset import snapshot_files
+from .readers import open_regular
 from .schema import LEDGER
 
 KEY_BYTES = 16
@@ -38,11 +52,7 @@ _READ_BLOCK = 1 << 20
 
 
 def file_key(path: Path) -> bytes:
-    h = hashlib.blake2b(b"file\x00", digest_size=KEY_BYTES)
-    with open(path, "rb") as fh:
-        while block := fh.read(_READ_BLOCK):
-            h.update(block)
-    return h.digest()
+    return file_keys(path)[0]
 
 
 def item_key(item: Page | Rejection) -> bytes:
@@ -100,3 +110,232 @@ def ledger_table(entries: Iterable[tuple[bytes, str, str, str | None]], run_id: 
     rows = [{"key": k, "kind": kind, "source": source, "record": record, "run_id": run_id}
             for k, kind, source, record in entries]
     return pa.Table.from_pylist(rows, schema=LEDGER)
+
+
+# ----------------------------------------------------------------------------- rows a later read replaces
+#
+# Some rejections say where a file stood when it was read, not what its records are: a file cut mid-stream
+# (``truncated``), a half-written last JSONL line, a file that held no record yet, a file that could not be
+# read at all, or a record a limit option stopped. A later run that reads the same file further (it grew:
+# its first bytes are the ones read before) or with other limits gives those records their real outcome,
+# so the old row must go, or the record would sit in two places. The run writes, in its own ledger:
+#
+# - ``provisional`` entries: the key of such a rejection row, under the condition in ``record``: ``any``
+#   (the file's bytes were never seen: replaced by any later read of its source), or
+#   ``prefix SIZE FILEKEY [OPTION=VALUE]`` (replaced by a later read of the source whose first SIZE bytes
+#   are the file read then, and, for a limit row, with another value of the option);
+# - ``supersedes`` entries: keys of earlier rows a later read replaced (unless it gave the very same row
+#   again). :meth:`cleaners.io.writer.SnapshotWriter.commit` drops those rows from the earlier runs' part
+#   files of the new snapshot (the old snapshot keeps its bytes until it is pruned).
+#
+# A file some of whose records a limit stopped is recorded under a key that names the limits too
+# (:func:`tagged`), so a run with other limits does not take it for a file it has seen; so is a page that a
+# limit stopped while it was cleaned (too_deep, timeout). The other records of such a file are seen already
+# and skipped as ever.
+
+#: The condition of a provisional row whose file's bytes were never read (unreadable, not a regular file...).
+ANY = "any"
+#: Every subset of the limit options (a file key names those its rows were stopped by).
+_OPTION_SETS = [frozenset(c) for n in range(1, len(set(LIMIT_OPTIONS.values())) + 1)
+                for c in itertools.combinations(sorted(set(LIMIT_OPTIONS.values())), n)]
+
+
+def tagged(key: bytes, options: Iterable[str], config: CleanConfig) -> bytes:
+    """``key`` bound to the values of some limit options: what a file or page a limit stopped is known by."""
+    h = hashlib.blake2b(b"limits\x00" + key, digest_size=KEY_BYTES)
+    for option in sorted(options):
+        h.update(f"{option}={getattr(config, option)!r}\x1f".encode())
+    return h.digest()
+
+
+def file_keys(path: Path, prefixes: Iterable[int] = ()) -> tuple[bytes, dict[int, bytes], int]:
+    """The file's key, the key its first N bytes would have as a file for each N (in the same read), and its
+    size as read."""
+    h = hashlib.blake2b(b"file\x00", digest_size=KEY_BYTES)
+    wanted = sorted(set(prefixes))
+    found: dict[int, bytes] = {}
+    done = 0
+    with open_regular(path) as fh:
+        while True:
+            step = _READ_BLOCK if not wanted else min(_READ_BLOCK, max(1, wanted[0] - done))
+            if wanted and wanted[0] == done:
+                found[wanted.pop(0)] = h.copy().digest()
+                continue
+            block = fh.read(step)
+            if not block:
+                break
+            h.update(block)
+            done += len(block)
+    return h.digest(), found, done
+
+
+@dataclass(frozen=True)
+class _Condition:
+    any: bool = False
+    size: int = 0
+    file: bytes = b""
+    option: str | None = None
+    value: str | None = None
+
+    @staticmethod
+    def parse(text: str | None) -> _Condition | None:
+        words = (text or "").split(" ")
+        if words == [ANY]:
+            return _Condition(any=True)
+        if len(words) in (3, 4) and words[0] == "prefix":
+            option, _, value = words[3].partition("=") if len(words) == 4 else (None, "", None)
+            try:
+                return _Condition(False, int(words[1]), bytes.fromhex(words[2]), option, value)
+            except ValueError:
+                return None
+        return None  # written by a later version: never replaced by this one
+
+
+def condition(size: int, key: bytes, option: str | None = None, config: CleanConfig | None = None) -> str:
+    """The condition of a provisional row read from a file of ``size`` bytes and key ``key``."""
+    limit = f" {option}={getattr(config, option)!r}" if option is not None and config is not None else ""
+    return f"prefix {size} {key.hex()}{limit}"
+
+
+@functools.lru_cache(maxsize=2)
+def provisional_in(snapshot: Path | None) -> dict[str, list[tuple[bytes, _Condition]]]:
+    """The provisional rows of a committed snapshot that no later run replaced, by source."""
+    if snapshot is None:
+        return {}
+    found: dict[str, list[tuple[bytes, _Condition]]] = {}
+    gone: set[bytes] = set()
+    wanted = pc.field("kind").isin(["provisional", "supersedes"])
+    for path in snapshot_files(snapshot, "_ledger"):
+        table = pq.read_table(path, columns=["key", "kind", "source", "record"], filters=wanted)
+        for key, kind, source, record in zip(*(table.column(c).to_pylist() for c in table.column_names)):
+            if kind == "supersedes":
+                gone.add(key)
+            elif (cond := _Condition.parse(record)) is not None:
+                found.setdefault(source, []).append((key, cond))
+    return {s: [(k, c) for k, c in rows if k not in gone] for s, rows in found.items()}
+
+
+@dataclass
+class _Visit:
+    """One file of a shard while it is read and its pages cleaned."""
+
+    file: Any
+    key: bytes | None
+    #: bytes the key is over
+    size: int
+    #: keys of earlier provisional rows this read replaces, unless it gives the same row again
+    candidates: set[bytes] = field(default_factory=set)
+    #: pages yielded and not yet cleaned; the file's entries wait for them
+    pages: int = 0
+    read: bool = False
+    #: limit options that stopped some of its records: its key names their values
+    options: set[str] = field(default_factory=set)
+
+
+class InputLedger:
+    """One shard's side of the ledger: which files and records to skip, and the entries its files add.
+
+    :meth:`start` a file (False: seen whole before, skip it), :meth:`seen` for
+    each record, :meth:`read` for each record taken, :meth:`finish` at the
+    file's end, :meth:`cleaned` for each page once the text stage is done
+    with it. Provisional entries go to ``ready`` as their rows come; a
+    file's key and the rows it supersedes once its last page is cleaned, so
+    a limit that stopped a page while it was cleaned names the file's key
+    too, and a row the read gave again is not superseded. The caller writes
+    ``ready`` with its next part (a run commits whole).
+    """
+
+    def __init__(self, snapshot: Path | None, config: CleanConfig,
+                 ready: list[tuple[bytes, str, str, str | None]]) -> None:
+        self.seen_keys = seen_in(snapshot)
+        self.provisional = provisional_in(snapshot)
+        self.config = config
+        self.ready = ready
+        self.superseded = 0
+        self._visits: dict[str, _Visit] = {}
+
+    def start(self, file: Any) -> bool:
+        """Whether to read ``file`` (an :class:`~cleaners.io.readers.InputFile`); False: taken whole before."""
+        earlier = self.provisional.get(file.source, [])
+        try:
+            key: bytes | None
+            key, prefixes, size = file_keys(file.path, [c.size for _, c in earlier if not c.any])
+        except OSError as exc:
+            if is_transient(exc):
+                raise
+            key, prefixes, size = None, {}, 0  # unreadable now: read_file says why, and a later run tries again
+        if key is not None and (key in self.seen_keys
+                                or any(tagged(key, s, self.config) in self.seen_keys for s in _OPTION_SETS)):
+            return False
+        visit = self._visits[file.source] = _Visit(file, key, size)
+        if key is not None:
+            visit.candidates = {k for k, c in earlier if c.any or (
+                prefixes.get(c.size) == c.file
+                and (c.option is None or repr(getattr(self.config, c.option, None)) != c.value))}
+        return True
+
+    def seen(self, item: Page | Rejection, key: bytes) -> bool:
+        """Whether an earlier run took this record (a page a limit stopped: with these limits)."""
+        if key in self.seen_keys:
+            visit = self._visits.get(item.source)
+            if visit is not None and visit.candidates:
+                visit.candidates.discard(key)  # the same row again: it stays
+            return True
+        return isinstance(item, Page) and any(tagged(key, {o}, self.config) in self.seen_keys
+                                              for o in _PAGE_OPTIONS)
+
+    def read(self, item: Page | Rejection, key: bytes) -> None:
+        """A record taken by this run (its ledger key is ``key``)."""
+        visit = self._visits[item.source]
+        if isinstance(item, Page):
+            visit.pages += 1
+        elif item.provisional or item.reason in LIMIT_OPTIONS or visit.candidates:  # (most rows: none of these)
+            self._rejected(visit, item, key)
+
+    def finish(self, file: Any) -> None:
+        visit = self._visits[file.source]
+        visit.read = True
+        if visit.pages == 0:
+            self._release(visit)
+
+    def cleaned(self, page: Page, key: bytes, rejection: Rejection | None) -> bytes:
+        """The ledger key of a cleaned page: its own, or bound to the limit that stopped it."""
+        visit = self._visits[page.source]
+        visit.pages -= 1
+        if rejection is not None:
+            self._rejected(visit, rejection, item_key(rejection))
+            option = LIMIT_OPTIONS.get(rejection.reason)
+            if option is not None:
+                key = tagged(key, {option}, self.config)
+        if visit.read and visit.pages == 0:
+            self._release(visit)
+        return key
+
+    def _rejected(self, visit: _Visit, row: Rejection, key: bytes) -> None:
+        visit.candidates.discard(key)  # the same row again: it stays
+        option = LIMIT_OPTIONS.get(row.reason)
+        if option is not None:
+            visit.options.add(option)
+        if option is None and not row.provisional:
+            return
+        when = ANY if visit.key is None else condition(visit.size, visit.key, option, self.config)
+        self.ready.append((item_key(row), "provisional", row.source, when))  # final now: written with the next part
+
+    def _release(self, visit: _Visit) -> None:
+        source = visit.file.source
+        self.ready.extend((k, "supersedes", source, None) for k in sorted(visit.candidates))
+        self.superseded += len(visit.candidates)
+        if visit.key is not None:
+            key = tagged(visit.key, visit.options, self.config) if visit.options else visit.key
+            self.ready.append((key, "file", source, None))
+        del self._visits[source]
+
+
+#: The limits a page can meet while it is cleaned (its ledger key then names them).
+_PAGE_OPTIONS = sorted({LIMIT_OPTIONS[r] for r in ("too_many_lines", "too_deep", "timeout")})
+
+
+def provisional_entries(rows: Iterable[Rejection]) -> list[tuple[bytes, str, str, str | None]]:
+    """``provisional`` entries, condition ``any``, for rows whose file no reader has opened (found missing,
+    a broken link, a FIFO, a shard given up): any later read of their source replaces them."""
+    return [(item_key(r), "provisional", r.source, ANY) for r in rows]

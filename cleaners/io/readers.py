@@ -8,9 +8,11 @@ sharding and the conservation rule stay as they are.
 """
 from __future__ import annotations
 
+import errno
 import gzip
 import hashlib
 import os
+import stat
 import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -83,7 +85,8 @@ def supported_suffixes() -> list[str]:
     return sorted({s for s in _READERS} | {s + ".gz" for s in _READERS})
 
 
-def discover(inputs: Iterable[str | Path]) -> tuple[list[InputFile], list[Rejection]]:
+def discover(inputs: Iterable[str | Path], *, follow_links: bool = False,
+             exclude: Iterable[str | Path] = ()) -> tuple[list[InputFile], list[Rejection]]:
     """Expand files and directories (recursively) into input files, sorted by source.
 
     ``source`` names a file in the output (:func:`source_base` says how):
@@ -97,34 +100,104 @@ def discover(inputs: Iterable[str | Path]) -> tuple[list[InputFile], list[Reject
     hidden files and folders too (``hidden_file``, ``hidden_directory``:
     editors' and crawlers' temporary files live there), and a second copy of
     identical bytes under the same source name (``duplicate_input``).
-    Symlinked folders are followed once; a file reached twice under one
-    name (a folder and a file inside it, both given) is read once. Sorting
-    makes the run independent of the order INPUT was given in.
+
+    Only regular files are read: a FIFO, socket or device (a link to
+    ``/dev/zero`` or ``/dev/urandom``) never ends, and is ``not_regular_file``;
+    a symlink whose target is missing, or a loop of links, is ``broken_link``.
+    A symlink inside an INPUT folder is followed when its target lies inside
+    one of the INPUTs (a linked folder once: a folder reached twice is read
+    once); one that leads out of every INPUT is ``outside_input`` and not read
+    (``/etc/passwd`` is not an article), unless ``follow_links``. An INPUT
+    itself may be a link: naming it is the choice. A file reached twice
+    under one name (a folder and a file inside it, both given) is read once.
+    Sorting makes the run independent of the order INPUT was given in.
+
+    ``exclude``: paths never read, nor anything below them (the run's own
+    output, :func:`cleaners.io.writer.not_input`); each one met is one
+    ``own_output`` row, compared by real path, so a link to it is one too.
     """
     given = list(inputs)
     roots = [Path(raw).absolute() for raw in given]
     base = source_base(roots)
+    inside = _Inside(roots, follow_links)
+    own = _Inside(list(map(Path, exclude)), False)
     found: dict[tuple[str, str], InputFile] = {}
     rejected: list[Rejection] = []
     for raw, root in zip(given, roots):
-        if root.is_dir():
-            paths = _walk(root, rejected, _relative(root, base) if base is not None else "")
-        elif root.is_file():
-            paths = [(root, _relative(root, base) if base is not None else root.name)]
-        else:
+        name = _relative(root, base) if base is not None else root.name
+        kind, detail, real, size = _what_is(root)
+        if own.reals and own(real):
+            rejected.append(Rejection(name or str(raw), None, "own_output", OWN_OUTPUT))
+            continue
+        if kind == "dir":
+            paths = _walk(root, real, rejected, _relative(root, base) if base is not None else "", inside, own)
+        elif kind == "file":
+            paths = [(root, name, real, size)]
+        elif kind == "missing":
             rejected.append(Rejection(str(raw), None, "not_found", f"input {raw!s} does not exist"))
             continue
-        for path, source in paths:
+        else:  # a broken link, a FIFO or a device given as INPUT
+            rejected.append(_not_a_file(name or str(raw), kind, f"input {raw!s}: {detail}"))
+            continue
+        for path, source, real, size in paths:
             source = printable_name(source)
             if reader_for(path) is None:
                 rejected.append(Rejection(source, None, "unsupported_format",
                                           f"no reader for {path.name!r}; accepted: "
                                           + ", ".join(supported_suffixes())))
                 continue
-            found[(os.path.realpath(path), source)] = InputFile(path, source, path.stat().st_size)
+            found[(real, source)] = InputFile(path, source, size)
     files = _drop_identical_copies(sorted(found.values(), key=lambda f: (f.source, str(f.path))), rejected)
     rejected = [replace(r, source=printable_name(r.source), detail=printable_name(r.detail)) for r in rejected]
     return files, sorted(rejected, key=lambda r: (r.source, r.reason))
+
+
+class _Inside:
+    """Which targets a symlink inside an INPUT folder may lead to: inside an INPUT (or anywhere, when following)."""
+
+    def __init__(self, roots: Sequence[Path], follow_links: bool) -> None:
+        self.follow = follow_links
+        self.reals = sorted({os.path.realpath(root) for root in roots})
+
+    def __call__(self, real: str) -> bool:
+        return self.follow or any(real == r or real.startswith(r.rstrip(os.sep) + os.sep) for r in self.reals)
+
+
+#: The detail of an ``own_output`` row (the same every run, so the row is written once).
+OWN_OUTPUT = "written by this tool: the output of this run (-o) is not read as input"
+
+
+#: What a path that is not a folder or a regular file is, for its row.
+_FILE_TYPES = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+               (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def _what_is(path: str | Path, entry: os.DirEntry[str] | None = None) -> tuple[str, str, str, int]:
+    """(kind, detail, real path, size) of a path, or of a folder's ``entry`` (its stat is cached).
+
+    kind is ``dir``, ``file``, ``missing``, ``broken_link`` (its target is missing, or a loop) or
+    ``not_regular_file``; the detail says what it is, for a row. The real path is resolved for a path given
+    alone and for a link only ("" for a plain entry: its folder's real path and its name make it).
+    """
+    try:
+        st = entry.stat() if entry is not None else os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "broken_link", "a loop of symlinks, it leads nowhere", "", 0
+        if os.path.islink(path):
+            return "broken_link", f"a symlink to {os.readlink(path)}, which does not exist", "", 0
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+            return "missing", "does not exist", "", 0
+        return "file", "", os.path.realpath(path), 0  # unreadable: read_file says why (a row, not silence)
+    linked = entry is None or entry.is_symlink()
+    real = os.path.realpath(path) if linked else ""  # the caller knows a plain entry's (realpath costs a stat a level)
+    if stat.S_ISDIR(st.st_mode):
+        return "dir", "", real, 0
+    if stat.S_ISREG(st.st_mode):
+        return "file", "", real, st.st_size
+    what = next((name for test, name in _FILE_TYPES if test(st.st_mode)), "not a regular file")
+    target = f" (a link to {real})" if real and real != os.path.abspath(path) else ""
+    return "not_regular_file", f"{what}{target}: it has no end, so it is not read", real, 0
 
 
 def source_base(inputs: Sequence[str | Path]) -> Path | None:
@@ -180,36 +253,69 @@ def printable_name(name: str) -> str:
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
-def _walk(root: Path, rejected: list[Rejection], prefix: str = "") -> list[tuple[Path, str]]:
-    """(path, source) of the files under ``root``; sources are relative to it, behind ``prefix``."""
-    paths: list[tuple[Path, str]] = []
+def _walk(root: Path, root_real: str, rejected: list[Rejection], prefix: str,
+          inside: _Inside, own: _Inside | None = None) -> list[tuple[Path, str, str, int]]:
+    """(path, source, real path, size) of the regular files under ``root``; sources are relative to it, behind
+    ``prefix``. Folders are read depth first in name order; links are followed as :func:`discover` says."""
+    paths: list[tuple[Path, str, str, int]] = []
     seen: dict[str, str] = {}
 
     def name(rel: PurePosixPath) -> str:
         return (PurePosixPath(prefix) / rel).as_posix() if prefix else rel.as_posix()
 
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
-        here = Path(dirpath)
-        rel = PurePosixPath(*here.relative_to(root).parts)
-        real = os.path.realpath(here)
+    stack: list[tuple[Path, PurePosixPath, str]] = [(root, PurePosixPath(), root_real)]
+    while stack:
+        here, rel, real = stack.pop()
         if real in seen:  # a symlink back into a folder already read
             rejected.append(Rejection(name(rel), None, "duplicate_input",
                                       f"folder is the same as {seen[real] or '.'}, read once"))
-            dirnames[:] = []
             continue
         seen[real] = name(rel) if rel.parts else prefix
-        for dirname in [d for d in dirnames if d.startswith(".")]:
-            rejected.append(Rejection(name(rel / dirname), None, "hidden_directory",
-                                      "hidden folder, not read (pass it as INPUT to read it)"))
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for filename in sorted(filenames):
-            source = name(rel / filename)
-            if filename.startswith("."):
-                rejected.append(Rejection(source, None, "hidden_file",
-                                          "hidden file, not read (pass it as INPUT to read it)"))
-            elif (here / filename).is_file():
-                paths.append((here / filename, source))
+        try:
+            with os.scandir(here) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError as exc:  # a folder that cannot be listed: say so rather than skip it
+            rejected.append(Rejection(name(rel) or ".", None, "unreadable", f"folder not listed: {exc}"))
+            continue
+        folders: list[tuple[Path, PurePosixPath, str]] = []
+        for entry in entries:
+            source = name(rel / entry.name)
+            link = entry.is_symlink()
+            kind, detail, target, size = _what_is(entry.path, entry)
+            if own is not None and own.reals and own(target if link else os.path.join(real, entry.name)):
+                rejected.append(Rejection(source, None, "own_output", OWN_OUTPUT))
+                continue
+            if entry.name.startswith("."):
+                rejected.append(
+                    Rejection(source, None, "hidden_directory", "hidden folder, not read (pass it as INPUT to read it)")
+                    if kind == "dir" else
+                    Rejection(source, None, "hidden_file", "hidden file, not read (pass it as INPUT to read it)"))
+                continue
+            if kind in ("broken_link", "not_regular_file"):
+                rejected.append(_not_a_file(source, kind, detail))
+                continue
+            if kind == "missing":  # gone since the listing
+                rejected.append(Rejection(source, None, "unreadable", "vanished while its folder was read"))
+                continue
+            if link and not inside(target):
+                what = "folder" if kind == "dir" else "file"
+                rejected.append(Rejection(source, None, "outside_input",
+                                          f"a symlink to the {what} {target}, outside every INPUT: not read "
+                                          "(--follow-links all reads it, or pass it as INPUT)"))
+                continue
+            if kind == "dir":
+                folders.append((Path(entry.path), rel / entry.name, target if link else os.path.join(real, entry.name)))
+            else:
+                paths.append((Path(entry.path), source, target if link else os.path.join(real, entry.name), size))
+        stack.extend(reversed(folders))
     return paths
+
+
+def _not_a_file(source: str, kind: str, detail: str) -> Rejection:
+    """The row of a path that is neither a folder nor a regular file (``kind`` as :func:`_what_is` says)."""
+    if kind == "broken_link":
+        return Rejection(source, None, "broken_link", detail)
+    return Rejection(source, None, "not_regular_file", detail)
 
 
 def _drop_identical_copies(files: list[InputFile], rejected: list[Rejection]) -> list[InputFile]:
@@ -238,7 +344,7 @@ def _drop_identical_copies(files: list[InputFile], rejected: list[Rejection]) ->
 def _file_sha256(path: Path) -> str:
     """SHA-256 of a file, read in blocks (an input may be gigabytes)."""
     h = hashlib.sha256()
-    with open(path, "rb") as fh:
+    with open_regular(path) as fh:
         while block := fh.read(1 << 20):
             h.update(block)
     return h.hexdigest()
@@ -253,13 +359,29 @@ def open_raw(path: Path) -> Iterator[BinaryIO]:
 
     Readers open their files through here (or :func:`open_binary`), so the
     run's progress can move through a large file rather than jump at its end.
+    Only a regular file opens (:func:`open_regular`).
     """
-    with open(path, "rb") as raw:
+    with open_regular(path) as raw:
         _READING.raw = raw
         try:
             yield raw
         finally:
             _READING.raw = None
+
+
+def open_regular(path: Path) -> BinaryIO:
+    """``open(path, "rb")`` for a regular file only: a path that became a FIFO or a device since it was found
+    raises ``OSError`` (ENXIO) at once, where opening a FIFO would wait for a writer and a device never end."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise OSError(errno.ENXIO, "not a regular file (a FIFO, socket or device): not read", str(path))
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def read_position() -> int | None:
@@ -323,6 +445,8 @@ def decoded_page(data: bytes, source: str, record: str | None, content_sha: str,
         decoded = decode_bytes(data, declared)
     except DecodeError as exc:
         return Rejection(source, record, "decode_error", str(exc))
+    except (LookupError, ValueError) as exc:  # a codec that fails its own way costs this record, never the file
+        return Rejection(source, record, "decode_error", f"{type(exc).__name__} decoding the page: {exc}")
     return Page(source=source, record=record, text=decoded.text, content_sha=content_sha,
                 encoding=decoded.encoding, repairs=decoded.repairs, **fields)
 
@@ -350,6 +474,11 @@ def read_file(file: InputFile, max_page_bytes: int | None = None) -> Iterator[Pa
     file's bytes, so the ledger records the row once (:mod:`cleaners.io.ledger`).
     Single-page files (``.txt``, ``.html``) always yield their page, which
     then ends as ``empty_after_cleaning`` when there is nothing in it.
+
+    These file-level rows say where the file stood when it was read, so they
+    are ``provisional``: a later run that finds the file grown past that
+    point (a cut download completed, an empty export written) replaces them
+    (:mod:`cleaners.io.ledger`).
     """
     reader = reader_for(file.path)
     if reader is None:  # discover() filters these; kept for direct callers
@@ -369,25 +498,26 @@ def read_file(file: InputFile, max_page_bytes: int | None = None) -> Iterator[Pa
             yield item
     except EOFError as exc:
         yield Rejection(file.source, None, "truncated",
-                        f"the file ends mid-stream after {count} records (those were read): {exc}")
+                        f"the file ends mid-stream after {count} records (those were read): {exc}", provisional=True)
         return
     except OSError as exc:
         if is_transient(exc):
             raise  # the shard is retried whole (cleaners.faults)
         if exc.errno is None:  # pyarrow's errors are OSErrors without an errno: the bytes, not the system
             yield Rejection(file.source, None, "read_error",
-                            f"{type(exc).__name__} after {count} records (those were read): {exc}")
+                            f"{type(exc).__name__} after {count} records (those were read): {exc}", provisional=True)
             return
         yield Rejection(file.source, None, "unreadable",
-                        f"{type(exc).__name__} after {count} records (those were read): {exc}")
+                        f"{type(exc).__name__} after {count} records (those were read): {exc}", provisional=True)
         return
     except Exception as exc:  # noqa: BLE001 (a reader's library may raise anything on bad bytes; the run goes on)
         yield Rejection(file.source, None, "read_error",
-                        f"{type(exc).__name__} after {count} records (those were read): {exc}")
+                        f"{type(exc).__name__} after {count} records (those were read): {exc}", provisional=True)
         return
     if count == 0:
         yield Rejection(file.source, None, "no_records",
-                        found if isinstance(found, str) and found else f"no record in {file.size} bytes")
+                        found if isinstance(found, str) and found else f"no record in {file.size} bytes",
+                        provisional=True)
 
 
 def nothing_found(lines: int, blank: int, nbytes: int, gzipped_size: int | None = None) -> str:

@@ -27,6 +27,17 @@ the previous snapshot in place, and the next run clears what it left in
 same snapshot, so they can never disagree with the datasets. A lock file
 keeps two runs from writing the same output at once.
 
+The tool deletes and rewrites only what it made (:data:`OWN_NAMES` at the
+top of the output, and inside them only its own entries): a staging folder
+of a run (it holds :data:`STAGE_MARK`), a snapshot folder named by a run id
+whose ``_run.json`` (or ``_manifest.json``) names that run, its temporary
+``.current.*`` links and ``.*.json.tmp``/``.*.html.tmp`` files. Anything
+else under ``.staging`` or ``.snapshots`` stays as it is; the lock file is
+opened without truncating it and is never deleted; a file or link in the
+place of one of its own names that it did not make (a dataset name that is
+not its symlink, a ``.staging`` that is a file...) stops the run with an
+:class:`OutputError` naming it, before anything is written.
+
 Files of an older column layout (:data:`cleaners.io.schema.SCHEMA_VERSION`,
 recorded in the manifest as ``schema_version``) are not linked but rewritten
 into the new snapshot, cast to the current schema: a hive dataset whose
@@ -38,13 +49,16 @@ bytes until it is pruned. This costs one rewrite of the output, once.
 """
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import logging
 import os
+import re
 import shutil
+import stat
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -62,6 +76,15 @@ SNAPSHOTS = ".snapshots"
 STAGING = ".staging"
 CURRENT = "current"
 MANIFEST = "_manifest.json"
+LOCK = ".lock"
+#: Made first in a run's staging folder: what marks it as the tool's, so a later run may delete it.
+STAGE_MARK = ".newsclean-stage"
+#: Everything the tool makes at the top of an output folder (the dataset links, ``manifest.json``,
+#: ``runs/``, its hidden folders and the lock); a run never reads these as input.
+OWN_NAMES = (*DATASETS, "manifest.json", "runs", SNAPSHOTS, STAGING, LOCK)
+#: What :func:`cleaners.pipeline.new_run_id` makes; staging folders of versions before :data:`STAGE_MARK`
+#: are recognised by it.
+_RUN_ID = re.compile(r"\d{8}T\d{6}Z-[0-9a-f]{6}")
 #: Partition key of every dataset: one folder per run.
 RUN_PARTITION = "run"
 #: Version of the manifest layout, bumped when readers must change.
@@ -71,6 +94,27 @@ _MIGRATE_BATCH = 65_536
 
 class OutputError(NothingCommitted):
     """The output directory cannot be written as asked; the message says how to fix it."""
+
+
+def own_entries(out: str | Path) -> list[Path]:
+    """The paths under ``out`` that the tool writes (whether they exist yet or not)."""
+    return [Path(out) / name for name in OWN_NAMES]
+
+
+def not_input(out: str | Path, inputs: Iterable[str | Path]) -> list[Path]:
+    """What a run into ``out`` must not read of ``inputs``: its own output.
+
+    ``out`` itself when it lies inside an INPUT folder (the whole folder is
+    the output's); when an INPUT is ``out`` or lies inside it, only the
+    tool's own entries there (:func:`own_entries`), so the user's files
+    beside them are read. Compared by real path.
+    """
+    home = os.path.realpath(out)
+    for raw in inputs:
+        real = os.path.realpath(raw)
+        if real == home or real.startswith(home.rstrip(os.sep) + os.sep):
+            return own_entries(out)
+    return [Path(out)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,26 +189,30 @@ class SnapshotWriter:
         #: the schema version they were written with (None: nothing to migrate)
         self.migrated_from: int | None = None
         self._new_id = uuid.uuid4().hex
-        self._lock_fh: Any = None
+        self._lock_fd: int | None = None
+        #: what this writer made, and so what close() may delete
+        self._made_stage = False
+        self._own_staging = False
 
     # ------------------------------------------------------------------ lifecycle
     def open(self) -> SnapshotWriter:
         try:
             self.out.mkdir(parents=True, exist_ok=True)
             self._check_layout()
-            self._lock_fh = open(self.out / ".lock", "w")  # noqa: SIM115 (held for the run; close() releases it)
+            self._lock_fd = _open_lock(self.out / LOCK)
         except OSError as exc:
             raise OutputError(f"cannot write to output directory {self.out}: {exc}") from exc
         try:
-            fcntl.flock(self._lock_fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
+            self.close()
             raise OutputError(f"another run is writing to {self.out}; wait for it or choose another "
                               "--output") from exc
         try:
-            # Under the lock, anything left in .staging is from a run that died: drop it.
-            shutil.rmtree(self.out / STAGING, ignore_errors=True)
+            self._clear_leftovers()  # under the lock: what runs that died left (the tool's own entries only)
             self._finish_previous_commit()
             self._load_previous()
+            self._make_stage()
             for name in DATASETS:
                 (self.snapshot / name).mkdir(parents=True, exist_ok=True)
             self.area.scratch.mkdir(parents=True, exist_ok=True)
@@ -177,15 +225,18 @@ class SnapshotWriter:
         return self
 
     def close(self) -> None:
-        shutil.rmtree(self.stage, ignore_errors=True)
-        try:
-            (self.out / STAGING).rmdir()  # only when no other staged run is left
-        except OSError:
-            pass
-        if self._lock_fh is not None:
-            fcntl.flock(self._lock_fh, fcntl.LOCK_UN)
-            self._lock_fh.close()
-            self._lock_fh = None
+        if self._made_stage:
+            shutil.rmtree(self.stage, ignore_errors=True)
+            self._made_stage = False
+        if self._own_staging:
+            try:
+                (self.out / STAGING).rmdir()  # only when no other staged run (nor anything else) is left
+            except OSError:
+                pass
+        if self._lock_fd is not None:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+            os.close(self._lock_fd)
+            self._lock_fd = None
 
     def __enter__(self) -> SnapshotWriter:  # noqa: PYI034 (never subclassed; typing.Self is 3.11+)
         return self.open()
@@ -220,6 +271,7 @@ class SnapshotWriter:
         runs: list[dict[str, Any]] = []
         if self.previous is not None and self.previous_manifest is not None:
             files = self._link_previous() + files
+            files = self._drop_superseded(files)  # rejections this run replaced (readers/ledger: issue 17)
             runs = list(self.previous_manifest.get("runs", []))
         for name, schema in DATASETS.items():  # an empty dataset still has its columns
             if not any(f["dataset"] == name for f in files):
@@ -251,6 +303,11 @@ class SnapshotWriter:
         snapshots = self.out / SNAPSHOTS
         previous = _readlink(snapshots / CURRENT)
         final = snapshots / self.run_id
+        if os.path.lexists(final):  # a run of this id that died between its rename and its switch, or not ours
+            if final.name == previous or not _is_own_snapshot(final):
+                raise OutputError(f"{final} exists and was not left by an earlier attempt of run {self.run_id}; "
+                                  "move it away or choose another --output")
+            shutil.rmtree(final)
         try:
             snapshots.mkdir(exist_ok=True)
             os.rename(self.snapshot, final)
@@ -270,13 +327,75 @@ class SnapshotWriter:
 
     # ------------------------------------------------------------------ helpers
     def _check_layout(self) -> None:
-        for name in [*DATASETS, "manifest.json"]:
+        """Refuse, before anything is written, an output whose own names hold what this tool did not make.
+
+        Only the names the tool writes are looked at (:data:`OWN_NAMES`);
+        other files in the output folder are none of its business.
+        """
+        links = {**{name: f"{SNAPSHOTS}/{CURRENT}/{name}" for name in DATASETS},
+                 "manifest.json": f"{SNAPSHOTS}/{CURRENT}/{MANIFEST}"}
+        for name, target in links.items():
             path = self.out / name
-            if path.exists() and not path.is_symlink():
-                raise OutputError(
-                    f"{path} exists and was not written by this tool (it is not a snapshot link); "
-                    "choose another --output or move it away"
-                )
+            if path.is_symlink():
+                if os.readlink(path) != target:
+                    _foreign(path, f"a symbolic link to {os.readlink(path)}, not this tool's link to {target}")
+            elif os.path.lexists(path):
+                _foreign(path, "it is not a snapshot link")
+        for name in ("runs", SNAPSHOTS, STAGING):
+            path = self.out / name
+            if os.path.lexists(path) and not path.is_dir():
+                _foreign(path, "the tool keeps a folder under this name, and this is not one")
+        lock = self.out / LOCK
+        if os.path.lexists(lock) and not stat.S_ISREG(os.lstat(lock).st_mode):
+            _foreign(lock, "the tool's lock is a plain file, and this is not one")
+        current = self.out / SNAPSHOTS / CURRENT
+        if current.is_symlink():
+            target = os.readlink(current)
+            if "/" in target or target in ("", ".", "..") or (
+                    os.path.lexists(current.parent / target) and not _is_own_snapshot(current.parent / target)):
+                _foreign(current, f"a symbolic link to {target}, which is not a snapshot of this tool")
+        elif os.path.lexists(current):
+            _foreign(current, "the tool's current snapshot is a symbolic link, and this is not one")
+
+    def _clear_leftovers(self) -> None:
+        """Delete what runs that died left behind, and only that (called under the lock).
+
+        Staging folders of runs (marked by :data:`STAGE_MARK`, or named by a
+        run id and holding nothing but ``snapshot``/``scratch``, as before the
+        mark), temporary ``.current.*`` links in ``.snapshots`` and temporary
+        summaries and reports in ``runs/``. Other entries stay.
+        """
+        staging = self.out / STAGING
+        if staging.is_dir():
+            for entry in staging.iterdir():
+                if _is_own_stage(entry):
+                    shutil.rmtree(entry)
+                    self._own_staging = True  # a run's folder was in it: it is the tool's
+        snapshots = self.out / SNAPSHOTS
+        if snapshots.is_dir():
+            for entry in snapshots.glob(f".{CURRENT}.*"):
+                if entry.is_symlink():
+                    entry.unlink()
+        runs = self.out / "runs"
+        if runs.is_dir():
+            for entry in runs.glob(".*.tmp"):
+                if entry.name.endswith((".json.tmp", ".html.tmp")) and entry.is_file() and not entry.is_symlink():
+                    entry.unlink()
+
+    def _make_stage(self) -> None:
+        """This run's staging folder, new and marked as the tool's; an entry of that name not left by the tool
+        stops the run."""
+        staging = self.out / STAGING
+        if not os.path.lexists(staging):
+            staging.mkdir()
+            self._own_staging = True
+        try:
+            self.stage.mkdir()
+        except FileExistsError as exc:
+            raise OutputError(f"{self.stage} exists and was not made by this tool; move it away or choose "
+                              "another --output") from exc
+        self._made_stage = True
+        (self.stage / STAGE_MARK).touch()
 
     def _finish_previous_commit(self) -> None:
         """The steps after the atomic switch, idempotent: links at the top, the run's summary in runs/.
@@ -377,13 +496,72 @@ class SnapshotWriter:
                 entries.append({"dataset": name, **f})
         return entries
 
+    def _drop_superseded(self, files: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Earlier runs' ``rejected`` files of the staged snapshot, without the rows this run superseded.
+
+        A row that said where a file stood when it was read (cut short, a
+        half-written last line, no record yet, unreadable) or that a limit
+        option decided is replaced when a later run reads that record after
+        all: this run's ledger lists those rows' keys as ``supersedes``
+        entries (:mod:`cleaners.io.ledger`). Each earlier part file holding
+        one is written anew under its own name, without it (streamed in
+        batches, through a temporary name): the staged entry was a hard link,
+        so the previous snapshot keeps its bytes until it is pruned. Earlier
+        rows are otherwise never rewritten.
+        """
+        import pyarrow.compute as pc
+
+        from ..model import (
+            Rejection,  # local: the ledger imports the dataset module, which imports this one
+        )
+        from .ledger import item_key
+
+        keys: set[bytes] = set()
+        sources: set[str] = set()
+        for f in files:
+            if f["dataset"] == "_ledger" and f["run_id"] == self.run_id:
+                table = pq.read_table(self.snapshot / f["path"], columns=["key", "source"],
+                                      filters=[("kind", "==", "supersedes")])
+                keys.update(table.column("key").to_pylist())
+                sources.update(table.column("source").to_pylist())
+        if not keys:
+            return files
+        schema = schema_of("rejected")
+        wanted = pa.array(sorted(sources), pa.string())
+        for f in files:
+            if f["dataset"] != "rejected" or f["run_id"] == self.run_id:
+                continue
+            path = self.snapshot / f["path"]
+            if not pc.any(pc.is_in(pq.read_table(path, columns=["source"]).column("source"), value_set=wanted)).as_py():
+                continue
+            tmp = path.with_name(f".{path.name}.tmp")
+            rows = 0
+            with _writing(path, tmp), pq.ParquetFile(path) as old, \
+                    pq.ParquetWriter(tmp, schema, compression="zstd") as out:
+                for batch in old.iter_batches(batch_size=_MIGRATE_BATCH):
+                    keep = [item_key(Rejection(s, r, why, d)) not in keys if s in sources else True
+                            for s, r, why, d in zip(*(batch.column(c).to_pylist()
+                                                      for c in ("source", "record", "reason", "detail")))]
+                    kept = pa.Table.from_batches([batch]).filter(pa.array(keep, pa.bool_()))
+                    out.write_table(kept.cast(schema) if not kept.schema.equals(schema, check_metadata=True) else kept)
+                    rows += kept.num_rows
+            if rows == f["rows"]:
+                tmp.unlink()
+                continue
+            with _writing(path, tmp):
+                with open(tmp, "rb") as fh:
+                    os.fsync(fh.fileno())
+                os.replace(tmp, path)  # a new file under the name: the hard link to the old bytes is gone
+            f["rows"] = rows
+        return files
+
     def _prune(self, snapshots: Path, protect: set[str | None]) -> None:
         """Keep the newest ``keep`` snapshots by commit time, always the current and the one it replaced.
 
         A reader still scanning the replaced snapshot keeps its files for one
         more run. Files shared with newer snapshots survive: only links go.
         """
-        found = [p for p in snapshots.iterdir() if p.is_dir() and not p.is_symlink()]
+        found = [p for p in snapshots.iterdir() if _is_own_snapshot(p)]  # never a folder the tool did not make
         found.sort(key=lambda p: (p.name in protect, _commit_time(p)), reverse=True)
         for path in found[max(self.keep, len(protect - {None})):]:
             shutil.rmtree(path, ignore_errors=True)
@@ -460,6 +638,47 @@ def _writing(path: Path, tmp: Path) -> Iterator[None]:
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from exc
+
+
+def _foreign(path: Path, why: str) -> None:
+    raise OutputError(f"{path} was not written by this tool ({why}); move it away or choose another --output")
+
+
+def _open_lock(path: Path) -> int:
+    """The lock file's descriptor: created when missing, never truncated, never through a symbolic link."""
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK, 0o644)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            _foreign(path, "a symbolic link; the tool's lock is a plain file")
+        raise
+    if not stat.S_ISREG(os.fstat(fd).st_mode):  # it changed since the layout was checked
+        os.close(fd)
+        _foreign(path, "the tool's lock is a plain file, and this is not one")
+    return fd
+
+
+def _is_own_stage(path: Path) -> bool:
+    """A run's staging folder: marked, or (before the mark) named by a run id with only the tool's folders."""
+    if path.is_symlink() or not path.is_dir():
+        return False
+    if (path / STAGE_MARK).is_file():
+        return True
+    return bool(_RUN_ID.fullmatch(path.name)) and {p.name for p in path.iterdir()} <= {"snapshot", "scratch"}
+
+
+def _is_own_snapshot(path: Path) -> bool:
+    """A folder of ``.snapshots`` the tool made: named by the run whose ``_run.json`` (or manifest) it holds."""
+    if path.is_symlink() or not path.is_dir():
+        return False
+    for name, key in (("_run.json", "run_id"), (MANIFEST, "current_run")):
+        try:
+            data = json.loads((path / name).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(data, dict) and data.get(key) == path.name:
+            return True
+    return False
 
 
 def _commit_time(snapshot: Path) -> int:

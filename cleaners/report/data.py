@@ -4,11 +4,16 @@ Reading the output means a report shows exactly what a downstream reader
 gets, can be made again later (``python -m flows.report DIR``), and costs
 the run nothing while it cleans. Only this run's partition of each dataset
 is read; the columns are projected, and article texts are measured by the
-scanner (``utf8_length``), never loaded whole.
+scanner (``utf8_length``), never loaded whole. Rejected rows (a run may hold
+ten million) are scanned in batches: the report keeps the first
+:data:`MAX_REJECTED` of them and a count per site. A ``removed`` row that
+stands for a merged run of lines (:class:`cleaners.model.RemovedLine`) counts
+as the lines it holds.
 """
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -138,16 +143,15 @@ def load_report(out: str | Path, run_id: str | None = None, summary: RunSummary 
     duplicates = _project(dataset("duplicates"), ["article_id", "page_id", "source", "record", "segment",
                                                   "title", "site", "url", "n_words", "cluster_id", "duplicate_of",
                                                   "similarity", "containment"], text_length=True)
-    removed = _project(dataset("removed"), ["page_id", "source", "text", "reason"])
-    rejected = _project(dataset("rejected"), ["source", "record", "reason", "detail", "page_id"])
+    removed = _with_lines(_project(dataset("removed"), ["page_id", "source", "text", "reason"]))
 
     report.top_removed = _top_removed(removed)
     report.pages_by_removed = _pages_by_removed(removed)
     all_runs = [r["run_id"] for r in manifest["runs"]]
     report.clusters, report.n_clusters = _clusters(duplicates, dataset("articles", all_runs))
-    report.sites = _sites(articles, duplicates, removed, rejected)
-    report.rejected = sorted(rejected.to_pylist(), key=lambda r: (r["reason"], r["source"], r["record"] or ""))
-    report.rejected = report.rejected[:MAX_REJECTED]
+    rejected = _Rejected()
+    report.sites = _sites(articles, duplicates, removed, lambda page_site: rejected.scan(dataset("rejected"), page_site))
+    report.rejected = rejected.first
     report.similarities = duplicates.column("similarity").to_pylist()
     report.containments = duplicates.column("containment").to_pylist()
     return report
@@ -161,6 +165,55 @@ def _project(dataset: ds.Dataset, columns: list[str], text_length: bool = False)
     return dataset.to_table(columns=projection)
 
 
+def _with_lines(removed: pa.Table) -> pa.Table:
+    """``removed`` with ``lines``, the removed lines each row stands for, and ``chars``, their characters.
+
+    One for a row of one line; a merged run (:class:`cleaners.model.RemovedLine`,
+    the only rows whose text holds a ``\\n``) stands for its non-blank lines.
+    """
+    text = removed.column("text")
+    merged = pc.match_substring(text, "\n")
+    lines = pc.if_else(merged, pc.add(pc.count_substring_regex(text, "[^\n]\n"), 1), 1)
+    chars = pc.subtract(pc.utf8_length(text), pc.count_substring(text, "\n"))
+    return removed.append_column("lines", pc.cast(lines, pa.int64())).append_column("chars", chars)
+
+
+class _Rejected:
+    """The run's rejected rows, scanned in batches: the first :data:`MAX_REJECTED` for the table, and
+    a count per site; never every row at once (a run may hold ten million ``no_text`` rows)."""
+
+    def __init__(self) -> None:
+        self.first: list[dict[str, Any]] = []
+
+    def scan(self, dataset: ds.Dataset, page_site: dict[str, str]) -> Counter[str]:
+        columns = ["source", "record", "reason", "detail", "page_id"]
+        known = pa.array(list(page_site), pa.string())
+        sites = pa.array(list(page_site.values()), pa.string())
+        top: pa.Table | None = None
+        per_site: Counter[str] = Counter()
+        for batch in dataset.to_batches(columns=columns, use_threads=False):  # in step: threads read ahead unbounded
+            if batch.num_rows == 0:
+                continue
+            table = pa.Table.from_batches([batch])
+            table = table.append_column("_record", pc.fill_null(table.column("record"), ""))
+            both = table if top is None else pa.concat_tables([top, table])
+            top = both.sort_by([("reason", "ascending"), ("source", "ascending"),
+                                ("_record", "ascending")]).slice(0, MAX_REJECTED)
+            # a rejected page counts for its page's site when the page left other rows; else its folder's
+            site = pc.take(sites, pc.index_in(table.column("page_id"), value_set=known))
+            site = pc.coalesce(site, _folder_site(table.column("source")))
+            for row in pa.table({"site": site}).group_by("site").aggregate([("site", "count")]).to_pylist():
+                per_site[row["site"]] += row["site_count"]
+        self.first = top.drop(["_record"]).to_pylist() if top is not None else []
+        return per_site
+
+
+def _folder_site(source: pa.ChunkedArray | pa.Array) -> pa.Array:
+    """:func:`site_of` of a row known only by its ``source``: its folder, or the file at the top."""
+    folder = pc.struct_field(pc.extract_regex(source, r"^(?P<dir>.*)/[^/]*$"), "dir")
+    return pc.coalesce(folder, source)
+
+
 def _chrome_rows(removed: pa.Table) -> pa.Table:
     """The removed rows that were whole chrome lines (:func:`is_chrome`, in Arrow)."""
     not_chrome = pa.array(sorted(NOT_CHROME_LINES), type=pa.string())
@@ -170,6 +223,7 @@ def _chrome_rows(removed: pa.Table) -> pa.Table:
 def _top_removed(removed: pa.Table) -> list[RemovedLineCount]:
     """The chrome lines removed from most pages, with their rule (grouped in Arrow: runs hold millions)."""
     chrome = _chrome_rows(removed)
+    chrome = chrome.filter(pc.equal(chrome.column("lines"), 1))  # a merged run is not one line of many pages
     if chrome.num_rows == 0:
         return []
     grouped = chrome.group_by(["reason", "text"]).aggregate([("page_id", "count"),
@@ -183,9 +237,9 @@ def _top_removed(removed: pa.Table) -> list[RemovedLineCount]:
 def _pages_by_removed(removed: pa.Table, limit: int = 50) -> list[tuple[str, int]]:
     if removed.num_rows == 0:
         return []
-    counts = removed.group_by("page_id").aggregate([("reason", "count")])
-    top = counts.sort_by([("reason_count", "descending"), ("page_id", "ascending")]).slice(0, limit)
-    return [(r["page_id"], r["reason_count"]) for r in top.to_pylist()]
+    counts = removed.group_by("page_id").aggregate([("lines", "sum")])
+    top = counts.sort_by([("lines_sum", "descending"), ("page_id", "ascending")]).slice(0, limit)
+    return [(r["page_id"], r["lines_sum"]) for r in top.to_pylist()]
 
 
 def _clusters(duplicates: pa.Table, every_article: ds.Dataset) -> tuple[list[Cluster], int]:
@@ -237,12 +291,14 @@ def _site_column(table: pa.Table) -> pa.Array:
     return pc.coalesce(host, named, folder, table.column("source"))
 
 
-def _sites(articles: pa.Table, duplicates: pa.Table, removed: pa.Table, rejected: pa.Table) -> list[SiteFigures]:
+def _sites(articles: pa.Table, duplicates: pa.Table, removed: pa.Table,
+           rejected: Callable[[dict[str, str]], Counter[str]]) -> list[SiteFigures]:
     """Per site: pages, articles, copies, rejections, and the share of its text that was chrome.
 
     A page's site is taken from its main article (URL host, named site), so
     listing entries from many outlets do not scatter one page over sites.
     Everything is grouped in Arrow; Python sees one row per page and site.
+    ``rejected`` counts the run's rejections per site, given each page's site.
     """
     columns = ["page_id", "source", "segment", "site", "url", "chars"]
     rows = pa.concat_tables([
@@ -259,16 +315,14 @@ def _sites(articles: pa.Table, duplicates: pa.Table, removed: pa.Table, rejected
         per[site][row["kind"]] += row["chars_count"]
         per[site]["kept_chars"] += row["chars_sum"]
     chrome = _chrome_rows(removed)
-    chrome = chrome.append_column("chars", pc.utf8_length(chrome.column("text")))
-    for row in chrome.group_by(["page_id", "source"]).aggregate([("chars", "sum"), ("chars", "count")]).to_pylist():
+    for row in chrome.group_by(["page_id", "source"]).aggregate([("chars", "sum"), ("lines", "sum")]).to_pylist():
         site = page_site.setdefault(row["page_id"], site_of(None, None, row["source"]))
-        per[site]["removed"] += row["chars_count"]
+        per[site]["removed"] += row["lines_sum"]
         per[site]["removed_chars"] += row["chars_sum"]
     for row in removed.select(["page_id", "source"]).group_by(["page_id", "source"]).aggregate([]).to_pylist():
         page_site.setdefault(row["page_id"], site_of(None, None, row["source"]))
-    for row in rejected.select(["source", "page_id"]).to_pylist():
-        site = page_site.get(row["page_id"]) if row["page_id"] else None
-        per[site or site_of(None, None, row["source"])]["rejected"] += 1
+    for site, n in rejected(page_site).items():
+        per[site]["rejected"] += n
     pages: Counter[str] = Counter(page_site.values())
     figures = [SiteFigures(site, pages[site], c["articles"], c["duplicates"], c["rejected"], c["removed"],
                            c["removed_chars"] / max(1, c["removed_chars"] + c["kept_chars"]))

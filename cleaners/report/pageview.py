@@ -2,26 +2,44 @@
 
 The output keeps removed lines with their line numbers, not the kept ones,
 so the page's own lines come from its input, read again through the same
-reader (found from the run's INPUT paths and the row's ``source``). Line
-numbers are those of :func:`cleaners.text.lines.split_lines`, as in
-``removed/``. When the input has moved, or the page was HTML (whose removed
-rows point into the markup and into trafilatura's text), the view is built
-from the output alone: the articles as kept, then the removed rows.
+reader (found from the run's INPUT paths and the row's ``source``) with the
+run's own page limit (``max_page_bytes`` from its summary): a record the run
+rejected as too large is passed over, never read whole. Line numbers are
+those of :func:`cleaners.text.lines.split_lines`, as in ``removed/``. When
+the input has moved, or the page was HTML (whose removed rows point into the
+markup and into trafilatura's text), the view is built from the output
+alone: the articles as kept, then the removed rows.
+
+A view is bounded whatever the page: it shows the page's first
+:data:`MAX_VIEW_LINES` lines and at most :data:`MAX_VIEW_CHARS` characters
+of them (a longer line is cut), holds only the removed rows of those lines
+(read in batches), and says what it left out (:attr:`PageView.note`).
 """
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
+from ..config import CleanConfig
 from ..io.dataset import current_snapshot, open_dataset
 from ..io.readers import InputFile, find_input, read_file
 from ..model import Page
 from ..reasons import GLUED_PROMO, removal_kind
 from ..summary import RunSummary
-from ..text.lines import split_lines
+
+#: Lines of a page one view shows at most (the first ones), and characters of them.
+MAX_VIEW_LINES = 5_000
+MAX_VIEW_CHARS = 1_000_000
+#: Removed rows a view reads per page at most (the first by line): a line has at most two (its rule's and a
+#: glued promo's), and a merged run is one.
+MAX_VIEW_ROWS = 2 * MAX_VIEW_LINES
 
 LineKind = Literal["kept", "chrome", "metadata", "repeat", "blank"]
 
@@ -78,12 +96,10 @@ def page_views(out: str | Path, page_ids: list[str]) -> list[PageView]:
     out = Path(out)
     wanted = ds.field("page_id").isin(page_ids)
     articles: dict[str, list[dict[str, Any]]] = {p: [] for p in page_ids}
-    removed: dict[str, list[dict[str, Any]]] = {p: [] for p in page_ids}
     for name in ("articles", "duplicates"):
         for row in open_dataset(out, name).to_table(filter=wanted).to_pylist():
             articles[row["page_id"]].append(row)
-    for row in open_dataset(out, "removed").to_table(filter=wanted).to_pylist():
-        removed[row["page_id"]].append(row)
+    removed, removed_rows = _first_removed(out, page_ids)
     firsts = {}
     for page_id in page_ids:
         rows = articles[page_id] or removed[page_id]
@@ -92,33 +108,145 @@ def page_views(out: str | Path, page_ids: list[str]) -> list[PageView]:
         firsts[page_id] = rows[0]
     pages = _input_pages(out, firsts)
     return [_view(page_id, sorted(articles[page_id], key=lambda a: a["position"]), removed[page_id],
-                  firsts[page_id], pages.get(page_id)) for page_id in page_ids]
+                  removed_rows[page_id], firsts[page_id], pages.get(page_id)) for page_id in page_ids]
 
 
-def _view(page_id: str, articles: list[dict[str, Any]], removed: list[dict[str, Any]], first: dict[str, Any],
-          page: Page | None) -> PageView:
+_REMOVED_COLUMNS = ["page_id", "source", "record", "line_no", "text", "reason", "article_id", "run_id"]
+
+
+def _first_removed(out: Path, page_ids: list[str]) -> tuple[dict[str, list[dict[str, Any]]], dict[str, int]]:
+    """Each page's first :data:`MAX_VIEW_ROWS` removed rows (by line), and how many rows it has.
+
+    Read in batches, keeping only the first rows of each page: a page of a
+    million removed lines costs one batch, not a million Python rows.
+    """
+    kept: dict[str, pa.Table | None] = dict.fromkeys(page_ids)
+    counts = dict.fromkeys(page_ids, 0)
+    scanner = open_dataset(out, "removed").scanner(columns=_REMOVED_COLUMNS, filter=ds.field("page_id").isin(page_ids),
+                                                   use_threads=False)  # in step: threads read ahead unbounded
+    for batch in scanner.to_batches():
+        if batch.num_rows == 0:
+            continue
+        table = pa.Table.from_batches([batch])
+        for page_id in page_ids:
+            mine = table.filter(pc.equal(table.column("page_id"), page_id))
+            if mine.num_rows == 0:
+                continue
+            counts[page_id] += mine.num_rows
+            before = kept[page_id]
+            both = mine if before is None else pa.concat_tables([before, mine])
+            kept[page_id] = both.sort_by([("line_no", "ascending"), ("reason", "ascending")]).slice(0, MAX_VIEW_ROWS)
+    return ({p: (t.to_pylist() if t is not None else []) for p, t in kept.items()}, counts)
+
+
+def _view(page_id: str, articles: list[dict[str, Any]], removed: list[dict[str, Any]], removed_rows: int,
+          first: dict[str, Any], page: Page | None) -> PageView:
     view = PageView(page_id, first["source"], first["record"], articles[0]["url"] if articles else None,
                     articles=articles)
+    budget = _Budget(MAX_VIEW_LINES, MAX_VIEW_CHARS)
+    notes = []
     if page is None or page.html is not None:
-        view.note = ("the page was HTML: its removed elements are listed by their line in the markup"
+        notes.append("the page was HTML: its removed elements are listed by their line in the markup"
                      if page is not None else "the input is no longer where the run read it: output rows only")
-        view.lines = [ViewLine(r["line_no"], r["text"], kind_of_reason(r["reason"]), r["reason"])
-                      for r in sorted(removed, key=lambda r: (r["line_no"], r["reason"]))]
+        for r in sorted(removed, key=lambda r: (r["line_no"], r["reason"])):
+            for no, text in _row_lines(r):
+                if not text:
+                    continue
+                if not budget.take(text):
+                    break
+                view.lines.append(ViewLine(no, budget.cut(text), kind_of_reason(r["reason"]), r["reason"]))
+            if budget.full:
+                break
+        if budget.full or removed_rows > len(removed):
+            notes.append(f"only the first {len(view.lines):,} removed lines are shown ({removed_rows:,} rows in "
+                         "removed/)")
+        view.note = "; ".join(notes)
         return view
-    reasons = {r["line_no"]: r for r in removed if r["reason"] != GLUED_PROMO}
-    tails = {r["line_no"]: r["text"] for r in removed if r["reason"] == GLUED_PROMO}
-    for line in split_lines(page.text):
-        row = reasons.get(line.no)
-        if not line.text:
-            view.lines.append(ViewLine(line.no, "", "blank"))
-        elif row is not None:
-            view.lines.append(ViewLine(line.no, line.text, kind_of_reason(row["reason"]), row["reason"]))
-        elif line.no in tails and line.text.endswith(tails[line.no]):
-            kept = line.text[: len(line.text) - len(tails[line.no])].rstrip()
-            view.lines.append(ViewLine(line.no, kept, "kept", GLUED_PROMO, tails[line.no]))
+    reasons: dict[int, dict[str, Any]] = {}
+    tails: dict[int, str] = {}
+    for r in removed:
+        if r["reason"] == GLUED_PROMO:
+            tails.update((no, text) for no, text in _row_lines(r) if text)
         else:
-            view.lines.append(ViewLine(line.no, line.text, "kept"))
+            reasons.update((no, r) for no, text in _row_lines(r) if text and no < MAX_VIEW_LINES)
+    total = 0
+    for no, text in iter_lines(page.text):
+        total = no + 1
+        if budget.full:
+            continue  # counted, not held
+        if not budget.take(text):
+            continue
+        row = reasons.get(no)
+        if not text:
+            view.lines.append(ViewLine(no, "", "blank"))
+        elif row is not None:
+            view.lines.append(ViewLine(no, budget.cut(text), kind_of_reason(row["reason"]), row["reason"]))
+        elif no in tails and text.endswith(tails[no]):
+            kept = text[: len(text) - len(tails[no])].rstrip()
+            view.lines.append(ViewLine(no, budget.cut(kept), "kept", GLUED_PROMO, budget.cut(tails[no])))
+        else:
+            view.lines.append(ViewLine(no, budget.cut(text), "kept"))
+    if budget.full:
+        view.note = (f"only the first {len(view.lines):,} of the page's {total:,} lines are shown (a view shows "
+                     f"at most {MAX_VIEW_LINES:,} lines and {MAX_VIEW_CHARS:,} characters)")
     return view
+
+
+@dataclass(slots=True)
+class _Budget:
+    """What a view may still hold: lines and characters (a line longer than what is left is cut)."""
+
+    lines: int
+    chars: int
+    full: bool = False
+    #: characters of the line last taken that fit
+    _last: int = 0
+
+    def take(self, text: str) -> bool:
+        if self.lines <= 0 or self.chars <= 0:
+            self.full = True
+            return False
+        self.lines -= 1
+        self._last = min(len(text), self.chars)
+        self.chars -= self._last
+        return True
+
+    def cut(self, text: str) -> str:
+        if len(text) <= self._last:
+            return text
+        self.full = True
+        return text[: self._last] + f" [... {len(text) - self._last:,} more characters]"
+
+
+def _row_lines(row: dict[str, Any]) -> Iterator[tuple[int, str]]:
+    """(line, text) of each line a removed row stands for: one, or a merged run's (blank ones as "")."""
+    text = row["text"]
+    if "\n" not in text:
+        yield row["line_no"], text
+        return
+    for i, (_, line) in enumerate(iter_lines(text)):
+        if i >= MAX_VIEW_LINES:
+            return
+        yield row["line_no"] + i, line
+
+
+#: What :meth:`str.splitlines` ends a line at.
+_LINE_END = re.compile("\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+def iter_lines(text: str) -> Iterator[tuple[int, str]]:
+    """(number, line) as :func:`cleaners.text.lines.split_lines` gives them, one at a time.
+
+    The same lines as ``text.splitlines()`` (white space made single spaces,
+    stripped), without building the list: a 5 MB page of millions of short
+    lines is walked, not held.
+    """
+    pos = no = 0
+    for match in _LINE_END.finditer(text):
+        yield no, " ".join(text[pos:match.start()].split())
+        pos, no = match.end(), no + 1
+    if pos < len(text):
+        yield no, " ".join(text[pos:].split())
 
 
 def _input_pages(out: Path, firsts: dict[str, dict[str, Any]]) -> dict[str, Page]:
@@ -133,7 +261,7 @@ def _input_pages(out: Path, firsts: dict[str, dict[str, Any]]) -> dict[str, Page
 
 
 def _input_page(out: Path, run_id: str, source: str, page_ids: set[str]) -> dict[str, Page]:
-    """The pages ``page_ids`` of one input file, read once; stops as soon as all are found."""
+    """The pages ``page_ids`` of one input file, read once with the run's page limit; stops when all are found."""
     summary_path = out / "runs" / f"{run_id}.json"
     try:
         summary = RunSummary.read(summary_path)
@@ -143,10 +271,15 @@ def _input_page(out: Path, run_id: str, source: str, page_ids: set[str]) -> dict
     found: dict[str, Page] = {}
     if path is None:
         return found
-    for item in read_file(InputFile(path, source, path.stat().st_size)):
+    for item in read_file(InputFile(path, source, path.stat().st_size), run_limit(summary)):
         if isinstance(item, Page) and item.page_id in page_ids:
             found[item.page_id] = item
             if len(found) == len(page_ids):
                 return found
     return found
-    return found
+
+
+def run_limit(summary: RunSummary) -> int:
+    """The page limit the run read its inputs with (its summary's ``max_page_bytes``; else the default)."""
+    value = (summary.parameters or {}).get("max_page_bytes")
+    return value if isinstance(value, int) and value > 0 else CleanConfig().max_page_bytes

@@ -16,6 +16,7 @@ matplotlib.use("Agg")  # no display here, and none wanted: the figures become te
 import matplotlib.pyplot as plt
 
 from ..config import CleanConfig
+from .bidi import neutral
 from .data import SiteFigures
 
 _STYLE: dict[Any, Any] = {"svg.hashsalt": "newsclean", "svg.fonttype": "none", "font.size": 9,
@@ -49,14 +50,25 @@ def chrome_share_plot(sites: list[SiteFigures]) -> str | None:
         return None
     with plt.rc_context(_STYLE):
         fig, ax = plt.subplots(figsize=(7.0, 0.8 + 0.28 * len(shown)))
-        labels = [s.site if len(s.site) <= 40 else s.site[:37] + "..." for s in shown]
+        labels = [_label(s.site) for s in shown]
         ax.barh(range(len(shown)), [100 * s.chrome_share for s in shown], color="#8a5a9e")
-        ax.set_yticks(range(len(shown)), labels)
+        ax.set_yticks(range(len(shown)), labels, parse_math=False)  # a "$...$" host is a name, not TeX
         ax.invert_yaxis()
         ax.set_xlabel("chrome removed, percent of the site's characters")
         for i, s in enumerate(shown):
             ax.text(100 * s.chrome_share, i, f" {100 * s.chrome_share:.1f}%", va="center", fontsize=7)
         return _svg(fig)
+
+
+def _label(site: str) -> str:
+    """A site name as a tick label: control characters dropped, bidirectional controls made visible
+    (:func:`cleaners.report.bidi.neutral`), at most 40 characters."""
+    text = neutral(_CONTROL_CHARS.sub("", site))
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+#: C0 and C1 control characters (a tab, NUL, ESC): nothing a label shows.
+_CONTROL_CHARS = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 def _svg(fig: plt.Figure) -> str:

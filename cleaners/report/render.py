@@ -1,7 +1,10 @@
 """The report as one self-contained HTML file (inline CSS and SVG, no script, no network), and as Markdown.
 
 jinja2 (already a Prefect dependency) with autoescaping: page text is
-scraped, hostile input, and must never become markup in the report.
+scraped, hostile input, and must never become markup in the report, nor
+reorder it: every value passes :func:`cleaners.report.bidi.neutral` on its
+way in (the environment's ``finalize``), so a right-to-left override in a
+title cannot reverse the text after it.
 """
 from __future__ import annotations
 
@@ -11,10 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from ..config import CleanConfig
 from ..reasons import REJECTIONS, kind_of
 from ..summary import RunSummary
+from .bidi import neutral, neutral_values
 from .data import RunReport, load_report
 from .pageview import PageView, page_views
 from .plots import chrome_share_plot, similarity_plot
@@ -27,10 +32,20 @@ _TEMPLATES = files("cleaners.report") / "templates"
 
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(_TEMPLATES)), autoescape=True,
-                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                             finalize=_finalize)
     env.globals.update(kind=kind_of, meaning=lambda r: REJECTIONS[r].meaning if r in REJECTIONS else "",
                        css=(_TEMPLATES / "base.css").read_text(encoding="utf-8"))
     return env
+
+
+def _finalize(value: Any) -> Any:
+    """Every value a template prints, before it is escaped: bidirectional controls made visible.
+
+    Markup is ours (the plots, whose labels are neutralised where they are
+    drawn, and a page view rendered by this same environment), left alone.
+    """
+    return neutral(value) if isinstance(value, str) and not isinstance(value, Markup) else value
 
 
 def report_html(report: RunReport, pages: list[PageView]) -> str:
@@ -89,14 +104,14 @@ def markdown_summary(report: RunReport) -> str:
                   f"similarity {min(m.similarity or 0 for m in cl.duplicates):.2f}-"
                   f"{max(m.similarity or 0 for m in cl.duplicates):.2f}" for cl in report.clusters[:5]]
     lines += ["", f"Report: `{report.out}/runs/{report.run_id}.html`"]
-    return "\n".join(lines)
+    return neutral("\n".join(lines))
 
 
 def site_rows(report: RunReport) -> list[dict[str, Any]]:
     """Per-site figures as table rows (the Prefect artifact ``newsclean-sites``)."""
-    return [{"site": x.site, "pages": x.pages, "articles": x.articles, "duplicates": x.duplicates,
-             "rejected": x.rejected, "chrome_lines": x.removed_lines,
-             "chrome_share": round(x.chrome_share, 4)} for x in report.sites]
+    return [neutral_values({"site": x.site, "pages": x.pages, "articles": x.articles, "duplicates": x.duplicates,
+                            "rejected": x.rejected, "chrome_lines": x.removed_lines,
+                            "chrome_share": round(x.chrome_share, 4)}) for x in report.sites]
 
 
 def cluster_rows(report: RunReport) -> list[dict[str, Any]]:
@@ -104,9 +119,10 @@ def cluster_rows(report: RunReport) -> list[dict[str, Any]]:
     rows = []
     for cl in report.clusters:
         for m, role in [(cl.kept, "kept"), *((d, "copy") for d in cl.duplicates)]:
-            rows.append({"cluster_id": cl.cluster_id, "role": role, "article_id": m.article_id, "title": m.title,
-                         "source": m.source, "record": m.record, "segment": m.segment,
-                         "similarity": m.similarity, "containment": m.containment})
+            rows.append(neutral_values({"cluster_id": cl.cluster_id, "role": role, "article_id": m.article_id,
+                                        "title": m.title, "source": m.source, "record": m.record,
+                                        "segment": m.segment, "similarity": m.similarity,
+                                        "containment": m.containment}))
     return rows
 
 

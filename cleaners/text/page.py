@@ -4,10 +4,12 @@ Order matters and is deliberate: line rules first (so block headers and
 known chrome are named), then structure (feed and related entries, blocks),
 then the body (line model and one dense region, :mod:`.body`), then per
 article the head (title, byline, date), glued promos and repeats. Every line
-that leaves the text keeps its reason and becomes an audit row.
+that leaves the text keeps its reason and becomes an audit row (a run of more
+than :data:`MERGE_RUN_LINES` lines removed for one reason becomes one row).
 """
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -96,13 +98,7 @@ def clean_page(page: Page, config: CleanConfig, models: LineModels | None = None
         result.articles.append(art)
         owner.update(dict.fromkeys([entry.title, *entry.meta, *entry.body], art.article_id))
 
-    page_id = page.page_id
-    for line in lines:
-        if line.reason and line.text:
-            result.removed.append(_removed(page, page_id, line.no, line.text, line.reason, owner.get(line.no)))
-        if line.no in promo_tails:
-            result.removed.append(_removed(page, page_id, line.no, promo_tails[line.no], GLUED_PROMO,
-                                           owner.get(line.no)))
+    result.removed = _audit_rows(page, lines, promo_tails, owner)
 
     if not result.articles:
         reasons = Counter(line.reason for line in lines if line.text and line.reason)
@@ -316,6 +312,74 @@ def apply_record_date(article: Article, page: Page) -> None:
 
 def _removed(page: Page, page_id: str, line_no: int, text: str, reason: str, article_id: str | None) -> RemovedLine:
     return RemovedLine(page_id, page.source, page.record, line_no, text, reason, article_id)
+
+
+#: A run of more than this many consecutive lines removed for the same reason (and from the same article)
+#: is one audit row, not one row a line: its ``text`` holds the run's lines joined by ``\n``, blank lines
+#: between them as empty lines, so line ``i`` of it is line ``line_no + i`` of the page
+#: (:class:`cleaners.model.RemovedLine`). Real pages stay far below it (the longest run on the dedup dev set
+#: is 123 lines); a 5 MB page of millions of one-character lines gives one row instead of millions.
+MERGE_RUN_LINES = 1_000
+
+
+def _audit_rows(page: Page, lines: list[Line], promo_tails: dict[int, str],
+                owner: dict[int, str]) -> list[RemovedLine]:
+    """The page's audit rows in line order, a long run of one reason merged into one row.
+
+    A run is broken by a kept non-blank line and by a row of another reason or
+    article; blank lines do not break it. Runs are held as (line, text) pairs
+    only until they pass :data:`MERGE_RUN_LINES`, so no row object is made per
+    line of a merged run.
+    """
+    page_id = page.page_id
+    total = len(promo_tails) + sum(1 for line in lines if line.reason and line.text)
+    if total <= MERGE_RUN_LINES:  # no run can be long: one row a line, as always
+        removed: list[RemovedLine] = []
+        for line in lines:
+            if line.reason and line.text:
+                removed.append(_removed(page, page_id, line.no, line.text, line.reason, owner.get(line.no)))
+            if line.no in promo_tails:
+                removed.append(_removed(page, page_id, line.no, promo_tails[line.no], GLUED_PROMO,
+                                        owner.get(line.no)))
+        return removed
+
+    rows: list[RemovedLine] = []
+    run: list[tuple[int, str]] = []
+    key: tuple[str, str | None] | None = None
+
+    def close() -> None:
+        if key is None or not run:
+            return
+        reason, article_id = key
+        if len(run) <= MERGE_RUN_LINES:
+            rows.extend(_removed(page, page_id, no, text, reason, article_id) for no, text in run)
+            return
+        texts = [run[0][1]]
+        for (before, _), (no, text) in itertools.pairwise(run):
+            texts.extend([""] * (no - before - 1))  # the blank lines between: line i of the text is line_no + i
+            texts.append(text)
+        rows.append(RemovedLine(page_id, page.source, page.record, run[0][0], "\n".join(texts), reason,
+                                article_id, len(run)))
+
+    for line in lines:
+        here = []
+        if line.reason and line.text:
+            here.append((line.reason, line.text))
+        if line.no in promo_tails:
+            here.append((GLUED_PROMO, promo_tails[line.no]))
+        if not here:
+            if line.text:  # a kept line ends the run; a blank one does not
+                close()
+                run, key = [], None
+            continue
+        for reason, text in here:
+            this = (reason, owner.get(line.no))
+            if this != key or (run and run[-1][0] == line.no):
+                close()
+                run, key = [], this
+            run.append((line.no, text))
+    close()
+    return rows
 
 
 __all__ = ["GLUED_PROMO", "METADATA_REASONS", "REPEAT_REASONS", "apply_record_date", "clean_extracted_body",

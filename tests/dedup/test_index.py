@@ -1,12 +1,15 @@
 """The dedup index across runs: embedded files and a real Redis server give the same verdicts."""
 from __future__ import annotations
 
+import json
+import logging
 import os
 import shutil
 import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -29,14 +32,23 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real redis-server on loopback, no persistence, stopped at the end."""
+    with redis_server(tmp_path_factory.mktemp("redis")) as (url, _):
+        yield url
+
+
+@contextmanager
+def redis_server(folder: Path, port: int | None = None,
+                 persist: bool = False) -> Iterator[tuple[str, subprocess.Popen]]:
+    """A real redis-server on loopback (``persist``: every write in its append-only file in ``folder``, as a
+    server that must not lose data keeps it); its URL and its process, stopped at the end if still running."""
     binary = shutil.which("redis-server")
     if binary is None:
         if os.environ.get("NEWSCLEAN_REQUIRE_SERVERS"):
             pytest.fail("redis-server is not installed (CI installs Debian's redis-server in .ci/run)")
         pytest.skip("redis-server is not installed (apt-get install redis-server)")
-    port = free_port()
-    folder = tmp_path_factory.mktemp("redis")
-    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+    port = port or free_port()
+    durability = ["--appendonly", "yes", "--appendfsync", "always"] if persist else ["--appendonly", "no"]
+    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", *durability,
                              "--dir", str(folder)], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     import redis
 
@@ -48,9 +60,11 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         except redis.exceptions.ConnectionError:
             time.sleep(0.05)
     try:
-        yield f"redis://127.0.0.1:{port}/0"
+        yield f"redis://127.0.0.1:{port}/0", proc
     finally:
-        proc.terminate()
+        client.close()
+        if proc.poll() is None:
+            proc.terminate()
         proc.wait(timeout=10)
 
 
@@ -128,3 +142,71 @@ def test_a_redis_index_needs_the_same_lsh_bands_the_embedded_one_does_not(tmp_pa
         else:
             with pytest.raises(NothingCommitted, match="lsh_bands"):
                 run([inbox], out, other_bands, index=index)
+
+
+def test_redis_killed_while_a_committed_run_adds_its_articles_only_warns_and_the_next_run_adds_them(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 17, case 19. Before: exit 1 with a traceback and no report. The run is committed when Redis
+    goes, so it ends as committed (exit 0) with a warning and its report; the next run adds it to Redis."""
+    import signal
+
+    import cleaners.dedup.index as index_module
+    from flows.clean import main
+
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    write_inbox(inbox, ["harbour", "orchard"])
+    with redis_server(tmp_path, persist=True) as (url, server):
+        run([inbox], out, index=url)
+        assert index_of(out, url).size() == 2
+
+        write_inbox(inbox, ["bridge"])
+        (inbox / "copy.txt").write_text(edited(STORIES["orchard"]), encoding="utf-8")
+        pack = index_module._pack
+        killed = []
+
+        def kill_redis_then_pack(*args: object) -> bytes:  # called per article, after the run's ids went in
+            if not killed:
+                server.send_signal(signal.SIGKILL)
+                server.wait(10)
+                killed.append(server.pid)
+            return pack(*args)
+
+        monkeypatch.setattr(index_module, "_pack", kill_redis_then_pack)
+        capsys.readouterr()
+        warnings: list[logging.LogRecord] = []  # a handler of its own: Prefect's logging setup may stop propagation
+        handler = logging.Handler(logging.WARNING)
+        handler.emit = warnings.append  # type: ignore[method-assign]
+        logging.getLogger("cleaners").addHandler(handler)
+        try:
+            code = main(["--no-prefect", "--no-progress", "--json", str(inbox), "-o", str(out), "--index", url])
+        finally:
+            logging.getLogger("cleaners").removeHandler(handler)
+        monkeypatch.undo()
+        printed = capsys.readouterr()
+        assert killed, "Redis was not killed while the run added its articles"
+        assert code == 0, printed.err
+        assert "Traceback" not in printed.err
+        summary = json.loads(printed.out)
+        assert summary["committed"] and summary["outcome"]["status"] == "completed"
+        assert summary["incremental"]["index_articles_added"] is None
+        assert summary["report"] and Path(summary["report"]).is_file()
+        assert (out / "runs" / f"{summary['run_id']}.json").is_file()
+        assert json.loads((out / "manifest.json").read_text())["current_run"] == summary["run_id"]
+        [warning] = [r.getMessage() for r in warnings if "to the Redis index failed" in r.getMessage()]
+        assert f"run {summary['run_id']} is committed" in warning
+        assert "Connection refused" in warning and warning.endswith("the next run adds it")
+        committed = {r["article_id"] for r in rows(out, "articles")}
+        assert len(committed) == 3  # harbour, orchard, bridge (the orchard copy is a duplicate)
+
+    # Redis back on the same port with what it had written to disk (the killed run half-added, or not at all)
+    port = parse_redis_url(url)[1]
+    with redis_server(tmp_path, port=port, persist=True) as (url, _):
+        again = run([inbox], out, index=url)  # nothing new: but before its work the index follows the dataset
+        assert again.outcome.status == "nothing_new" and not again.committed
+        assert index_of(out, url).size() == 3
+        (inbox / "bridge-copy.txt").write_text(edited(STORIES["bridge"]), encoding="utf-8")
+        later = run([inbox], out, index=url)  # the killed run's article is found in Redis
+        assert later.dedup["duplicates_of_earlier_runs"] == 1
+        [dup] = [r for r in rows(out, "duplicates") if r["source"] == "bridge-copy.txt"]
+        bridge = next(r["article_id"] for r in rows(out, "articles") if r["source"] == "bridge.txt")
+        assert dup["duplicate_of"] == bridge

@@ -42,6 +42,20 @@ def base_env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
+def prefect_servers(prefect_home: str) -> list[int]:
+    """Pids of the Prefect servers (uvicorn) running with this PREFECT_HOME: none once a command has ended."""
+    import psutil
+
+    found = []
+    for process in psutil.process_iter():
+        try:
+            if "uvicorn" in " ".join(process.cmdline()) and process.environ().get("PREFECT_HOME") == prefect_home:
+                found.append(process.pid)
+        except psutil.Error:
+            pass
+    return found
+
+
 def free_port() -> int:
     """A free loopback port outside 8000-8999, where Prefect's embedded servers pick theirs."""
     while True:

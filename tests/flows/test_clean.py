@@ -12,7 +12,7 @@ from cleaners.pipeline import run
 from flows.clean import build_parser, clean_flow
 from flows.parameters import CleanParameters
 from tests.conftest import ROOT
-from tests.flows.helpers import base_env, cli, table
+from tests.flows.helpers import base_env, cli, prefect_servers, table
 
 pytestmark = pytest.mark.prefect
 
@@ -60,9 +60,11 @@ def test_cli_uses_an_existing_server_and_prints_only_its_summary(prefect_server:
 def test_cli_with_no_arguments_on_a_fresh_machine_starts_the_embedded_server(tmp_path: Path) -> None:
     """The README's promise: no server, no account, no configuration, a fresh PREFECT_HOME."""
     cwd = project_copy(tmp_path)
-    done = cli([], cwd, base_env(tmp_path))
+    env = base_env(tmp_path)
+    done = cli([], cwd, env)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "articles kept              11" in done.stdout
+    assert prefect_servers(env["PREFECT_HOME"]) == []  # stopped when the command ended (tests/flows/test_server.py)
     out = cwd / "data" / "clean"
     assert len(table(out, "articles")) == 11 and len(list((out / "runs").glob("*.json"))) == 1
     assert "Traceback" not in done.stderr and "telemetry" not in done.stderr

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -236,3 +238,105 @@ def test_two_days_of_one_export_name_give_distinct_article_ids(tmp_path: Path) -
             for r in ds.dataset(tmp_path / "out" / name, partitioning="hive").to_table().to_pylist()]
     assert {(r["source"], r["record"]) for r in rows} >= {("day1/export.jsonl", "a"), ("day2/export.jsonl", "a")}
     assert len({r["article_id"] for r in rows}) == len(rows)
+
+
+# ---------------------------------------------------------------------- links, devices, pipes (issue 17, 7 and 8)
+def _links_inbox(tmp_path: Path) -> Path:
+    """An inbox of every kind of path that is not a plain file, beside one real page."""
+    inbox, elsewhere = tmp_path / "in", tmp_path / "elsewhere"
+    (inbox / "sub").mkdir(parents=True)
+    elsewhere.mkdir()
+    (elsewhere / "secret.txt").write_text(TEXT + "outside")
+    (inbox / "page.txt").write_text(TEXT)
+    (inbox / "broken.txt").symlink_to(tmp_path / "missing.txt")
+    (inbox / "loop1.txt").symlink_to(inbox / "loop2.txt")
+    (inbox / "loop2.txt").symlink_to(inbox / "loop1.txt")
+    os.mkfifo(inbox / "pipe.jsonl")
+    (inbox / "zero.txt").symlink_to("/dev/zero")
+    (inbox / "random.jsonl").symlink_to("/dev/urandom")
+    (inbox / "passwd.txt").symlink_to(elsewhere / "secret.txt")  # /etc/passwd, in a test's own folder
+    (inbox / "linked").symlink_to(elsewhere)
+    (inbox / "sub" / "again.txt").symlink_to(inbox / "page.txt")  # inside INPUT: followed
+    return inbox
+
+
+def test_links_out_of_input_devices_pipes_and_broken_links_are_rows_not_reads(tmp_path: Path) -> None:
+    """Issue 17, cases 7 and 8: a broken link, a loop, a FIFO and links to /dev/zero and /dev/urandom left no
+    row at all; a link out of INPUT was followed (/etc/passwd became an article)."""
+    inbox = _links_inbox(tmp_path)
+    start = time.perf_counter()
+    files, rejected = discover([inbox])
+    assert [f.source for f in files] == ["page.txt", "sub/again.txt"]
+    assert {(r.source, r.reason) for r in rejected} == {
+        ("broken.txt", "broken_link"), ("loop1.txt", "broken_link"), ("loop2.txt", "broken_link"),
+        ("pipe.jsonl", "not_regular_file"), ("zero.txt", "not_regular_file"), ("random.jsonl", "not_regular_file"),
+        ("passwd.txt", "outside_input"), ("linked", "outside_input")}
+    detail = {r.source: r.detail for r in rejected}
+    assert "/dev/zero" in detail["zero.txt"] and "FIFO" in detail["pipe.jsonl"] and "loop" in detail["loop1.txt"]
+    assert str(tmp_path / "elsewhere" / "secret.txt") in detail["passwd.txt"] and "--follow-links" in detail["passwd.txt"]
+    # following links: out of INPUT too, but never a device or a pipe
+    files, rejected = discover([inbox], follow_links=True)
+    assert [f.source for f in files] == ["linked/secret.txt", "page.txt", "passwd.txt", "sub/again.txt"]
+    assert {r.reason for r in rejected} == {"broken_link", "not_regular_file"}
+    # given as INPUT: a link is the user's choice; a pipe or a device still is not read
+    files, rejected = discover([inbox / "passwd.txt", inbox / "pipe.jsonl", inbox / "zero.txt"])
+    assert [f.source for f in files] == ["passwd.txt"]
+    assert sorted((r.source, r.reason) for r in rejected) == [("pipe.jsonl", "not_regular_file"),
+                                                              ("zero.txt", "not_regular_file")]
+    assert time.perf_counter() - start < 5  # nothing waited on the pipe or read the devices
+
+
+def test_a_path_that_became_a_pipe_after_discovery_is_unreadable_not_a_hang(tmp_path: Path) -> None:
+    pipe = tmp_path / "late.jsonl"
+    os.mkfifo(pipe)
+
+    def unblock() -> None:  # a reader that opened the pipe would wait for a writer for ever: end it, and fail
+        fd = os.open(pipe, os.O_WRONLY)  # waits for a reader; none ever comes when the pipe is refused
+        try:
+            os.write(fd, b'{"text": "came through the pipe"}\n')
+        except BrokenPipeError:  # the test's own reader below, gone already
+            pass
+        finally:
+            os.close(fd)
+
+    writer = threading.Thread(target=unblock, daemon=True)
+    writer.start()
+    start = time.perf_counter()
+    items = list(read_file(InputFile(pipe, "late.jsonl", 0)))
+    assert [(i.reason, "not a regular file" in i.detail) for i in items] == [("unreadable", True)]
+    assert time.perf_counter() - start < 2
+    os.close(os.open(pipe, os.O_RDONLY | os.O_NONBLOCK))  # let the writer thread finish
+    writer.join(5)
+
+
+def test_a_run_over_links_and_devices_places_every_path(tmp_path: Path) -> None:
+    """Through the pipeline: one row for every path that is not read, the page read (twice: two names)."""
+    from cleaners.config import CleanConfig
+    from cleaners.pipeline import run
+
+    inbox = _links_inbox(tmp_path)
+    summary = run([inbox], tmp_path / "out")
+    assert summary.rejected_by_reason == {"broken_link": 3, "not_regular_file": 3, "outside_input": 2}
+    assert summary.counts.pages == 2
+    again = run([inbox], tmp_path / "out2", CleanConfig(follow_links="all"))
+    assert again.rejected_by_reason == {"broken_link": 3, "not_regular_file": 3} and again.counts.pages == 4
+
+
+def test_two_days_with_equal_first_rows_give_no_self_duplicates(tmp_path: Path) -> None:
+    """Issue 17, case 4: ``python -m flows.clean day1 day2``, both holding ``export.jsonl`` whose first rows are
+    equal, gave ``duplicates`` rows whose article_id was their own duplicate_of and an ``articles`` id."""
+    from cleaners.pipeline import run
+
+    first = [{"id": "a", "text": f"Ferry news\n{TEXT * 3}"}, {"id": "b", "text": f"Orchard news\n{TEXT * 2} orchard"}]
+    for day, extra in (("day1", "winter"), ("day2", "summer")):
+        (tmp_path / day).mkdir()
+        rows = [*first, {"id": "c", "text": f"Bridge news in {extra}\n{TEXT} {extra} " * 2}]
+        (tmp_path / day / "export.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    run([tmp_path / "day1", tmp_path / "day2"], tmp_path / "out")
+    articles, duplicates = (ds.dataset(tmp_path / "out" / name, partitioning="hive").to_table().to_pylist()
+                            for name in ("articles", "duplicates"))
+    kept = {r["article_id"] for r in articles}
+    assert duplicates, "the day2 copies of the equal rows are duplicates of day1's"
+    assert all(d["article_id"] != d["duplicate_of"] and d["article_id"] not in kept and d["duplicate_of"] in kept
+               for d in duplicates)
+    assert len({r["article_id"] for r in articles + duplicates}) == len(articles) + len(duplicates)

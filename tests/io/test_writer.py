@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -238,3 +239,120 @@ def test_an_output_of_a_newer_schema_version_is_refused(tmp_path: Path) -> None:
         SnapshotWriter(tmp_path, "r2").open()
     with SnapshotWriter(tmp_path, "r2", full_rebuild=True) as writer:  # the way out it names
         writer.commit({"run_id": "r2"})
+
+
+# ---------------------------------------------------------------------- only what the tool made (issue 17, case 1)
+def user_files(out: Path) -> dict[str, bytes | None]:
+    """Files and folders a user keeps in the output folder under the tool's hidden names."""
+    (out / ".staging" / "mywork").mkdir(parents=True)
+    (out / ".staging" / "mywork" / "draft.txt").write_text("half a page")
+    (out / ".staging" / "notes.txt").write_text("do not delete")
+    (out / ".snapshots" / "photos").mkdir(parents=True)
+    (out / ".snapshots" / "photos" / "cat.jpg").write_bytes(b"\xff\xd8\xff meow")
+    (out / ".snapshots" / "old-export").mkdir()  # a folder with a run-like file that names another run
+    (out / ".snapshots" / "old-export" / "_run.json").write_text(json.dumps({"run_id": "someone-else"}))
+    (out / ".lock").write_text("pid 4242, my own lock file")
+    return snapshot_of_user_files(out)
+
+
+def snapshot_of_user_files(out: Path) -> dict[str, bytes | None]:
+    paths = [".staging/mywork", ".staging/mywork/draft.txt", ".staging/notes.txt", ".snapshots/photos",
+             ".snapshots/photos/cat.jpg", ".snapshots/old-export/_run.json", ".lock"]
+    return {p: (None if (out / p).is_dir() else (out / p).read_bytes()) if (out / p).exists() else b"<gone>"
+            for p in paths}
+
+
+def test_runs_delete_and_rewrite_nothing_they_did_not_make(tmp_path: Path) -> None:
+    """Before: run 1 deleted the user's .staging/ folder and truncated their .lock to 0 bytes; a later run
+    deleted .snapshots/photos/ when it pruned old snapshots."""
+    before = user_files(tmp_path)
+    for n in range(1, 5):  # enough runs for pruning (keep 2)
+        publish(tmp_path, f"r{n}", f"{n}.txt", keep=2)
+    with pytest.raises(RuntimeError), SnapshotWriter(tmp_path, "r5") as writer:  # and a run that fails
+        writer.area.write("rejected", rejected_table("x.txt", "r5"), "0")
+        raise RuntimeError("crash mid-run")
+    assert snapshot_of_user_files(tmp_path) == before
+    assert sorted(read(tmp_path, "rejected").column("source").to_pylist()) == ["1.txt", "2.txt", "3.txt", "4.txt"]
+    tool = sorted(p.name for p in (tmp_path / ".snapshots").iterdir() if p.name.startswith("r"))
+    assert tool == ["r3", "r4"]  # its own snapshots are still pruned
+    assert sorted(p.name for p in (tmp_path / ".staging").iterdir()) == ["mywork", "notes.txt"]
+
+
+def test_what_runs_that_died_left_is_cleared_and_only_that(tmp_path: Path) -> None:
+    publish(tmp_path, "r1", "a.txt")
+    before = user_files(tmp_path)
+    staging, snapshots = tmp_path / ".staging", tmp_path / ".snapshots"
+    with SnapshotWriter(tmp_path, "r2") as writer:  # killed: its marked folder stays behind
+        writer.area.write("rejected", rejected_table("b.txt", "r2"), "0")
+        dead = writer.stage
+        shutil.copytree(dead, tmp_path / "kept-stage", symlinks=True)
+    shutil.copytree(tmp_path / "kept-stage", dead, symlinks=True)
+    legacy = staging / "20260101T000000Z-abc123"  # a version before the mark: named by a run id
+    (legacy / "snapshot" / "articles").mkdir(parents=True)
+    (legacy / "scratch").mkdir()
+    not_a_run = staging / "20260101T000000Z-def456"  # named like a run, but holds a user's file
+    not_a_run.mkdir()
+    (not_a_run / "mine.txt").write_text("keep")
+    os.symlink("r1", snapshots / ".current.r9")  # a temporary link of a run killed before its switch
+    (tmp_path / "runs" / ".r9.json.tmp").write_text("{")
+    (tmp_path / "runs" / "my.tmp").write_text("not the tool's pattern")
+    publish(tmp_path, "r3", "c.txt")
+    assert not dead.exists() and not legacy.exists()
+    assert (not_a_run / "mine.txt").read_text() == "keep"
+    assert not os.path.lexists(snapshots / ".current.r9") and not (tmp_path / "runs" / ".r9.json.tmp").exists()
+    assert (tmp_path / "runs" / "my.tmp").exists()
+    assert snapshot_of_user_files(tmp_path) == before
+    assert sorted(read(tmp_path, "rejected").column("source").to_pylist()) == ["a.txt", "c.txt"]
+
+
+def test_the_lock_is_opened_without_truncating_and_a_staging_folder_left_empty_by_a_user_stays(
+        tmp_path: Path) -> None:
+    (tmp_path / ".lock").write_text("keep me")
+    (tmp_path / ".staging").mkdir()  # empty, but not the tool's: it is not removed either
+    publish(tmp_path, "r1", "a.txt")
+    assert (tmp_path / ".lock").read_text() == "keep me"
+    assert (tmp_path / ".staging").is_dir() and not any((tmp_path / ".staging").iterdir())
+    fresh = tmp_path / "fresh"
+    publish(fresh, "r1", "a.txt")  # a .staging the tool made is gone after the run
+    assert not (fresh / ".staging").exists() and (fresh / ".lock").read_bytes() == b""
+
+
+@pytest.mark.parametrize("setup, path", [
+    (lambda out: (out / ".staging").write_text("a file"), ".staging"),
+    (lambda out: (out / ".snapshots").write_text("a file"), ".snapshots"),
+    (lambda out: (out / "runs").write_text("a file"), "runs"),
+    (lambda out: (out / ".lock").mkdir(), ".lock"),
+    (lambda out: os.symlink(out / "victim.txt", out / ".lock"), ".lock"),  # never a real system file here
+    (lambda out: os.symlink(out / "victim", out / "articles"), "articles"),
+    (lambda out: os.symlink(".snapshots/current/_run.json", out / "manifest.json"), "manifest.json"),
+    (lambda out: (out / ".snapshots" / "current").mkdir(parents=True), ".snapshots/current"),
+    (lambda out: ((out / ".snapshots" / "photos").mkdir(parents=True),
+                  os.symlink("photos", out / ".snapshots" / "current")), ".snapshots/current"),
+], ids=["staging-file", "snapshots-file", "runs-file", "lock-dir", "lock-symlink", "dataset-link-elsewhere",
+        "manifest-link-elsewhere", "current-dir", "current-to-a-user-folder"])
+def test_a_foreign_entry_under_one_of_the_tools_names_is_refused_naming_it(tmp_path: Path, setup, path: str) -> None:  # noqa: ANN001
+    (tmp_path / "victim.txt").write_text("a user's file")
+    (tmp_path / "victim").mkdir()
+    setup(tmp_path)
+    listing = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*"))
+    with pytest.raises(OutputError) as caught:
+        SnapshotWriter(tmp_path, "r1").open()
+    message = str(caught.value)
+    assert message.startswith(f"{tmp_path / path} was not written by this tool (")
+    assert message.endswith("move it away or choose another --output")
+    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")) == listing  # nothing written
+    assert (tmp_path / "victim.txt").read_text() == "a user's file"
+
+
+def test_an_entry_named_like_this_run_that_the_tool_did_not_make_is_refused(tmp_path: Path) -> None:
+    publish(tmp_path, "r1", "a.txt")
+    (tmp_path / ".staging" / "r2").mkdir(parents=True)
+    (tmp_path / ".staging" / "r2" / "mine.txt").write_text("keep")
+    with pytest.raises(OutputError, match="r2 exists and was not made by this tool"):
+        SnapshotWriter(tmp_path, "r2").open()
+    assert (tmp_path / ".staging" / "r2" / "mine.txt").read_text() == "keep"
+    (tmp_path / ".snapshots" / "r3").mkdir()
+    with pytest.raises(OutputError, match="r3 exists and was not left by an earlier attempt"), \
+            SnapshotWriter(tmp_path, "r3") as writer:
+        writer.commit({"run_id": "r3"})
+    assert (tmp_path / ".snapshots" / "r3").is_dir() and os.readlink(tmp_path / ".snapshots" / "current") == "r1"

@@ -28,6 +28,8 @@ def page_from_bytes(data: bytes, source: str, record: str | None, content_sha: s
         decoded = decode_bytes(data, charset or declared_charset(data))
     except DecodeError as exc:
         return Rejection(source, record, "decode_error", str(exc))
+    except (LookupError, ValueError) as exc:  # a codec that fails its own way costs this record, never the file
+        return Rejection(source, record, "decode_error", f"{type(exc).__name__} decoding the page: {exc}")
     return _page(decoded.text, source, record, content_sha, decoded.encoding, decoded.repairs, **fields)
 
 

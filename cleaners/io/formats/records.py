@@ -24,7 +24,7 @@ BODY_FIELDS = ("html", "text")
 
 
 def page_from_record(rec: Mapping[str, Any], source: str, row: int, limit: int | None) -> Page | Rejection:
-    record = _record_id(rec.get("id"), row)
+    record = record_id(rec.get("id"), row)
     field = next((f for f in BODY_FIELDS if _has_body(rec.get(f))), None)
     if field is None:
         found = ", ".join(f"{k}: {type(rec[k]).__name__}" for k in BODY_FIELDS if k in rec) or "neither field"
@@ -45,7 +45,8 @@ def page_from_record(rec: Mapping[str, Any], source: str, row: int, limit: int |
     return Page(source=source, record=record, text=text, content_sha=sha, repairs=repairs, **meta)
 
 
-def _record_id(value: Any, row: int) -> str:
+def record_id(value: Any, row: int) -> str:
+    """A record's name: its ``id`` field (a non-empty string or an integer), else its 0-based row."""
     if isinstance(value, bool) or not isinstance(value, (str, int)) or value == "":
         return str(row)
     return normalise_text(str(value))[0]

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import time
 from pathlib import Path
 
 from cleaners.io.readers import discover, read_file
@@ -98,3 +99,50 @@ def test_a_file_with_records_or_bad_lines_has_no_file_row(tmp_path: Path) -> Non
 def _rows(items: list[Page | Rejection]) -> list[tuple[str | None, str, str]]:
     """(record, reason, detail) of each item; a page shows as ("page", "", "")."""
     return [(i.record, i.reason, i.detail) if isinstance(i, Rejection) else ("page", "", "") for i in items]
+
+
+def test_a_gzipped_bomb_of_blank_lines_ends_at_once_with_one_row(tmp_path: Path) -> None:
+    """Issue 17, case 9: a 1 MB .jsonl.gz holding 1 GiB of newlines took 657 s and left no row. Its shape,
+    small: past 16x max_page_bytes of gunzipped blank lines without a record, the file stops with a row."""
+    path = tmp_path / "newlines.jsonl.gz"
+    path.write_bytes(gzip.compress(_lines({"text": BODY}) + b"\n" * 4_000_000 + _lines({"text": BODY + "after"})))
+    start = time.perf_counter()
+    got = _read(path, limit=1_000)
+    assert time.perf_counter() - start < 2
+    assert [(type(g).__name__, g.record) for g in got] == [("Page", "0"), ("Rejection", None)]
+    assert got[1].reason == "too_large" and "16000 gunzipped bytes" in got[1].detail
+    assert "decompression bomb" in got[1].detail and got[1].provisional  # a higher limit reads it again
+
+
+def test_blank_lines_are_skipped_in_blocks_not_one_at_a_time(tmp_path: Path) -> None:
+    """Within the budget (or in a plain file, which has none) a long run of blank lines costs seconds at most:
+    32 million of them took over 20 s one readline each."""
+    path = tmp_path / "gaps.jsonl.gz"
+    path.write_bytes(gzip.compress(b"\xef\xbb\xbf\n" + b"\n \t\r\n" * 8_000_000 + _lines({"id": "late", "text": BODY})))
+    start = time.perf_counter()
+    got = _read(path, limit=5_000_000)
+    assert time.perf_counter() - start < 3
+    assert [(g.record, getattr(g, "reason", "page")) for g in got] == [("late", "page")]
+    (tmp_path / "blank.jsonl").write_bytes(b"\xef\xbb\xbf" + b"\n" * 3_000_000)
+    assert _rows(_read(tmp_path / "blank.jsonl", limit=1_000)) == [
+        (None, "no_records", "3000000 lines, all blank (3000003 bytes)")]  # a plain file has no budget
+
+
+def test_a_line_over_the_limit_in_a_gzip_bomb_stops_the_file(tmp_path: Path) -> None:
+    """One line without an end, unpacking past the budget: the file stops there, with one row."""
+    path = tmp_path / "one-line.jsonl.gz"
+    path.write_bytes(gzip.compress(_lines({"text": BODY}) + b'{"text": "' + b"x" * 3_000_000))
+    got = _read(path, limit=1_000)
+    assert [(type(g).__name__, getattr(g, "reason", None)) for g in got] == [("Page", None), ("Rejection", "too_large")]
+    assert got[1].record is None and "line 2 runs over 16000 gunzipped bytes" in got[1].detail
+
+
+def test_a_half_written_last_line_is_a_provisional_row(tmp_path: Path) -> None:
+    """The writer died mid-line: the row says so, and is provisional (a later run that finds the line completed
+    replaces it: tests/test_incremental.py); a bad line with its line end is not."""
+    path = tmp_path / "half.jsonl"
+    path.write_bytes(_lines({"text": BODY}, b"{not json") + b'{"id": "c", "text": "Half a')
+    got = _read(path)
+    assert [(g.record, g.reason, g.provisional) for g in got if isinstance(g, Rejection)] == [
+        ("1", "not_json", False), ("2", "not_json", True)]
+    assert "the file ends inside this line" in got[2].detail

@@ -1,14 +1,17 @@
 from __future__ import annotations
 
 import gzip
+import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 
 from cleaners.io.readers import discover, read_file
 from cleaners.model import Page, Rejection
+from tests.memlimit import make_in_child, run_limited
 
 BODY = "Headline\nA body paragraph that is long enough to stand for an article in this reader test.\n"
 
@@ -129,3 +132,63 @@ def test_zero_rows_without_a_text_column_stay_no_text(tmp_path: Path) -> None:
 def _rows(items: list[Page | Rejection]) -> list[tuple[str | None, str, str]]:
     """(record, reason, detail) of each item; a page shows as ("page", "", "")."""
     return [(i.record, i.reason, i.detail) if isinstance(i, Rejection) else ("page", "", "") for i in items]
+
+
+def test_a_page_declaring_charset_undefined_costs_at_most_itself(tmp_path: Path) -> None:
+    """Issue 17, case 3: ``<meta charset="undefined">`` and a byte that is not UTF-8 made Python's "undefined"
+    codec raise a bare UnicodeError, which ended the whole file (one read_error, 4 of 6 good pages missing)."""
+    good = "<html><body><p>Good page {} of the export, with enough words to read.</p></body></html>"
+    bad = '<html><head><meta charset="undefined"></head><body><p>Caf\u00e9 on the quay</p></body></html>'
+    path = tmp_path / "undefined.parquet"
+    data = _plain(pa.table({"html": [good.format(0), bad, *(good.format(i) for i in range(1, 5))]}), path)
+    path.write_bytes(data.replace(bad.encode(), bad.encode().replace("\u00e9".encode(), b"\xe9 ")))  # Latin-1
+    got = _read(path)
+    assert [type(g) for g in got] == [Page] * 6
+    assert "Caf\u00e9  on the quay" in got[1].html and got[1].encoding != "undefined"  # the space kept its length
+
+
+def test_a_huge_cell_is_never_held_and_no_row_is_lost(tmp_path: Path) -> None:
+    """Issue 17, case 15: a 1 GiB cell was read whole before too_large (4.4 GB). Here a 128 MB cell under a
+    450 MB address-space limit: the rows before its page are read, that page is never decoded, and it and the
+    rows after it in its row group are too_large rows (pyarrow cannot skip a page); the next row group reads."""
+    path = tmp_path / "cell.parquet"
+    make_in_child(f"""
+        import pyarrow as pa, pyarrow.parquet as pq
+        rows = ["before %d. " % i + "A sentence of the body. " * 5 for i in range(40)] + ["x" * (128 << 20)]
+        rows += ["after %d. " % i + "A sentence of the body. " * 5 for i in range(40)]
+        table = pa.table({{"id": [f"r{{i}}" for i in range(len(rows))], "text": rows}})
+        with pq.ParquetWriter({str(path)!r}, table.schema, compression="zstd", use_dictionary=False,
+                              write_batch_size=8, data_page_size=1 << 12) as out:
+            out.write_table(table)
+            out.write_table(pa.table({{"id": ["next"], "text": ["A later row group. " * 5]}}))
+    """)
+    got = run_limited(f"""
+        import json
+        from cleaners.io.readers import discover, read_file
+        files, _ = discover([{str(path)!r}])
+        print(json.dumps([[i.record, getattr(i, "reason", "page")] for i in read_file(files[0], 1_000_000)]))
+    """)
+    assert len(got) == 82 and [r for r, _ in got] == [f"r{i}" for i in range(81)] + ["next"]
+    first_rejected = next(n for n, (_, reason) in enumerate(got) if reason != "page")
+    assert 0 < first_rejected <= 40  # the rows of earlier pages are read
+    assert {reason for _, reason in got[first_rejected:81]} == {"too_large"}
+    assert got[81] == ["next", "page"]
+
+
+def test_a_gzipped_parquet_bomb_is_not_unpacked_and_leaves_no_temporary_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 17, case 14: a .parquet.gz was unpacked whole into TMPDIR (a 2 MB bomb wrote 2.09 GB; a kill left
+    the file behind). Now it is unpacked into a file without a name, and only up to a budget."""
+    plain = tmp_path / "bomb.parquet"
+    pq.write_table(pa.table({"text": ["x" * 2_000] * 1_000}), plain, compression="none", use_dictionary=False)
+    (tmp_path / "bomb.parquet.gz").write_bytes(gzip.compress(plain.read_bytes()))
+    (tmp_path / "fine.parquet.gz").write_bytes(gzip.compress(plain.read_bytes()))
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(spool))
+    got = _read(tmp_path / "bomb.parquet.gz", limit=4_000)
+    assert [(g.record, g.reason) for g in got] == [(None, "too_large")] and "decompression bomb" in got[0].detail
+    files, _ = discover([tmp_path / "fine.parquet.gz"])
+    items = read_file(files[0], 200_000)  # within its budget: read, from a file no one can see
+    assert isinstance(next(items), Page) and list(spool.iterdir()) == []
+    assert sum(isinstance(i, Page) for i in items) == 999

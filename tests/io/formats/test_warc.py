@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import gzip as gzip_format
+import re
+from collections.abc import Callable
 from io import BytesIO
 from pathlib import Path
 
@@ -145,3 +147,62 @@ def test_an_empty_warc_is_no_records_not_truncated(tmp_path: Path) -> None:
 def _rows(items: list[Page | Rejection]) -> list[tuple[str | None, str, str]]:
     """(record, reason, detail) of each item; a page shows as ("page", "", "")."""
     return [(i.record, i.reason, i.detail) if isinstance(i, Rejection) else ("page", "", "") for i in items]
+
+
+def _four_pages(path: Path, gzip: bool) -> list[bytes]:
+    """Four HTML responses of many lines each; the bytes of each record as written (one gzip member each)."""
+    members = []
+    for n in range(4):
+        buf = BytesIO()
+        writer = WARCWriter(buf, gzip=gzip)
+        body = "<html><body>\n" + f"<p>Story {n} on the quay, told at some length.</p>\n" * 30 + "</body></html>"
+        _response(writer, f"https://a.example/{n}", body.encode(), content_type="text/html; charset=utf-8")
+        members.append(buf.getvalue())
+    path.write_bytes(b"".join(members))
+    return members
+
+
+def _with_length(record: bytes, gzip: bool, length: Callable[[int], str]) -> bytes:
+    """One record with its Content-Length replaced by ``length(true length)``."""
+    raw = gzip_format.decompress(record) if gzip else record
+    header = re.search(rb"\r\nContent-Length: (\d+)\r\n", raw)
+    assert header is not None
+    raw = raw[:header.start(1)] + length(int(header.group(1))).encode() + raw[header.end(1):]
+    return gzip_format.compress(raw) if gzip else raw
+
+
+@pytest.mark.parametrize("gzip", [True, False])
+@pytest.mark.parametrize("wrong", ["low", "negative", "text"])
+def test_a_wrong_content_length_costs_only_its_record(tmp_path: Path, gzip: bool, wrong: str) -> None:
+    """Issue 17, cases 2 and 20b: a Content-Length 300 bytes too low kept a page cut mid-word as if whole and
+    lost the next two records behind one read_error; a negative one was called not_html (and lost the rest)."""
+    path = tmp_path / ("crawl.warc.gz" if gzip else "crawl.warc")
+    members = _four_pages(path, gzip)
+    length = {"low": lambda n: str(n - 300), "negative": lambda n: "-5", "text": lambda n: "many"}[wrong]
+    members[1] = _with_length(members[1], gzip, length)
+    path.write_bytes(b"".join(members))
+    got = _read(path, limit=None)
+    assert [g.url if isinstance(g, Page) else g.reason for g in got] == [
+        "https://a.example/0", "length_mismatch", "https://a.example/2", "https://a.example/3"]
+    assert got[1].record.startswith("<urn:uuid:") and "Content-Length" in got[1].detail
+    assert all(g.html.rstrip().endswith("</html>") for g in got if isinstance(g, Page))
+
+
+def test_an_empty_file_named_warc_gz_is_no_records(tmp_path: Path) -> None:
+    """Issue 17, case 20a: a 0-byte .warc was "last gzip member is incomplete"; it is a file with no record."""
+    for name in ("zero.warc", "zero.warc.gz"):
+        (tmp_path / name).write_bytes(b"")
+        assert _rows(_read(tmp_path / name)) == [(None, "no_records", "0 records in 0 bytes")]
+
+
+def test_a_content_length_too_high_in_a_gzipped_warc_costs_only_its_record(tmp_path: Path) -> None:
+    """Each record its own gzip member: a block that ends with its member, before its Content-Length, is
+    that record's row, and the next members are read (it was a `truncated` file, the rest lost)."""
+    path = tmp_path / "crawl.warc.gz"
+    members = _four_pages(path, gzip=True)
+    members[1] = _with_length(members[1], True, lambda n: str(n + 300))
+    path.write_bytes(b"".join(members))
+    got = _read(path, limit=None)
+    assert [g.url if isinstance(g, Page) else g.reason for g in got] == [
+        "https://a.example/0", "length_mismatch", "https://a.example/2", "https://a.example/3"]
+    assert "gzip member" in got[1].detail
