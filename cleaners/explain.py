@@ -18,10 +18,12 @@ from pydantic import ValidationError
 from .config import CleanConfig
 from .io.readers import discover, read_file
 from .model import Page
-from .text.page import GLUED_PROMO, clean_page
+from .text.page import GLUED_PROMO, clean_page, too_many_lines
 
 
 def render(page: Page, config: CleanConfig, width: int = 110) -> str:
+    if (refused := too_many_lines(page, config)) is not None:  # as a run would: not held line by line
+        return f"rejected: {refused.reason}: {refused.detail}"
     result = clean_page(page, config)
     page_lines = page.text.splitlines()
     reasons: dict[int, str] = {}

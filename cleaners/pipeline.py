@@ -56,7 +56,7 @@ from .summary import (
     Timings,
 )
 from .text.boilerplate import repeated_lines, site_key
-from .text.page import clean_page
+from .text.page import clean_page, too_many_lines
 
 log = logging.getLogger(__name__)
 #: Marks the run's story in the log (start, each shard's result, the summary line): a log keeps it, while a
@@ -139,7 +139,7 @@ def clean_shard(files: Sequence[InputFile], shard: str, area: StagingArea, confi
     check_visible(files, area)
     stats = ShardStats(shard=shard, files=len(files), worker=worker_id())
     area.clear_parts(shard)  # a retried shard starts from nothing
-    stats.input_ledger = InputLedger(area.previous, config, stats.file_keys)
+    stats.input_ledger = InputLedger(area.previous, config, stats.file_keys, [f.source for f in files])
     records = _new_records(files, stats.input_ledger, stats, config)
     rejections = _ReaderRejections(shard, area, stats)
     with _html_extractor(config) as html:
@@ -355,11 +355,8 @@ def _clean_safely(page: Page, config: CleanConfig, site_lines: frozenset[str],
     try:
         if page.html is not None:
             return html.clean(page, config) if html is not None else clean_html_page(page, config)
-        lines = page.text.count("\n") + (not page.text.endswith("\n"))  # decoding made every line end "\n"
-        if lines > config.max_page_lines:  # refused before the text stage holds ~1.5 KB a line
-            return PageResult(rejection=Rejection(
-                page.source, page.record, "too_many_lines",
-                f"{lines:,} lines, over the limit of {config.max_page_lines:,} (max_page_lines)", page.page_id))
+        if (refused := too_many_lines(page, config)) is not None:  # before the text stage holds ~1.5 KB a line
+            return PageResult(rejection=refused)
         return clean_page(page, config, site_lines=site_lines)
     except Exception as exc:  # noqa: BLE001 (a bug on one page costs that page: a cleaning_error row)
         return PageResult(rejection=Rejection(page.source, page.record, "cleaning_error",

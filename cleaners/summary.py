@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .io.atomic import temp_path
 from .outcome import Outcome
 
 
@@ -166,7 +167,7 @@ class RunSummary(_Part):
     def write(self, path: Path) -> None:
         """Atomically: a reader of ``runs/`` never sees half a summary."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp")
+        tmp = temp_path(path)
         with open(tmp, "w", encoding="utf-8") as fh:
             fh.write(self.to_json() + "\n")
             fh.flush()

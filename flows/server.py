@@ -95,6 +95,8 @@ def server_dies_with_this_process() -> str | None:
         return None
     from prefect.server.api.server import SubprocessASGIServer
 
+    if not (hasattr(SubprocessASGIServer, "_run_uvicorn_command") and hasattr(SubprocessASGIServer, "_instances")):
+        return None  # another Prefect than the one pinned: it starts its server itself, as before
     if None in SubprocessASGIServer._instances:  # one is registered already (a harness, an earlier call)
         server = SubprocessASGIServer()
     else:

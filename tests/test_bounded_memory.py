@@ -388,3 +388,25 @@ def test_raising_max_page_lines_reads_the_refused_page_again(tmp_path: Path) -> 
     again = run([inbox], out, CleanConfig(max_page_lines=2_000, html_timeout=0))
     assert again.committed and again.counts.articles_found == 1
     assert [r["reason"] for r in rows(out, "rejected")] == []  # the limit row was replaced by the article
+
+
+def test_every_line_ending_the_text_stage_splits_on_counts_against_max_page_lines(tmp_path: Path) -> None:
+    """A page of form feeds or U+2028 splits into lines as one of newlines does: the limit sees them all."""
+    from cleaners.text.lines import line_count
+
+    for sep in ("\n", "\x0c", "\u2028", "\x85", "\r\n", "\x1e"):
+        text = "Headline" + sep + sep.join("x" for _ in range(1500))
+        assert line_count(text) >= len(text.splitlines()) == 1501, repr(sep)
+    assert line_count("") == 0 and line_count("one") == 1 and line_count("one\n") == 1
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    (inbox / "feeds.txt").write_text("Headline\x0c" + "\x0c".join("x" for _ in range(1500)), encoding="utf-8")
+    done = run([inbox], tmp_path / "out", CleanConfig(max_page_lines=1_000, html_timeout=0))
+    assert done.rejected_by_reason == {"too_many_lines": 1}
+
+
+def test_explain_refuses_a_page_of_too_many_lines_as_a_run_does(tmp_path: Path, capsys) -> None:  # noqa: ANN001
+    page = tmp_path / "page.txt"
+    page.write_bytes(b"Headline\n" + b"x\n" * 300_000)
+    assert explain_main([str(page)]) == 0
+    assert "rejected: too_many_lines: 300,001 lines, over the limit of 250,000" in capsys.readouterr().out

@@ -465,3 +465,58 @@ def test_a_link_fixed_later_replaces_its_broken_link_row(tmp_path: Path) -> None
     summary = run([inbox], out)
     assert summary.incremental.rejections_superseded == 1
     assert [p for p in placed(out) if p[2] != "article"] == []
+
+
+def test_a_lower_limit_reads_nothing_again_and_never_puts_an_article_into_rejected(tmp_path: Path) -> None:
+    """Review of case 18: a lower --max-page-bytes read the file again and gave a record that was an article
+    a too_large row as well (one record in two places). Only a higher limit reads it again."""
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    inbox.mkdir()
+    small = STORIES["bridge"]
+    big = "\n".join([STORIES["harbour"]] + [STORIES["orchard"].replace("village", f"village {n}") for n in range(6)])
+    (inbox / "f.jsonl").write_text(json.dumps({"id": "a", "text": small}) + "\n"
+                                   + json.dumps({"id": "b", "text": big}) + "\n")
+    middle = CleanConfig(max_page_bytes=len(small) + 500, html_timeout=0)
+    run([inbox], out, middle)
+    assert [p for p in placed(out) if p[2] != "article"] == [("f.jsonl", "b", "too_large")]
+    lower = run([inbox], out, middle.model_copy(update={"max_page_bytes": 1_000}))
+    assert not lower.committed and placed(out).count(("f.jsonl", "a", "article")) == 1
+    assert ("f.jsonl", "a", "too_large") not in placed(out)
+    higher = run([inbox], out, middle.model_copy(update={"max_page_bytes": 2 * len(big)}))
+    assert higher.incremental.rejections_superseded == 1
+    assert [p for p in placed(out)] == [("f.jsonl", "a", "article"), ("f.jsonl", "b", "article")]
+
+
+def test_a_half_written_oversized_last_line_is_replaced_once_it_is_completed(tmp_path: Path) -> None:
+    """Review of case 6: a row both half-written and a limit row was replaced only by another limit value."""
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    inbox.mkdir()
+    line = json.dumps({"id": "long", "text": STORIES["harbour"] * 3})
+    first = json.dumps({"id": "short", "text": STORIES["bridge"]}) + "\n"
+    (inbox / "feed.jsonl").write_text(first + line[:700])  # the exporter is still writing the long line
+    config = CleanConfig(max_page_bytes=1_000, html_timeout=0)  # lines over 8x the limit are too_large
+    run([inbox], out, config)
+    rejected = [p for p in placed(out) if p[2] != "article"]
+    assert len(rejected) == 1 and rejected[0][:2] == ("feed.jsonl", "1")
+    (inbox / "feed.jsonl").write_text(first + line + "\n")  # completed
+    again = run([inbox], out, config)
+    assert again.incremental.rejections_superseded == 1
+    assert placed(out) == [("feed.jsonl", "long", "too_large"), ("feed.jsonl", "short", "article")]  # one place
+
+
+def test_a_file_taken_before_replaces_the_rows_of_a_time_it_could_not_be_read(tmp_path: Path) -> None:
+    """Review of case 7: a link whose target was moved away (broken_link) and then put back with the same
+    bytes: the file was skipped as seen, and its broken_link row stayed beside its article."""
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    write_inbox(inbox, ["harbour"])
+    (inbox / "store").mkdir()
+    (inbox / "store" / "orchard.txt").write_text(STORIES["orchard"])
+    (inbox / "orchard-link.txt").symlink_to(inbox / "store" / "orchard.txt")
+    run([inbox], out)
+    shutil.move(inbox / "store" / "orchard.txt", tmp_path / "orchard.txt")
+    run([inbox], out)
+    assert ("orchard-link.txt", None, "broken_link") in placed(out)
+    shutil.move(tmp_path / "orchard.txt", inbox / "store" / "orchard.txt")
+    back = run([inbox], out)
+    assert back.incremental.rejections_superseded >= 1
+    assert [p for p in placed(out) if p[2] != "article"] == []

@@ -197,14 +197,20 @@ def condition(size: int, key: bytes, option: str | None = None, config: CleanCon
     return f"prefix {size} {key.hex()}{limit}"
 
 
-@functools.lru_cache(maxsize=2)
-def provisional_in(snapshot: Path | None) -> dict[str, list[tuple[bytes, _Condition]]]:
-    """The provisional rows of a committed snapshot that no later run replaced, by source."""
+def provisional_in(snapshot: Path | None,
+                   sources: Iterable[str] | None = None) -> dict[str, list[tuple[bytes, _Condition]]]:
+    """The provisional rows of a committed snapshot that no later run replaced, by source.
+
+    ``sources``: only those of these inputs (a shard's), so that a shard holds
+    the entries of its own files, not of the whole history.
+    """
     if snapshot is None:
         return {}
     found: dict[str, list[tuple[bytes, _Condition]]] = {}
     gone: set[bytes] = set()
     wanted = pc.field("kind").isin(["provisional", "supersedes"])
+    if sources is not None:
+        wanted = wanted & pc.field("source").isin(sorted(set(sources)))
     for path in snapshot_files(snapshot, "_ledger"):
         table = pq.read_table(path, columns=["key", "kind", "source", "record"], filters=wanted)
         for key, kind, source, record in zip(*(table.column(c).to_pylist() for c in table.column_names)):
@@ -213,6 +219,38 @@ def provisional_in(snapshot: Path | None) -> dict[str, list[tuple[bytes, _Condit
             elif (cond := _Condition.parse(record)) is not None:
                 found.setdefault(source, []).append((key, cond))
     return {s: [(k, c) for k, c in rows if k not in gone] for s, rows in found.items()}
+
+
+def limits_key(key: bytes) -> bytes:
+    """The ledger key of a ``limits`` entry of the file ``key``: never the file's own key, which would say
+    the file was taken whole."""
+    return hashlib.blake2b(b"limits-of\x00" + key, digest_size=KEY_BYTES).digest()
+
+
+@functools.lru_cache(maxsize=2)
+def limited_in(snapshot: Path | None) -> dict[bytes, dict[str, str]]:
+    """Files some of whose records a limit stopped, by :func:`limits_key`: the values of the options that
+    stopped them."""
+    if snapshot is None:
+        return {}
+    found: dict[bytes, dict[str, str]] = {}
+    for path in snapshot_files(snapshot, "_ledger"):
+        table = pq.read_table(path, columns=["key", "record"], filters=pc.field("kind") == "limits")
+        for key, record in zip(table.column("key").to_pylist(), table.column("record").to_pylist()):
+            values = dict(word.partition("=")[::2] for word in (record or "").split(" ") if "=" in word)
+            found.setdefault(key, {}).update(values)
+    return found
+
+
+def _raised(option: str, before: str, now: object) -> bool:
+    """Whether ``now`` lets through more than ``before`` did (0 means no limit for the time limit)."""
+    try:
+        old, new = float(before), float(repr(now))
+    except ValueError:
+        return before != repr(now)
+    if option == "html_timeout":
+        return old != 0 and (new == 0 or new > old)
+    return new > old
 
 
 @dataclass
@@ -246,9 +284,10 @@ class InputLedger:
     """
 
     def __init__(self, snapshot: Path | None, config: CleanConfig,
-                 ready: list[tuple[bytes, str, str, str | None]]) -> None:
+                 ready: list[tuple[bytes, str, str, str | None]], sources: Iterable[str] | None = None) -> None:
         self.seen_keys = seen_in(snapshot)
-        self.provisional = provisional_in(snapshot)
+        self.provisional = provisional_in(snapshot, sources)
+        self.limited = limited_in(snapshot)
         self.config = config
         self.ready = ready
         self.superseded = 0
@@ -264,8 +303,13 @@ class InputLedger:
             if is_transient(exc):
                 raise
             key, prefixes, size = None, {}, 0  # unreadable now: read_file says why, and a later run tries again
-        if key is not None and (key in self.seen_keys
+        if key is not None and (key in self.seen_keys or self._not_raised(key)
                                 or any(tagged(key, s, self.config) in self.seen_keys for s in _OPTION_SETS)):
+            # taken before; a row from a time it could not be read at all (a broken link, a FIFO, unreadable)
+            # is replaced all the same: the file is readable now, and its records are in the dataset
+            stale = sorted(k for k, c in earlier if c.any)
+            self.ready.extend((k, "supersedes", file.source, None) for k in stale)
+            self.superseded += len(stale)
             return False
         visit = self._visits[file.source] = _Visit(file, key, size)
         if key is not None:
@@ -273,6 +317,13 @@ class InputLedger:
                 prefixes.get(c.size) == c.file
                 and (c.option is None or repr(getattr(self.config, c.option, None)) != c.value))}
         return True
+
+    def _not_raised(self, key: bytes) -> bool:
+        """A file limits stopped before, none of which is higher now: reading it again would add nothing
+        (a lower limit never takes back what a higher one let through; it would only put a record that is
+        an article already into ``rejected`` as well)."""
+        stopped = self.limited.get(limits_key(key))
+        return stopped is not None and not any(_raised(o, v, getattr(self.config, o, None)) for o, v in stopped.items())
 
     def seen(self, item: Page | Rejection, key: bytes) -> bool:
         """Whether an earlier run took this record (a page a limit stopped: with these limits)."""
@@ -318,7 +369,10 @@ class InputLedger:
             visit.options.add(option)
         if option is None and not row.provisional:
             return
-        when = ANY if visit.key is None else condition(visit.size, visit.key, option, self.config)
+        # A row provisional in itself (a half-written last line, a bomb) is replaced by any later read of the
+        # grown file; a limit row only by a read with another value of its option.
+        when = ANY if visit.key is None else condition(visit.size, visit.key, None if row.provisional else option,
+                                                       self.config)
         self.ready.append((item_key(row), "provisional", row.source, when))  # final now: written with the next part
 
     def _release(self, visit: _Visit) -> None:
@@ -328,6 +382,9 @@ class InputLedger:
         if visit.key is not None:
             key = tagged(visit.key, visit.options, self.config) if visit.options else visit.key
             self.ready.append((key, "file", source, None))
+            if visit.options:  # with the values that stopped it: only a higher one reads it again
+                values = " ".join(f"{o}={getattr(self.config, o)!r}" for o in sorted(visit.options))
+                self.ready.append((limits_key(visit.key), "limits", source, values))
         del self._visits[source]
 
 

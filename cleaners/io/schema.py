@@ -140,13 +140,15 @@ LEDGER = _schema("_ledger", [
     _field("key", pa.binary(16), "128-bit BLAKE2b content key of what was taken", nullable=False),
     _field("kind", pa.string(),
            "file, record or rejection: what the key is over; provisional: the key of a rejected row a later "
-           "read of its file may replace; supersedes: the key of an earlier rejected row this run replaced",
+           "read of its file may replace; supersedes: the key of an earlier rejected row this run replaced; "
+           "limits: the key of a file some of whose records limits stopped",
            nullable=False),
     _field("source", pa.string(), "the input file (as in articles)", nullable=False),
     _field("record", pa.string(),
            "the record inside the file; null for a file key or a file-level row; for a provisional entry, when "
            "it is replaced: any (any later read of the file), or prefix SIZE FILEKEY [OPTION=VALUE] (a read whose "
-           "first SIZE bytes are the file read then; for a limit row, with another value of the option)"),
+           "first SIZE bytes are the file read then; for a limit row, with another value of the option); for a "
+           "limits entry, OPTION=VALUE of each limit that stopped a record (only a higher value reads it again)"),
     _field("run_id", pa.string(), "the run that took it", nullable=False),
 ])
 

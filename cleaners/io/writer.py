@@ -70,6 +70,7 @@ import pyarrow.parquet as pq
 
 from ..faults import process_name
 from ..outcome import NothingCommitted
+from .atomic import stale_temp, temp_path
 from .schema import DATASETS, INTERNAL, SCHEMA_VERSION, SchemaMismatch, conform_table, schema_of
 
 SNAPSHOTS = ".snapshots"
@@ -378,8 +379,9 @@ class SnapshotWriter:
                     entry.unlink()
         runs = self.out / "runs"
         if runs.is_dir():
-            for entry in runs.glob(".*.tmp"):
-                if entry.name.endswith((".json.tmp", ".html.tmp")) and entry.is_file() and not entry.is_symlink():
+            for entry in runs.glob(".*.tmp"):  # a report being written now by another process stays
+                if (".json" in entry.name or ".html" in entry.name) and entry.is_file() and not entry.is_symlink() \
+                        and stale_temp(entry):
                     entry.unlink()
 
     def _make_stage(self) -> None:
@@ -616,7 +618,7 @@ def write_parquet(table: pa.Table, path: Path) -> Path:
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
+    tmp = temp_path(path)
     with _writing(path, tmp):
         with open(tmp, "w", encoding="utf-8") as fh:
             json.dump(data, fh, indent=2, ensure_ascii=False, default=str)

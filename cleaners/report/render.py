@@ -17,6 +17,7 @@ import jinja2
 from markupsafe import Markup
 
 from ..config import CleanConfig
+from ..io.atomic import temp_path
 from ..reasons import REJECTIONS, kind_of
 from ..summary import RunSummary
 from .bidi import neutral, neutral_values
@@ -79,7 +80,7 @@ def write_run_report(out: str | Path, run_id: str | None = None, pages: int = RE
 
 
 def write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
+    tmp = temp_path(path)
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
 

@@ -65,6 +65,16 @@ def split_lines(text: str) -> list[Line]:
     return [Line(no, " ".join(raw.split())) for no, raw in enumerate(text.splitlines())]
 
 
+#: What :meth:`str.splitlines` ends a line at ("\r\n" counts twice, an upper bound is all a limit needs).
+_LINE_ENDS = ("\n", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
+
+
+def line_count(text: str) -> int:
+    """About ``len(text.splitlines())``, without making the lines (a limit is checked before the page is split)."""
+    ends = sum(text.count(end) for end in _LINE_ENDS)
+    return ends + (bool(text) and not text.endswith(_LINE_ENDS))
+
+
 def word_count(text: str) -> int:
     return len(_WORD.findall(text))
 

@@ -27,7 +27,7 @@ from .chrome import mark_chrome
 from .dates import parse_date_line, parse_published
 from .features import COLUMNS, page_matrix
 from .line_model import LineModels, load_models
-from .lines import CJK, Line, is_headline, is_prose, split_lines, tokens, word_count
+from .lines import CJK, Line, is_headline, is_prose, line_count, split_lines, tokens, word_count
 from .repeats import collapse_repeats
 from .segment import Entry, Layout, segment_page
 
@@ -46,6 +46,20 @@ class _Draft:
     author: str | None = None
     published_raw: str | None = None
     published: date | None = None
+
+
+def too_many_lines(page: Page, config: CleanConfig) -> Rejection | None:
+    """The ``too_many_lines`` row of a page this stage would need too much memory for, else None.
+
+    The stage holds about 1.5 KB a line (features, scores, the audit); a
+    page under ``max_page_bytes`` can still hold millions of one-character
+    lines. Counted as :meth:`str.splitlines` counts, before anything is split.
+    """
+    lines = line_count(page.text)
+    if lines <= config.max_page_lines:
+        return None
+    return Rejection(page.source, page.record, "too_many_lines",
+                     f"{lines:,} lines, over the limit of {config.max_page_lines:,} (max_page_lines)", page.page_id)
 
 
 def clean_page(page: Page, config: CleanConfig, models: LineModels | None = None,
