@@ -172,7 +172,7 @@ def measure(case: str, inputs: list[Path], work: Path) -> dict[str, object]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("cases", nargs="*", choices=[*CASES, []], default=list(CASES))
+    parser.add_argument("cases", nargs="*", metavar="CASE", help=f"any of {', '.join(CASES)} (default: all)")
     parser.add_argument("--workdir", type=Path)
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--max-gb", type=float, help="address-space limit of each child (RLIMIT_AS), in GB")
@@ -181,6 +181,9 @@ def main() -> int:
     LIMIT = int(args.max_gb * 1e9) if args.max_gb else None
     work = args.workdir or Path(tempfile.mkdtemp(prefix="hostile-memory-"))
     try:
+        unknown = sorted(set(args.cases) - set(CASES))
+        if unknown:
+            parser.error(f"unknown case(s) {', '.join(unknown)}; choose from {', '.join(CASES)}")
         for case in args.cases or CASES:
             inputs = make(case, work, args.scale)
             print(f"{case:16s} {json.dumps(measure(case, inputs, work))}", flush=True)
