@@ -26,13 +26,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import trafilatura  # noqa: E402
+import trafilatura
 
-from cleaners.config import CleanConfig  # noqa: E402
-from cleaners.html.guard import BoundedExtractor  # noqa: E402
-from cleaners.html.page import clean_html_page  # noqa: E402
-from cleaners.model import Page  # noqa: E402
-from cleaners.text.line_model import load_models  # noqa: E402
+from cleaners.config import CleanConfig
+from cleaners.html.guard import BoundedExtractor
+from cleaners.html.page import clean_html_page
+from cleaners.model import Page
+from cleaners.text.line_model import load_models
 
 
 def seconds(work: list, fn: Callable) -> float:

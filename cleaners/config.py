@@ -115,12 +115,13 @@ class CleanConfig(BaseModel):
     max_html_depth: int = Field(
         200, ge=10, le=255,
         description="deepest element nesting an HTML page may have; a deeper page is rejected as too_deep "
-        "(real pages nest 20-80 deep; lxml's parser silently drops everything below 255 levels)",
+        "(real pages nest 20-80 deep; lxml's parser stops at 255 levels and drops the rest). Elements the page "
+        "never closes do not count: the parse closes them where they open (cleaners/html/parse.py)",
     )
     html_fallback_ratio: float = Field(
         1.5, ge=1.0,
-        description="the line model's body replaces trafilatura's when it holds trafilatura's text and is "
-        "this many times longer (trafilatura stopped early)",
+        description="unused since the HTML stage's learned combiner (cleaners/html/combine.py) replaced the "
+        "fixed second-opinion rule it tuned; still accepted so that existing configs and commands keep working",
     )
 
     # -- orchestration

@@ -147,6 +147,9 @@ REMOVALS: dict[str, Removal] = {
     "html_share": Removal("chrome", "a share or follow bar"),
     "html_navigation": Removal("chrome", "navigation, breadcrumbs, menus, skip links, the masthead"),
     "html_footer": Removal("chrome", "the page footer, a sidebar or an aside"),
+    # chrome: a block of an HTML page the learned combiner judged not body (cleaners/html/combine.py)
+    "html_not_body": Removal("chrome", "a block of an HTML page the combiner of extractors scored as not "
+                                       "article body"),
     # repeats collapsed inside an article
     "repeated_line": Removal("repeat", "a line repeated word for word inside an article"),
     "repeated_paragraph": Removal("repeat", "a paragraph nearly repeating an earlier one of the article"),

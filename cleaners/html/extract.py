@@ -1,10 +1,13 @@
-"""trafilatura on an already parsed tree: the article body and the page's metadata.
+"""trafilatura on an already parsed tree: the article body and the page's metadata, in several modes.
 
-Settings and why: ``favor_recall`` (on our benchmark trafilatura alone scores
-F1 0.960 with it, 0.956 without; after our own chrome removal 0.964; it also
-skips trafilatura's second-extractor comparison, which makes it faster), ``include_comments=False`` (comments are chrome here),
-``deduplicate=False`` (its LRU cache would make a page's output depend on the
-pages cleaned before it; repeats are our stage's job), tables kept.
+:func:`extract` is the run that also reads the metadata (``favor_recall``:
+the mode that misses least, and it skips trafilatura's second-extractor
+comparison, which makes it the fastest); :func:`extract_text` gives the
+bodies of the other modes. All of them are opinions the HTML combiner
+(:mod:`.combine`) weighs block by block. ``include_comments=False`` (comments
+are chrome here), ``deduplicate=False`` (its LRU cache would make a page's
+output depend on the pages cleaned before it; repeats are our stage's job),
+tables kept.
 """
 from __future__ import annotations
 
@@ -30,6 +33,7 @@ class Extraction:
     url: str | None = None
     site: str | None = None
     language: str | None = None
+    description: str | None = None  # the page's own summary (meta description): a standfirst, not body
 
 
 def extract(tree: etree._Element, url: str | None = None) -> Extraction:
@@ -50,8 +54,31 @@ def extract(tree: etree._Element, url: str | None = None) -> Extraction:
     return Extraction(
         text=doc.text or "", title=doc.title or None, author=doc.author or None,
         published_raw=raw_date, published=_iso_date(raw_date), url=doc.url or None,
-        site=doc.sitename or None, language=doc.language or declared,
+        site=doc.sitename or None, language=doc.language or declared, description=doc.description or None,
     )
+
+
+#: trafilatura's (favor_precision, favor_recall) per mode, for :func:`extract_text` (the combiner's opinions).
+MODES: dict[str, tuple[bool, bool]] = {"recall": (False, True), "precision": (True, False), "default": (False, False)}
+
+
+def extract_text(tree: etree._Element, mode: str, url: str | None = None) -> str:
+    """trafilatura's body alone (no metadata) in one of :data:`MODES`; "" when it finds none.
+
+    ``fast=True``: without trafilatura's fallback comparison (its own
+    readability port, then jusText), which took 40% of each run; the combiner
+    has readability's and the recall run's opinions beside it, and the
+    cross-validated F1 with the fast opinions is as high (README, "HTML pages").
+    The tree is not changed (trafilatura works on a copy).
+    """
+    precision, recall = MODES[mode]
+    doc = trafilatura.bare_extraction(tree, url=url, favor_precision=precision, favor_recall=recall,
+                                      include_comments=False, deduplicate=False, include_tables=True,
+                                      with_metadata=False, fast=True)
+    if doc is None:
+        return ""
+    assert not isinstance(doc, dict)
+    return doc.text or ""
 
 
 def _declared_language(tree: etree._Element) -> str | None:

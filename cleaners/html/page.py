@@ -1,40 +1,42 @@
-"""The HTML stage for one page: chrome by intent, trafilatura, in-body cleanup, a second opinion.
+"""The HTML stage for one page: chrome by intent, several extractors, a learned per-block verdict.
 
-1. Parse once (lxml, through trafilatura's loader, which copes with broken
-   markup and encodings declared in the page).
-2. Remove chrome elements by intent (:mod:`.chrome`): ads, related blocks,
-   comments, newsletter and consent boxes, share bars, navigation, footers.
-3. trafilatura extracts the body and metadata from the same tree (:mod:`.extract`).
+1. Parse once, leniently (:mod:`.parse`: trafilatura's loader, then repairs so
+   that the text a browser shows ends up in ``<body>``).
+2. The page's blocks (one per line of the block flattening) and their DOM
+   features (:mod:`.blocks`); the opinions on the whole page: trafilatura in
+   several modes (one run also gives the metadata, :mod:`.extract`) and
+   readability (trafilatura's port); then chrome elements removed by intent (:mod:`.chrome`):
+   ads, related blocks, comments, newsletter and consent boxes, share bars,
+   navigation, footers.
+3. The combiner (:mod:`.combine`, a model trained by
+   ``benchmarks/train_html_model.py``) weighs the opinions, the DOM and the
+   text stage's line model on the block lines per block and picks the body;
+   blocks it drops are ``html_not_body`` audit rows.
 4. The text stage's in-body cleanups run on that body (chrome lines, glued
    promotions, repeated headline and paragraphs).
-5. A second opinion: when trafilatura's body is short next to the prose the
-   page holds, the text stage's line model runs on the block-flattened page; if
-   its body contains trafilatura's and is clearly longer (``html_fallback_ratio``),
-   trafilatura stopped early (an inline widget, a mid-article heading) and ours is
-   taken. The same happens when trafilatura finds nothing.
-6. Related blocks that hold whole articles become ``related`` articles; teaser
+5. Related blocks that hold whole articles become ``related`` articles; teaser
    lists are dropped.
 """
 from __future__ import annotations
 
 from dataclasses import replace
 
-import trafilatura
-from lxml import etree
+import numpy as np
 
 from ..config import CleanConfig
 from ..model import Article, Page, PageResult, Rejection, RemovedLine
-from ..text.line_model import LineModels
-from ..text.lines import is_headline, is_prose, tokens, word_count
+from ..text.line_model import LineModels, load_models
+from ..text.lines import is_headline, is_prose, word_count
 from ..text.page import apply_record_date, clean_extracted_body, clean_page
-from .chrome import RemovedElement, remove_chrome
-from .extract import Extraction, extract
+from .blocks import Block
+from .chrome import RemovedElement
+from .combine import choose_blocks, load_combiner, page_signals
+from .extract import Extraction
 from .flatten import block_lines
+from .parse import markup_depth, nesting_reaches, parse_html, visible_lines
 
-#: trafilatura's body counts as complete when it holds this share of the page's prose words.
-_COMPLETE_SHARE = 0.7
-#: Share of trafilatura's word 4-grams that the line model's body must hold to replace it.
-_COVER = 0.8
+#: The reason of a block the combiner judged not article body (chrome removal's own rows keep theirs).
+NOT_BODY = "html_not_body"
 
 
 def clean_html_page(page: Page, config: CleanConfig, models: LineModels | None = None) -> PageResult:
@@ -43,31 +45,22 @@ def clean_html_page(page: Page, config: CleanConfig, models: LineModels | None =
     size = len(html.encode("utf-8", "replace"))
     if size > config.max_page_bytes:
         return _rejected(page, "too_large", f"{size} bytes of HTML, limit {config.max_page_bytes} (max_page_bytes)")
-    tree = trafilatura.load_html(html) if html.strip() else None
+    tree = parse_html(html, config.max_html_depth)  # lenient: text lands in <body> (:mod:`.parse`)
     if tree is None:
-        return _rejected(page, "html_parse_error", "no HTML document could be parsed from the page")
-    depth = markup_depth(tree)
-    if depth >= config.max_html_depth:
+        return _text_floor(page, html, config, models, None)
+    if nesting_reaches(tree, config.max_html_depth):  # tags the page never closes were closed: they do not count
+        depth = markup_depth(tree)
         return _rejected(page, "too_deep", f"elements nested {depth} deep, limit {config.max_html_depth} "
                                            "(max_html_depth)" + (", and the parser stops at 255: text below "
                                                                  "is lost" if depth >= 255 else ""))
-    chrome = remove_chrome(tree)
-    lines = block_lines(tree)
-    found = extract(tree, page.url)
-    body, body_lines = clean_extracted_body(found.text, found.title, config)
-    body_words = word_count(body)
+    signals = page_signals(tree, page.url, (combiner := load_combiner()).opinions)
+    chrome, found = signals.chrome, signals.found
+    keep, _ = choose_blocks(signals, models or load_models(), combiner, config.min_article_words)
+    body, body_lines = clean_extracted_body(
+        "\n".join(block.text for block, kept in zip(signals.blocks, keep) if kept), found.title, config)
 
     result = PageResult()
-    ours = None
-    if body_words < config.min_article_words or body_words < _COMPLETE_SHARE * _prose_words(lines):
-        ours = clean_page(replace(page, text="\n".join(lines), html=None), config, models)
-    if ours is not None and _ours_is_better(ours, body, body_words, config):
-        result.removed.extend(ours.removed)
-        result.articles.extend(ours.articles)
-        main = next((a for a in result.articles if a.segment == "main"), None)
-        if main is not None:
-            _fill_metadata(main, found, page)
-    elif body_words >= config.min_article_words:
+    if word_count(body) >= config.min_article_words:
         main = Article(page_id=page.page_id, source=page.source, record=page.record, segment="main",
                        position=0, title=found.title, text=body)
         _fill_metadata(main, found, page)
@@ -75,45 +68,58 @@ def clean_html_page(page: Page, config: CleanConfig, models: LineModels | None =
         result.removed.extend(
             _removed(page, line.no, line.text, line.reason, main.article_id)
             for line in body_lines if line.reason and line.text)
+    result.removed.extend(  # blocks the combiner judged not body (chrome removal audits its own)
+        _removed(page, block.element.sourceline or 0, block.text, NOT_BODY, None)
+        for block, kept, gone in zip(signals.blocks, keep, signals.removed) if not kept and not gone)
+    chrome = _not_taken_back(chrome, signals.blocks, keep & signals.removed)
     result.removed.extend(_removed(page, el.sourceline, el.text, el.reason, None) for el in chrome if el.text)
     result.articles.extend(_salvage_related(page, chrome, config, len(result.articles)))
     if not result.articles:
-        result.rejection = Rejection(
-            page.source, page.record, "empty_after_cleaning",
-            f"no article of at least {config.min_article_words} words in the HTML "
-            f"(trafilatura: {word_count(found.text)} words; {len(chrome)} chrome elements removed)",
-            page.page_id)
+        return _text_floor(page, html, config, models, found,
+                           f"no article of at least {config.min_article_words} words in the HTML "
+                           f"(trafilatura: {word_count(found.text)} words; {len(chrome)} chrome elements removed)")
     return result
 
 
-def markup_depth(tree: etree._Element) -> int:
-    """How deep elements nest (iteratively: a recursive walk would hit Python's limit first)."""
-    depth = deepest = 0
-    for event, _ in etree.iterwalk(tree, events=("start", "end")):
-        depth += 1 if event == "start" else -1
-        deepest = max(deepest, depth)
-    return deepest
+def _text_floor(page: Page, html: str, config: CleanConfig, models: LineModels | None,
+                found: Extraction | None, why: str = "") -> PageResult:
+    """No article from the HTML path: the text stage on the page's visible text, or the rejection.
+
+    A page whose prose a reader sees is never lost to markup the HTML path
+    could not use (content under chrome-like wrappers, a parse that failed):
+    the visible text, block-flattened from an unpruned parse (or read by
+    Python's tokenizer when lxml parses nothing), is cleaned as a text page.
+    """
+    lines = visible_lines(html, config.max_html_depth)
+    if lines:
+        result = clean_page(replace(page, text="\n".join(lines), html=None), config, models)
+        main = next((a for a in result.articles if a.segment == "main"), None)
+        if main is not None and found is not None:
+            _fill_metadata(main, found, page)
+        if result.articles:
+            return result
+    if found is None:
+        return _rejected(page, "html_parse_error", "the page is empty" if not html.strip() else
+                         "no HTML document could be parsed from the page, and it holds no visible text")
+    return _rejected(page, "empty_after_cleaning", f"{why}; the text stage found none in its "
+                     f"{len(lines)} visible lines" if lines else f"{why}; the page holds no visible text")
 
 
-def _prose_words(lines: list[str]) -> int:
-    return sum(word_count(line) for line in lines if is_prose(line))
+def _not_taken_back(chrome: list[RemovedElement], blocks: list[Block], taken: np.ndarray) -> list[RemovedElement]:
+    """The removed elements none of whose blocks the combiner took back into the body.
 
-
-def _ours_is_better(ours: PageResult, body: str, body_words: int, config: CleanConfig) -> bool:
-    main = next((a for a in ours.articles if a.segment == "main"), None)
-    if main is None:
-        return False
-    if body_words < config.min_article_words:
-        return True
-    if word_count(main.text) < config.html_fallback_ratio * body_words:
-        return False
-    theirs, mine = _grams(body), _grams(main.text)
-    return bool(theirs) and len(theirs & mine) >= _COVER * len(theirs)
-
-
-def _grams(text: str) -> set[tuple[str, ...]]:
-    toks = tokens(text)
-    return set(zip(toks, toks[1:], toks[2:], toks[3:]))
+    It takes blocks of removed elements only when the body would be too short
+    without them (a theme naming its paragraphs ``comment-text``): such an
+    element is article, not chrome, and gets no chrome row nor a salvage.
+    """
+    if not taken.any():
+        return chrome
+    back = set()
+    for block, took in zip(blocks, taken):
+        if took:
+            back.update(block.element.iterancestors())
+            back.add(block.element)
+    return [el for el in chrome if el.element not in back]
 
 
 def _fill_metadata(article: Article, found: Extraction, page: Page) -> None:

@@ -10,9 +10,18 @@ Signals that hold across sites and languages rather than words of one site:
 * what the rules already know: a chrome rule fired, a date or byline line;
 * link-split fragments: a line that continues the previous line's sentence
   (``soup.get_text("\\n")`` splits sentences at every link);
+* residue that is never article text: JavaScript, CSS or JSON left in the
+  flattened text (braces, semicolons, ``function(``, ``=>``, ``{"``);
+* comment-thread marks: relative times ("3 hours ago", "vor 2 Stunden",
+  "il y a 5 jours"), reply/like counters, @handles; averaged over a window
+  they mark a run of readers' posts, which is prose like the article;
 * context: the same signals averaged over windows of neighbouring lines, and
   where the line sits relative to the page's densest run of prose (the body
-  is one dense region; menus, feeds and footers are runs of short lines).
+  is one dense region; menus, feeds and footers are runs of short lines),
+  and to the last date or byline above it (the lead paragraph sits just
+  below). Where a line sits relative to the page's end or after the dense
+  region was tried and dropped: it taught the model that closing lines are
+  footer, and a page of short lines (a results table) lost its tail.
 
 All columns are cheap (no parsing beyond regular expressions), so the text
 stage stays far faster than HTML extraction.
@@ -38,6 +47,50 @@ def _continues(text: str) -> bool:
     first = text[:1]
     return first.islower() or first in _CONTINUING_PUNCTUATION
 _SEPARATORS = re.compile("[|»›•·]")
+#: Characters and tokens of code, not prose: a line of JavaScript, CSS or JSON residue.
+_CODE_CHARS = re.compile(r"[{}<>=;\[\]\\]")
+_CODE_TOKENS = re.compile(r"function\s*\(|\bvar |\bconst |\blet |=>|\{\s*\"|\"\s*:|\);|\bnull\b|"
+                          r"\btrue\b|\bfalse\b|window\.|document\.|\.push\(|!important|px;|@media")
+#: A post's marks in a comment thread, in the eight languages of :data:`STOP_WORDS`: a relative
+#: time ("3 hours ago", "vor 2 Stunden") or an @handle anywhere in a short line (searched only
+#: when the line holds a digit or an "@"); a reply or like counter or a "jane99 says:" post
+#: header at its start (matched, so a line fails at its first characters).
+_COMMENT_ANYWHERE = re.compile(
+    r"\b\d+\s*(?:sec|min|minutes?|hours?|hrs?|days?|weeks?|months?|years?|h|d|w|y)\s+ago\b|"
+    r"\bvor\s+\d+\s+(?:sekunden|minuten|stunden|tagen|wochen|monaten|jahren)\b|"
+    r"\bil y a\s+\d+\s+(?:secondes?|minutes?|heures?|jours?|semaines?|mois|ans?)\b|"
+    r"\bhace\s+\d+\s+(?:segundos?|minutos?|horas?|días?|semanas?|meses|años?)\b|"
+    r"\b\d+\s+(?:minuti|ore|giorni|settimane|mesi|anni)\s+fa\b|"
+    r"\b\d+\s+(?:minuten|uur|dagen|weken|maanden|jaar)\s+geleden\b|"
+    r"\bför\s+\d+\s+(?:minuter|timmar|dagar|veckor|månader|år)\s+sedan\b|"
+    r"(?:^|\s)@\w{2,}", re.IGNORECASE)
+_COMMENT_START = re.compile(
+    r"(?:reply|replies|antworten|antwort|répondre|responder|rispondi|beantwoorden|svara|"
+    r"like|likes|gefällt mir|j'aime|me gusta|mi piace|curtir|vind ik leuk|gilla)\b|"
+    r"\d+\s+(?:likes?|replies|antworten|réponses?|respuestas?|risposte|respostas?|reacties|svar)\b|"
+    r"\S+(?: \S+)? (?:says|sagt|schreibt|dit|écrit|dice|escribió|scrive|diz|zegt|skriver)\s*:$",
+    re.IGNORECASE)
+_DIGIT_OR_AT = re.compile(r"[\d@]")
+_CODE_HINT = re.compile(r"[{}<>=;\[\]\\(\"]")
+
+
+
+def comment_mark(text: str) -> bool:
+    """A comment-thread mark (:data:`_COMMENT_START`, :data:`_COMMENT_ANYWHERE`) in a line."""
+    return (_COMMENT_START.match(text) is not None
+            or (_DIGIT_OR_AT.search(text) is not None and _COMMENT_ANYWHERE.search(text) is not None))
+
+
+def _code(text: str) -> tuple[float, float]:
+    """(share of code characters x10 capped at 1, code tokens capped at 3) of a line.
+
+    Tokens count only on a line with a bracket, brace, quote, '=' or ';': "let" or "true" in
+    prose is no code (and most lines skip the token search).
+    """
+    if _CODE_HINT.search(text) is None:
+        return 0.0, 0.0
+    chars = len(_CODE_CHARS.findall(text))
+    return min(chars * 10 / max(len(text), 1), 1.0), float(min(len(_CODE_TOKENS.findall(text)), 3))
 #: '.', '!', '?' or '…' before a space or at the end of the line; '。！？' anywhere.
 _SENTENCE_MARK = re.compile(r"[.!?…](?: |$)|[。！？]")
 
@@ -52,13 +105,15 @@ _STOP_FORMS = STOP_WORDS | {w.capitalize() for w in STOP_WORDS} | {w.upper() for
 LINE_COLUMNS = [
     "log_words", "log_chars", "ends_sentence", "comma_rate", "stopword_share", "titlecase_share",
     "upper_share", "digit_share", "chrome_rule", "date_line", "byline", "sentence_marks",
-    "separators", "continues_prev", "continues_next", "starts_lower",
+    "separators", "continues_prev", "continues_next", "starts_lower", "code_chars", "code_tokens",
+    "comment_marks",
 ]
 _NEIGHBOUR = ["log_words", "ends_sentence", "stopword_share", "chrome_rule"]
 CONTEXT_COLUMNS = (
     [f"prev_{c}" for c in _NEIGHBOUR] + [f"next_{c}" for c in _NEIGHBOUR]
     + ["words_w1", "words_w3", "words_w8", "prose_w2", "prose_w6", "stop_w2", "chrome_w3",
-       "in_dense_region", "log_dist_dense_region", "relative_position"]
+       "in_dense_region", "log_dist_dense_region", "relative_position",
+       "code_w3", "comment_w6", "log_since_meta", "prose_w20"]
 )
 COLUMNS = LINE_COLUMNS + CONTEXT_COLUMNS
 
@@ -88,6 +143,7 @@ def line_rows(texts: list[str], chrome: list[bool], toks: list[list[str]]) -> np
     per = 1.0 / np.maximum(n, 1.0)
     initials = [[w for w in words if w[0].isupper()] for words in toks]
     zeros = np.zeros(count)
+    code = np.array([_code(t) for t in texts], dtype=float).reshape(count, 2)
     return np.column_stack([
         np.log1p(n), np.log1p(column(map(len, texts))), column(map(ends_sentence, texts)),
         column(t.count(",") for t in texts) * per,
@@ -102,6 +158,9 @@ def line_rows(texts: list[str], chrome: list[bool], toks: list[list[str]]) -> np
         column(_SEPARATORS.search(t) is not None for t in texts),
         zeros, zeros,
         column(t[:1].islower() for t in texts),
+        code[:, 0], code[:, 1],
+        # a post's header or counter is short; "the plant closed 40 years ago" is prose
+        column(len(w) <= 8 and comment_mark(t) for t, w in zip(texts, toks)),
     ])
 
 
@@ -138,12 +197,18 @@ def page_matrix(texts: list[str], chrome: list[bool], tokens: list[list[str]] | 
     a, b = dense_region(np.where(prose > 0, words, -np.minimum(words, 10) - 1))
     idx = np.arange(n)
     dist = np.where(idx < a, a - idx, np.where(idx > b, idx - b, 0))
+    meta = np.maximum(rows[:, col["date_line"]], rows[:, col["byline"]]) > 0
+    last_meta = np.maximum.accumulate(np.where(meta, idx, -1))
+    since_meta = np.where(last_meta >= 0, idx - last_meta, 200)
     context = np.column_stack([
         prev, nxt,
         window_mean(rows[:, col["log_words"]], 1), window_mean(rows[:, col["log_words"]], 3),
         window_mean(rows[:, col["log_words"]], 8), window_mean(prose, 2), window_mean(prose, 6),
         window_mean(rows[:, col["stopword_share"]], 2), window_mean(rows[:, col["chrome_rule"]], 3),
         ((idx >= a) & (idx <= b)).astype(float), np.log1p(dist), idx / max(n - 1, 1),
+        window_mean(rows[:, col["code_tokens"]] + rows[:, col["code_chars"]], 3),
+        window_mean(rows[:, col["comment_marks"]], 6),
+        np.log1p(np.minimum(since_meta, 200)), window_mean(prose, 20),
     ])
     return np.hstack([rows, context])
 

@@ -30,6 +30,7 @@ from .line_model import LineModels, load_models
 from .lines import CJK, Line, is_headline, is_prose, line_count, split_lines, tokens, word_count
 from .repeats import collapse_repeats
 from .segment import Entry, Layout, segment_page
+from .wrap import document_span, restore_rows, unwrap
 
 #: Reasons for lines that moved into metadata columns rather than being dropped (from the
 #: registry, :data:`cleaners.reasons.REMOVALS`; the names stay for the modules importing them).
@@ -70,9 +71,11 @@ def clean_page(page: Page, config: CleanConfig, models: LineModels | None = None
     :func:`cleaners.text.boilerplate.repeated_lines`), removed as chrome.
     """
     lines = split_lines(page.text)
+    wrapped = unwrap(lines, page.text)  # hard-wrapped paragraphs become one line each
     headers = mark_chrome(lines, site_lines)
     layout = segment_page(lines, headers, config.date_order)
-    body = _locate_body(lines, layout, config, models or load_models())
+    document = document_span(lines, wrapped)  # a plain-text document's lines: body unless a rule names them
+    body = _locate_body(lines, layout, config, models or load_models(), document)
     in_body = set(body.kept)
     for line in lines:  # every other kept line is chrome, named by its block if it has one
         if line.kept and line.no not in in_body and line.no not in layout.entry_lines:
@@ -86,7 +89,7 @@ def clean_page(page: Page, config: CleanConfig, models: LineModels | None = None
     _read_head(lines, main, body.start, config, layout.entry_lines)
     if page.title and not main.title:
         main.title = page.title
-    main_text = _body(lines, main, config, promo_tails)
+    main_text = _body(lines, main, config, promo_tails, document)
     if word_count(main_text) >= config.min_article_words:
         art = _article(page, "main", 0, main, main_text)
         result.articles.append(art)
@@ -112,7 +115,7 @@ def clean_page(page: Page, config: CleanConfig, models: LineModels | None = None
         result.articles.append(art)
         owner.update(dict.fromkeys([entry.title, *entry.meta, *entry.body], art.article_id))
 
-    result.removed = _audit_rows(page, lines, promo_tails, owner)
+    result.removed = restore_rows(_audit_rows(page, lines, promo_tails, owner), wrapped.joined)
 
     if not result.articles:
         reasons = Counter(line.reason for line in lines if line.text and line.reason)
@@ -135,8 +138,12 @@ def page_features(lines: list[Line]) -> tuple[list[int], np.ndarray]:
     return nonblank, page_matrix([lines[i].text for i in nonblank], chrome, [lines[i].toks for i in nonblank])
 
 
-def _locate_body(lines: list[Line], layout: Layout, config: CleanConfig, models: LineModels) -> Body:
-    """Score every non-blank line, then take the densest run of body-like candidates."""
+def _locate_body(lines: list[Line], layout: Layout, config: CleanConfig, models: LineModels,
+                 document: range | None = None) -> Body:
+    """Score every non-blank line, then take the densest run of body-like candidates.
+
+    ``document``: a hard-wrapped document's span (:func:`.wrap.document_span`), all body.
+    """
     nonblank, x = page_features(lines)
     model = models.for_page(x)
     in_entries = layout.entry_lines
@@ -144,6 +151,8 @@ def _locate_body(lines: list[Line], layout: Layout, config: CleanConfig, models:
     if config.body_prose_floor > 0:  # unmistakable prose always pulls the body region towards it
         prose = (x[:, _PROSE_SIGNS] >= _PROSE_LIMITS).all(axis=1)
         scores = np.where(prose, np.maximum(scores, config.body_prose_floor), scores)
+    if document is not None:  # a plain-text document's lines are its text unless a rule named them
+        scores = np.where([i in document for i in nonblank], 1.0, scores)
     # Feed and related entries are other articles: the body region must not reach across them.
     scores = np.where([i in in_entries for i in nonblank], 0.0, scores)
     # A line a rule already named (an ad label, a share bar between paragraphs) is neutral in the
@@ -267,8 +276,13 @@ def _entry_draft(lines: list[Line], entry: Entry) -> _Draft:
     return draft
 
 
-def _body(lines: list[Line], draft: _Draft, config: CleanConfig, promo_tails: dict[int, str]) -> str:
-    """Clean the body lines of one article in place and return its text."""
+def _body(lines: list[Line], draft: _Draft, config: CleanConfig, promo_tails: dict[int, str],
+          document: range | None = None) -> str:
+    """Clean the body lines of one article in place and return its text.
+
+    A template's repeats are not looked for in a hard-wrapped document's lines (``document``):
+    a document that repeats a line (a table's header, a list's refrain) means it.
+    """
     title_key = [t.casefold() for t in tokens(draft.title)] if draft.title else None
 
     def repeats_title(line: Line) -> bool:
@@ -285,7 +299,8 @@ def _body(lines: list[Line], draft: _Draft, config: CleanConfig, promo_tails: di
             line.set_text(line.text[: len(line.text) - len(line.promo_tail)].rstrip())
         if repeats_title(line):
             line.reason = "title_repeat"
-    collapse_repeats(body, config.repeat_similarity, config.repeat_min_words)
+    collapse_repeats([line for line in body if line.no not in (document or ())], config.repeat_similarity,
+                     config.repeat_min_words)
     return "\n".join(line.text for line in body if line.kept)
 
 

@@ -92,10 +92,20 @@ _SOCIAL = (
 #: Rules in the order they are tried; the first match names the reason.
 LINE_RULES: tuple[LineRule, ...] = (
     # ------------------------------------------------------------- comments widgets
-    _rule("comments", r"^(?:\d+|no|zero|one)\s+(?:comments?|responses?|replies|reactions?)"
+    # A zero count announces no thread: it is the counter under a headline as often as the
+    # header below an article, so it names the line but does not close the page below it.
+    _rule("comments", r"^(?:0|no|zero)\s+(?:comments?|responses?|replies|reactions?)"
           r"(?:\s+yet)?\s*[.!…]*$", 8,
-          "a heading like 'No Comments' in an essay list; bounded to the whole short line",
+          "a heading like 'No Comments' in an essay list; bounded to the whole short line"),
+    _rule("comments", r"^(?:\d+|one)\s+(?:comments?|responses?|replies|reactions?)"
+          r"(?:\s+yet)?\s*[.!…]*$", 8,
+          "a heading like 'Two Replies' in an essay list; bounded to the whole short line",
           ends_article="comments"),
+    _rule("comments", r"^\d+ (?:comments?|responses?|replies|thoughts?|kommentare?|commentaires?|"
+          r"comentarios?|commenti|comentários?|reacties|reaktionen) (?:to|on|zu|à|sur|a|en|su|op) "
+          r"[\"'“‘«„‹]", 40,
+          "'5 thoughts on the budget' is a listicle headline: only a count before a quoted title "
+          "(WordPress's comment-list header) matches", ends_article="comments"),
     _rule("comments", r"^(?:comments?|kommentare?|commentaires?|comentarios?|commenti|comentários?|"
           r"reader comments|user comments)\s*(?:\(\d+\)|\d+)?\s*:?$", 3,
           "a subheading 'Comments' in an essay; 'Discussion' is left alone for that reason",

@@ -38,7 +38,12 @@ def test_in_body_residue_is_removed_from_trafilatura_output() -> None:
     art = result.articles[0]
     assert "Advertisement" not in art.text and "newsletter" not in art.text
     assert art.text.count(PARAGRAPHS[1]) == 1
-    assert {"advertisement", "newsletter_prompt"} <= {r.reason for r in result.removed}
+    # the repeat is the in-body cleanups' (the combiner keeps both copies: each is body-like); the ad label and
+    # the prompt each get an audit row, from the combiner (not body) or from the in-body cleanups
+    reasons = {r.text: r.reason for r in result.removed if r.reason != "html_ad"}
+    assert reasons.get(PARAGRAPHS[1]) == "repeated_line"
+    assert reasons.get("Advertisement") in ("html_not_body", "advertisement")
+    assert reasons.get("Sign up for our newsletter") in ("html_not_body", "newsletter_prompt")
 
 
 def test_full_articles_in_related_blocks_are_salvaged_and_teasers_dropped() -> None:
@@ -76,3 +81,32 @@ def test_a_page_nested_within_the_limit_is_cleaned_and_the_limit_is_an_option() 
     strict = clean_html_page(page, CleanConfig(max_html_depth=50))
     assert strict.rejection is not None and strict.rejection.reason == "too_deep"
     assert "nested 63 deep, limit 50" in strict.rejection.detail and "parser stops" not in strict.rejection.detail
+
+
+def test_blocks_the_combiner_drops_are_audited_apart_from_chrome_elements() -> None:
+    links = "".join(f"<li><a href='https://example.org/{i}'>Harbour page number {i} on the web</a></li>"
+                    for i in range(6))
+    result = clean_html_page(_page(article_page(extra_body=f"<h2>External links</h2><ul>{links}</ul>")), CONFIG)
+    art = result.articles[0]
+    assert art.text.split("\n") == PARAGRAPHS
+    not_body = [r for r in result.removed if r.reason == "html_not_body"]
+    assert any("Harbour page number 3" in r.text for r in not_body)
+    assert all(r.article_id is None and r.line_no > 0 for r in not_body)
+    # elements chrome removal took keep their own rows, and their blocks are not audited twice
+    assert not any("Share on Facebook" in r.text for r in not_body)
+    assert any(r.reason == "html_share" and "Share on Facebook" in r.text for r in result.removed)
+
+
+def test_an_article_whose_paragraphs_chrome_removal_took_is_taken_back() -> None:
+    # a theme that names its paragraphs "comment-text": each is removed as comments, the body is empty
+    # without them, so the combiner's choice among all blocks stands and they are not chrome rows
+    body = "".join(f"<p class='comment-text'>{p}</p>" for p in PARAGRAPHS)
+    html = (f"<html lang='en'><head><title>Ferry terminal opening delayed</title></head><body>"
+            f"<div class='menu'><a href='/'>Home</a> <a href='/news'>News</a></div>"
+            f"<div class='story'><h1>Ferry terminal opening delayed to spring</h1>{body}</div>"
+            f"<div class='legal'><p>© 2024 Coastal Herald. All rights reserved.</p></div></body></html>")
+    result = clean_html_page(_page(html), CONFIG)
+    assert result.rejection is None
+    assert result.articles[0].text.split("\n") == PARAGRAPHS
+    reasons = {r.reason for r in result.removed}
+    assert "html_comments" not in reasons and "html_navigation" in reasons

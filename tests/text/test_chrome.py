@@ -39,6 +39,15 @@ def test_mark_chrome_records_reasons_and_block_headers() -> None:
     assert [(h.index, h.kind) for h in headers] == [(3, "related")]
 
 
+def test_a_zero_comment_count_is_chrome_but_opens_no_block() -> None:
+    """'No comments' under a headline announces no thread: the article below it stays open."""
+    lines = split_lines("Harbour reopens\nNo Comments\nThe harbour reopened on Monday after repairs.\n"
+                        "3 Comments\nGreat news for the town.")
+    headers = mark_chrome(lines)
+    assert lines[1].reason == "comments" and lines[3].reason == "comments"
+    assert [(h.index, h.kind) for h in headers] == [(3, "comments")]
+
+
 def test_line_rules_judge_what_is_left_after_a_glued_promo() -> None:
     lines = split_lines("We use cookies to improve your experience. Click here to learn more.")
     mark_chrome(lines)

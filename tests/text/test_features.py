@@ -100,3 +100,45 @@ def test_continuation_and_lower_case_work_in_any_script_and_blank_input_is_safe(
     assert x[1, COLUMNS.index("continues_prev")] == 1.0 and x[1, COLUMNS.index("starts_lower")] == 1.0
     assert page_matrix(["", "text"], [False, False]).shape == (2, len(COLUMNS))
     assert col(line_row("Ends here.  ", False), "ends_sentence") == 1.0
+
+
+@pytest.mark.parametrize("line", [
+    'var settings = {"lazy": true, "offset": 200};',
+    "window.dataLayer = window.dataLayer || []; function gtag(){dataLayer.push(arguments);}",
+    ".article-body p { margin: 0 0 1em; color: #333 !important; }",
+    "document.addEventListener('click', (e) => { track(e); });",
+])
+def test_code_residue_is_marked_and_prose_is_not(line: str) -> None:
+    row = line_row(line, False)
+    assert col(row, "code_chars") > 0.2 and col(row, "code_tokens") >= 1
+    prose = line_row(PROSE, False)
+    assert col(prose, "code_chars") == 0 and col(prose, "code_tokens") == 0
+
+
+@pytest.mark.parametrize("line", [
+    "2 hours ago", "Posted 14 minutes ago", "vor 3 Stunden", "il y a 2 jours", "hace 5 días",
+    "Reply", "Antworten", "12 likes", "@marta_k totally agree", "4 settimane fa",
+])
+def test_comment_thread_marks_in_several_languages(line: str) -> None:
+    assert col(line_row(line, False), "comment_marks") == 1.0
+
+
+def test_comment_marks_leave_prose_with_times_alone() -> None:
+    for line in [PROSE, "The plant closed 40 years ago, and the town never recovered.",
+                 "Replying to critics, the mayor said the budget was sound."]:
+        assert col(line_row(line, False), "comment_marks") == 0.0
+
+
+def test_position_below_a_date_and_prose_over_a_wide_window() -> None:
+    texts = ["Home", "Bridge opens", "March 3, 2024", PROSE, PROSE, "Contact"]
+    x = page_matrix(texts, [False] * len(texts))
+    since = x[:, COLUMNS.index("log_since_meta")]
+    assert since[3] == pytest.approx(np.log1p(1)) and since[4] == pytest.approx(np.log1p(2))
+    assert since[0] == pytest.approx(np.log1p(200))  # no date or byline above
+    assert x[3, COLUMNS.index("prose_w20")] == pytest.approx(2 / 6)
+
+
+def test_post_headers_of_comment_threads_are_marked() -> None:
+    for line in ["jane99 says:", "Marta K. sagt:", "lecteur75 écrit :"]:
+        assert col(line_row(line, False), "comment_marks") == 1.0, line
+    assert col(line_row("The minister says: no.", False), "comment_marks") == 0.0

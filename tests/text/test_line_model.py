@@ -42,3 +42,40 @@ def test_stack_features_shape() -> None:
     assert stack_features(np.array([0.2, 0.8, 0.5])).shape == (3, 7)
     assert stack_features(np.zeros(0)).shape == (0, 7)
     assert len(COLUMNS) == len(set(COLUMNS))
+
+
+def _trainer():
+    """benchmarks/train_line_model.py as a module (it is a script, not part of the package)."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "train_line_model.py"
+    spec = importlib.util.spec_from_file_location("train_line_model", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("url, site", [
+    ("https://www.example.org/2024/05/story.html", "example.org"),
+    ("http://news.example.co.uk/a", "news.example.co.uk"),
+    ("https://web.archive.org/web/20200101000000/https://www.example.de/artikel", "example.de"),
+    ("https://web.archive.org/web/2020/example.fr/page", "example.fr"),
+    ("hard::some-page.html", "file:hard::some-page.html"),
+])
+def test_cv_folds_group_pages_by_site(url: str, site: str) -> None:
+    assert _trainer().site_of(url) == site
+
+
+def test_snippet_labels_mark_lines_a_snippet_spans_and_mask_the_rest() -> None:
+    lines = ["Menu", "The bridge opened", "on Monday", "after repairs.", "Newsletter", "Footer text", "Both"]
+    item = {"with": ["bridge opened on Monday", "Both"], "without": ["Newsletter"], "comments": ["Both"]}
+    y, labelled = _trainer().snippet_labels(lines, item)
+    assert labelled.tolist() == [False, True, True, False, True, False, False]
+    assert y[labelled].tolist() == [1, 1, 0]
+
+
+def test_snippet_matching_normalises_like_the_scorer() -> None:
+    y, labelled = _trainer().snippet_labels(["Ｆｕｌｌ  width\u00a0text"], {"with": ["Full width text"]})
+    assert labelled.tolist() == [True] and y.tolist() == [1]
