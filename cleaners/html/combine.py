@@ -38,6 +38,7 @@ written by ``benchmarks/train_html_model.py``.
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 import logging
 import re
@@ -149,7 +150,9 @@ def membership(texts: list[str] | list[list[str]], output: str) -> np.ndarray:
     if not gold:
         return np.zeros(len(texts))
     trigrams = set(zip(gold, gold[1:], gold[2:]))
-    joined = " " + " ".join(gold) + " "
+    # a block of one or two words is in the output when that word or word pair is: a set lookup, not
+    # a substring search of the whole output per block (which made a page of 50,000 short blocks quadratic)
+    short: set[object] = set(gold) | set(itertools.pairwise(gold))
     out = np.zeros(len(texts))
     for i, text in enumerate(texts):
         toks = tokens(text) if isinstance(text, str) else text
@@ -157,7 +160,7 @@ def membership(texts: list[str] | list[list[str]], output: str) -> np.ndarray:
             grams = list(zip(toks, toks[1:], toks[2:]))
             out[i] = sum(g in trigrams for g in grams) / len(grams)
         elif toks:
-            out[i] = float(" " + " ".join(toks) + " " in joined)
+            out[i] = float((toks[0] if len(toks) == 1 else (toks[0], toks[1])) in short)
     return out
 
 

@@ -22,12 +22,13 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+from lxml import etree
 
 from ..config import CleanConfig
 from ..model import Article, Page, PageResult, Rejection, RemovedLine
 from ..text.line_model import LineModels, load_models
 from ..text.lines import is_headline, is_prose, word_count
-from ..text.page import apply_record_date, clean_extracted_body, clean_page
+from ..text.page import apply_record_date, clean_extracted_body, clean_page, too_many_lines
 from .blocks import Block
 from .chrome import RemovedElement
 from .combine import choose_blocks, load_combiner, page_signals
@@ -45,7 +46,10 @@ def clean_html_page(page: Page, config: CleanConfig, models: LineModels | None =
     size = len(html.encode("utf-8", "replace"))
     if size > config.max_page_bytes:
         return _rejected(page, "too_large", f"{size} bytes of HTML, limit {config.max_page_bytes} (max_page_bytes)")
-    tree = parse_html(html, config.max_html_depth)  # lenient: text lands in <body> (:mod:`.parse`)
+    try:
+        tree = parse_html(html, config.max_html_depth)  # lenient: text lands in <body> (:mod:`.parse`)
+    except (ValueError, etree.LxmlError):  # markup lxml refuses even after the repairs: its visible text
+        tree = None
     if tree is None:
         return _text_floor(page, html, config, models, None)
     if nesting_reaches(tree, config.max_html_depth):  # tags the page never closes were closed: they do not count
@@ -60,6 +64,7 @@ def clean_html_page(page: Page, config: CleanConfig, models: LineModels | None =
         "\n".join(block.text for block, kept in zip(signals.blocks, keep) if kept), found.title, config)
 
     result = PageResult()
+    chrome, back = _not_taken_back(chrome, signals.blocks, keep & signals.removed)
     if word_count(body) >= config.min_article_words:
         main = Article(page_id=page.page_id, source=page.source, record=page.record, segment="main",
                        position=0, title=found.title, text=body)
@@ -68,10 +73,12 @@ def clean_html_page(page: Page, config: CleanConfig, models: LineModels | None =
         result.removed.extend(
             _removed(page, line.no, line.text, line.reason, main.article_id)
             for line in body_lines if line.reason and line.text)
-    result.removed.extend(  # blocks the combiner judged not body (chrome removal audits its own)
+    else:  # the kept blocks are too short for an article: they go too, with a row each
+        keep = np.zeros(len(signals.blocks), dtype=bool)
+    result.removed.extend(  # blocks not in the body; chrome removal audits its own (unless taken back)
         _removed(page, block.element.sourceline or 0, block.text, NOT_BODY, None)
-        for block, kept, gone in zip(signals.blocks, keep, signals.removed) if not kept and not gone)
-    chrome = _not_taken_back(chrome, signals.blocks, keep & signals.removed)
+        for block, kept, gone in zip(signals.blocks, keep, signals.removed)
+        if not kept and (not gone or _inside(block.element, back)))
     result.removed.extend(_removed(page, el.sourceline, el.text, el.reason, None) for el in chrome if el.text)
     result.articles.extend(_salvage_related(page, chrome, config, len(result.articles)))
     if not result.articles:
@@ -92,7 +99,10 @@ def _text_floor(page: Page, html: str, config: CleanConfig, models: LineModels |
     """
     lines = visible_lines(html, config.max_html_depth)
     if lines:
-        result = clean_page(replace(page, text="\n".join(lines), html=None), config, models)
+        as_text = replace(page, text="\n".join(lines), html=None)
+        if (refused := too_many_lines(as_text, config)) is not None:  # the text path's own bound
+            return PageResult(rejection=refused)
+        result = clean_page(as_text, config, models)
         main = next((a for a in result.articles if a.segment == "main"), None)
         if main is not None and found is not None:
             _fill_metadata(main, found, page)
@@ -105,21 +115,30 @@ def _text_floor(page: Page, html: str, config: CleanConfig, models: LineModels |
                      f"{len(lines)} visible lines" if lines else f"{why}; the page holds no visible text")
 
 
-def _not_taken_back(chrome: list[RemovedElement], blocks: list[Block], taken: np.ndarray) -> list[RemovedElement]:
-    """The removed elements none of whose blocks the combiner took back into the body.
+def _inside(element: etree._Element, roots: set[etree._Element]) -> bool:
+    return bool(roots) and (element in roots or any(a in roots for a in element.iterancestors()))
+
+
+def _not_taken_back(chrome: list[RemovedElement], blocks: list[Block],
+                    taken: np.ndarray) -> tuple[list[RemovedElement], set[etree._Element]]:
+    """The removed elements none of whose blocks the combiner took back into the body, and those it did.
+
+    The blocks of a taken-back element that the body leaves out get ``html_not_body`` rows of
+    their own, since the element's chrome row is gone.
 
     It takes blocks of removed elements only when the body would be too short
     without them (a theme naming its paragraphs ``comment-text``): such an
     element is article, not chrome, and gets no chrome row nor a salvage.
     """
     if not taken.any():
-        return chrome
+        return chrome, set()
     back = set()
     for block, took in zip(blocks, taken):
         if took:
             back.update(block.element.iterancestors())
             back.add(block.element)
-    return [el for el in chrome if el.element not in back]
+    return ([el for el in chrome if el.element not in back],
+            {el.element for el in chrome if el.element in back and el.element is not None})
 
 
 def _fill_metadata(article: Article, found: Extraction, page: Page) -> None:

@@ -203,9 +203,11 @@ def text_document(source: str) -> etree._Element:
     """(e) A page without a single tag: its lines become paragraphs (lxml would make one ``<p>`` of all)."""
     root = _PARSER.makeelement("html")  # lxml.html's element class, as every other tree here
     body = etree.SubElement(root, "body")
-    for line in source.splitlines():
+    for number, line in enumerate(source.splitlines(), 1):
         if line.strip():
-            etree.SubElement(body, "p").text = line.strip()
+            paragraph = etree.SubElement(body, "p")
+            paragraph.text = _NOT_XML.sub("", line.strip())  # lxml refuses control characters and lone surrogates
+            paragraph.sourceline = number  # audit rows cite the page's own line
     return root
 
 

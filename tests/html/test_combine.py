@@ -125,3 +125,11 @@ def test_the_feature_matrix_matches_the_shipped_model_columns() -> None:
     assert x[:, model.columns.index("in_title")].tolist() == [0.0, 0.0, 0.0]
     empty = feature_matrix(dom[:0], {o: np.zeros(0) for o in shares}, line[:0], model.opinions)
     assert empty.shape == (0, len(model.columns))
+
+
+def test_short_blocks_are_matched_as_whole_words_and_word_pairs() -> None:
+    from cleaners.html.combine import membership
+
+    out = membership(["ferry", "terminal opening", "opening terminal", "fer", "delayed again", "spring"],
+                     "The ferry terminal opening was delayed, again, to spring")
+    assert out.tolist() == [1.0, 1.0, 0.0, 0.0, 1.0, 1.0]

@@ -110,3 +110,50 @@ def test_an_article_whose_paragraphs_chrome_removal_took_is_taken_back() -> None
     assert result.articles[0].text.split("\n") == PARAGRAPHS
     reasons = {r.reason for r in result.removed}
     assert "html_comments" not in reasons and "html_navigation" in reasons
+
+
+def _every_block_accounted(result, texts: list[str]) -> None:
+    """Each text is in an article or in a removed row: nothing leaves without a trace."""
+    kept = "\n".join(a.text for a in result.articles)
+    rows = "\n".join(r.text for r in result.removed)
+    lost = [t for t in texts if t not in kept and t not in rows]
+    assert not lost, lost
+
+
+def test_blocks_of_a_taken_back_element_that_the_body_leaves_out_keep_a_row(monkeypatch) -> None:
+    import numpy as np
+
+    from cleaners.html import page as page_module
+
+    def per_block(signals, models, combiner, min_words):  # a verdict that takes the paragraphs, not the link bars
+        keep = np.array([len(b.text.split()) >= 10 for b in signals.blocks])
+        return keep, keep.astype(float)
+
+    monkeypatch.setattr(page_module, "choose_blocks", per_block)
+    posts = "".join(f"<div class='comment-text'><p>{p}</p><p><a href='/r'>Reply</a> · <a href='/f'>Flag {i}</a></p>"
+                    f"</div>" for i, p in enumerate(PARAGRAPHS))
+    result = clean_html_page(_page(f"<html><body><div class='menu'><a href='/'>Home</a></div>"
+                                   f"<div class='story'><h1>Ferry terminal opening delayed</h1>{posts}</div>"
+                                   f"</body></html>"), CleanConfig())
+    assert result.articles and result.articles[0].text.split("\n") == PARAGRAPHS
+    _every_block_accounted(result, [f"Flag {i}" for i in range(len(PARAGRAPHS))])
+
+
+def test_a_body_too_short_for_an_article_is_in_removed_rows_beside_a_salvaged_related_article(monkeypatch) -> None:
+    import numpy as np
+
+    from cleaners.html import page as page_module
+
+    def only_story(signals, models, combiner, min_words):
+        keep = np.array([b.text.startswith("The pier") for b in signals.blocks])
+        return keep, keep.astype(float)
+
+    monkeypatch.setattr(page_module, "choose_blocks", only_story)
+    result = clean_html_page(_page(
+        "<html><body><div class='story'><h1>Pier closed after storm</h1><p>The pier is closed until Friday.</p>"
+        f"</div><aside class='related'><article><h3>Seafront cycle lane to grow</h3><p>{RELATED_FULL}</p>"
+        "</article></aside><div class='legal'>"
+        + "".join(f"<p>Clause {i}: the publisher accepts no liability for the content of external sites linked here.</p>"
+                  for i in range(6)) + "</div></body></html>"), CleanConfig())  # the related block under 40% of the text
+    assert [a.segment for a in result.articles] == ["related"]
+    _every_block_accounted(result, ["The pier is closed until Friday."])

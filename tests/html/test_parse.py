@@ -137,3 +137,13 @@ def test_the_text_floor_takes_the_text_stages_article_from_the_unpruned_page() -
     rejected = page_module._text_floor(_page(nothing), nothing, CONFIG, None, found, "why").rejection
     assert rejected is not None and rejected.reason == "empty_after_cleaning"
     assert rejected.detail == "why; the page holds no visible text"
+
+
+def test_plain_text_with_control_characters_and_lone_surrogates_is_cleaned_and_cites_its_lines() -> None:
+    lines = [f"{p}\x01" if i % 2 else f"{p}\ud800" for i, p in enumerate(PARAGRAPHS)]
+    result = clean_html_page(_page("\n\n".join(lines)), CleanConfig())
+    assert result.rejection is None and result.articles
+    assert result.articles[0].text.split("\n") == PARAGRAPHS
+    tree = parse_html("Home | News\n" + "\n".join(PARAGRAPHS))
+    assert tree is not None
+    assert [p.sourceline for p in tree.iter("p")] == list(range(1, len(PARAGRAPHS) + 2))
