@@ -49,7 +49,6 @@ import logging
 import pickle
 import re
 import sys
-import unicodedata
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -81,7 +80,6 @@ BASELINES = {"trafilatura default": "default", "trafilatura favor_precision": "p
              "trafilatura default, with its fallback": "full_default",
              "trafilatura favor_precision, with its fallback": "full_precision"}
 LANGS = ("de", "en", "es", "fr", "pl")
-_WS = re.compile(r"\s+")
 
 
 # ---------------------------------------------------------------- pages and their signals (cached)
@@ -158,8 +156,7 @@ def load_pages(dev: Path, snippets: Path, cache: Path | None) -> list[dict]:
     return pages
 
 
-def norm(text: str) -> str:
-    return _WS.sub(" ", unicodedata.normalize("NFKC", text)).strip()
+norm = tlm.norm  # the snippet scorer's normalisation
 
 
 def label_page(page: dict) -> np.ndarray:
@@ -305,13 +302,7 @@ def column_group(c: str) -> set[str]:
     return groups
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray, c: float, w: np.ndarray | None = None) -> Logistic:
-    from sklearn.linear_model import LogisticRegression
-
-    mean, scale = x.mean(axis=0), x.std(axis=0)
-    scale[scale == 0] = 1.0
-    clf = LogisticRegression(C=c, max_iter=5000).fit((x - mean) / scale, y, sample_weight=w)
-    return Logistic(mean, scale, clf.coef_[0], float(clf.intercept_[0]))
+fit_logistic = tlm.fit_logistic
 
 
 def weights(rows: list[tuple[dict, np.ndarray, np.ndarray]], snippet_weight: float) -> np.ndarray:
@@ -365,10 +356,7 @@ def body_text(p: dict, proba: np.ndarray, selection: tuple[str, float, float, fl
 # ---------------------------------------------------------------- scoring
 
 def snippet_counts(p: dict, prediction: str) -> np.ndarray:
-    pred = norm(prediction)
-    tp = sum(norm(s) in pred for s in p["with"])
-    fp = sum(norm(s) in pred for s in p["without"])
-    return np.array([tp, fp, len(p["with"]) - tp, len(p["without"]) - fp])
+    return np.array(tlm.snippet_counts(p, prediction))
 
 
 def snippet_f1(counts: np.ndarray) -> float:

@@ -53,7 +53,7 @@ from ..text.body import locate_body
 from ..text.chrome import mark_chrome
 from ..text.features import COLUMNS as LINE_COLUMNS
 from ..text.features import window_mean
-from ..text.line_model import LineModels, Logistic, stack_features
+from ..text.line_model import LineModels, Logistic, stacked_proba
 from ..text.lines import split_lines
 from ..text.page import page_features
 from .blocks import DOM_COLUMNS, Block, dom_features, mark_removed, page_blocks
@@ -228,10 +228,7 @@ class Combiner:
     meta: dict
 
     def proba(self, x: np.ndarray) -> np.ndarray:
-        if len(x) == 0:
-            return np.zeros(0)
-        p1 = self.stage1.proba(x)
-        return self.stage2.proba(np.hstack([x, stack_features(p1)]))
+        return stacked_proba(self.stage1, self.stage2, x)
 
     def select(self, proba: np.ndarray, words: np.ndarray, removed: np.ndarray, min_words: int) -> np.ndarray:
         """Which blocks are body (bool per block).

@@ -53,6 +53,13 @@ def stack_features(p: np.ndarray) -> np.ndarray:
                             np.concatenate([[0.0], p[:-1]]), np.concatenate([p[1:], [0.0]])])
 
 
+def stacked_proba(stage1: Logistic, stage2: Logistic, x: np.ndarray) -> np.ndarray:
+    """Stage 2 on the features plus stage 1's scores in context (also the HTML combiner's model)."""
+    if len(x) == 0:
+        return np.zeros(0)
+    return stage2.proba(np.hstack([x, stack_features(stage1.proba(x))]))
+
+
 @dataclass(frozen=True)
 class LineModel:
     stage1: Logistic
@@ -61,10 +68,7 @@ class LineModel:
 
     def proba(self, x: np.ndarray) -> np.ndarray:
         """Probability that each line (row of a page's feature matrix) is article body."""
-        if len(x) == 0:
-            return np.zeros(0)
-        p1 = self.stage1.proba(x)
-        return self.stage2.proba(np.hstack([x, stack_features(p1)]))
+        return stacked_proba(self.stage1, self.stage2, x)
 
     def to_dict(self) -> dict:
         return {"stage1": self.stage1.to_dict(), "stage2": self.stage2.to_dict(), "meta": self.meta}
