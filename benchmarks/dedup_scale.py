@@ -65,38 +65,49 @@ import numpy as np
 import psutil
 
 from cleaners.config import CleanConfig
-from cleaners.dedup.cluster import MAX_ROUNDS, _components, passes, similarity
-from cleaners.dedup.deduplicate import find_duplicates, priority_order
-from cleaners.dedup.lsh import candidate_pairs, lsh_params
+from cleaners.dedup.deduplicate import find_duplicates, priority_order, thresholds
+from cleaners.dedup.lsh import pairs_from_keys
 from cleaners.dedup.minhash import signatures
+from cleaners.dedup.seam import DedupMethod, Sketches, method_for
+from cleaners.dedup.verify import passes, similarity
+
+#: Keys of ``load``'s result that are not the method's sketch columns.
+COLUMNS = ("words", "ids", "gold")
 
 
 def load(corpus: Path, config: CleanConfig, cache: Path | None) -> dict[str, np.ndarray]:
-    """Signatures, shingle counts, word counts, ids and gold clusters of every document, shard by shard."""
-    key = f"{corpus.resolve().as_posix().strip('/').replace('/', '_')}-{config.num_perm}-{config.shingle_words}-" \
-          f"{config.shingle_hash}.npz"
+    """The method's sketches (as the shard tasks make them), word counts, ids and gold clusters, shard by shard."""
+    method = method_for(config)
+    params = "-".join(f"{k}{v}" for k, v in sorted(method.params().items()) if k not in ("lsh_bands", "lsh_rows",
+                                                                                   "lead_bands", "lead_rows"))
+    fields = "-".join(f.name for f in method.fields())
+    key = f"{corpus.resolve().as_posix().strip('/').replace('/', '_')}-{method.name}-{params}-{fields}.npz"
     if cache and (cache / key).exists():
         with np.load(cache / key, allow_pickle=False) as z:
             return {k: z[k] for k in z.files}
-    sigs, sizes, words = [], [], []
+    parts: dict[str, list[np.ndarray]] = {}
     ids: list[str] = []
     gold: list[str] = []
     for path in sorted(corpus.glob("*.jsonl")):
         with path.open(encoding="utf-8") as fh:
             docs = [json.loads(line) for line in fh if line.strip()]
         texts = [d["text"] for d in docs]
-        s, z = signatures(texts, config.num_perm, config.shingle_words, hash_name=config.shingle_hash)
-        sigs.append(s)
-        sizes.append(z)
-        words.append(np.fromiter((len(t.split()) for t in texts), dtype=np.int64, count=len(texts)))
+        for name, column in method.arrays(method.sign(texts)).items():
+            parts.setdefault(name, []).append(column)
+        parts.setdefault("words", []).append(np.fromiter((len(t.split()) for t in texts), dtype=np.int64,
+                                                         count=len(texts)))
         ids.extend(d["id"] for d in docs)
         gold.extend(d["cluster"] for d in docs)
-    data = {"sigs": np.concatenate(sigs), "sizes": np.concatenate(sizes), "words": np.concatenate(words),
-            "ids": np.asarray(ids), "gold": np.asarray(gold)}
+    data = {name: np.concatenate(columns) for name, columns in parts.items()}
+    data |= {"ids": np.asarray(ids), "gold": np.asarray(gold)}
     if cache:
         cache.mkdir(parents=True, exist_ok=True)
         np.savez(cache / key, **data)  # type: ignore[arg-type]
     return data
+
+
+def sketches_of(data: dict[str, np.ndarray]) -> Sketches:
+    return {k: v for k, v in data.items() if k not in COLUMNS}
 
 
 class PeakRSS:
@@ -124,16 +135,18 @@ class PeakRSS:
 
 
 def dedup_step(data: dict[str, np.ndarray], config: CleanConfig) -> tuple[Any, np.ndarray, float, PeakRSS]:
-    """``dedup_parts``' computation: rank, signatures into ranked rows, ``find_duplicates``."""
+    """``dedup_parts``' computation: rank, sketches into ranked rows, ``find_duplicates``."""
     n = len(data["ids"])
     with PeakRSS() as rss:
         start = time.perf_counter()
         order = priority_order(["main"] * n, data["words"], data["ids"].tolist())
-        ranked_sigs = np.empty_like(data["sigs"])
-        np.take(data["sigs"], order, axis=0, out=ranked_sigs)  # dedup_parts fills its ranked rows the same way
-        found = find_duplicates(ranked_sigs, data["sizes"][order], data["words"][order], order, config)
+        ranked = {}
+        for name, column in sketches_of(data).items():  # dedup_parts fills its ranked rows the same way
+            ranked[name] = np.empty_like(column)
+            np.take(column, order, axis=0, out=ranked[name])
+        found = find_duplicates(ranked, data["words"][order], order, config)
         secs = time.perf_counter() - start
-        del ranked_sigs
+        del ranked
     return found, order, secs, rss
 
 
@@ -200,31 +213,28 @@ def scores(kept: np.ndarray, gold: np.ndarray, meta: list[dict[str, Any]], rank:
 
 def diagnose(data: dict[str, np.ndarray], gold: np.ndarray, meta: list[dict[str, Any]], order: np.ndarray,
              kept: np.ndarray, config: CleanConfig) -> dict[str, Any]:
-    """Where each missed copy was lost: candidates, verification, or grouping (in ranked row numbers)."""
+    """Where each missed copy was lost: candidates, verification, or grouping (in ranked row numbers).
+
+    A copy is judged against its story's first article by priority (the one
+    a perfect run keeps): never a candidate of it, a candidate that failed
+    verification, or verified but assigned elsewhere by the grouping.
+    """
     n = len(order)
-    sigs = data["sigs"][order]
-    sizes, words = data["sizes"][order], data["words"][order]
+    method: DedupMethod = method_for(config)
+    ranked = {k: v[order] for k, v in sketches_of(data).items()}
+    sigs, sizes, words = ranked["minhash"], ranked["shingles"], data["words"][order]
     g = gold[order]
     rkept = np.empty(n, dtype=np.int64)
     rank = np.empty(n, dtype=np.int64)
     rank[order] = np.arange(n)
     rkept[rank] = rank[kept]
     t0 = time.perf_counter()
-    pairs = candidate_pairs(sigs, config.lsh_threshold)
+    keys = method.candidate_keys(ranked)
+    pairs = pairs_from_keys(keys)
     t_cand = time.perf_counter() - t0
-    codes = pairs[:, 0] * n + pairs[:, 1]  # sorted: candidate_pairs returns np.unique codes
-    ok = np.zeros(len(pairs), dtype=bool)
-    jac_all = np.zeros(len(pairs))
-    cont_all = np.zeros(len(pairs))
-    for lo in range(0, len(pairs), 1 << 20):
-        i, j = pairs[lo:lo + (1 << 20), 0], pairs[lo:lo + (1 << 20), 1]
-        jac, cont = similarity(sigs, sizes, i, j)
-        jac_all[lo:lo + len(i)], cont_all[lo:lo + len(i)] = jac, cont
-        ok[lo:lo + len(i)] = passes(jac, cont, words[i], words[j], config.jaccard_threshold,
-                                    config.containment_threshold, config.min_containment_words)
-    edges = pairs[ok]
-    root = _components(n, edges)
-    comp_size = np.bincount(root, minlength=n)
+    codes = pairs[:, 0] * n + pairs[:, 1]  # sorted: pairs_from_keys returns np.unique codes
+    edges = method.verify(ranked, words, pairs, thresholds(config))
+    same_gold_edges = g[edges.i] == g[edges.j]
     same_gold = g[pairs[:, 0]] == g[pairs[:, 1]]
 
     first = np.full(g.max() + 1, n, dtype=np.int64)
@@ -241,65 +251,91 @@ def diagnose(data: dict[str, np.ndarray], gold: np.ndarray, meta: list[dict[str,
                         config.containment_threshold, config.min_containment_words)
     near_floor = passes(jac_h, cont_h, words[h], words[missed], config.kept_jaccard_floor,
                         config.kept_containment_floor, config.min_containment_words)
-    connected = root[h] == root[missed]
-    foreign_head = g[root[missed]] != g[missed]
-    # rounds the grouping spent on this component before reaching the member (cap: MAX_ROUNDS)
     cause: Counter[str] = Counter()
     examples: dict[str, list[dict[str, Any]]] = {}
     for k, r in enumerate(missed.tolist()):
-        if not connected[k]:
-            if not is_cand[k]:
-                c = ("not a candidate, though its pair passes verification" if verifiable[k]
-                     else "not a candidate (pair below both thresholds)")
-            else:
-                c = "candidate, failed verification, no other path"
-        elif foreign_head[k]:
-            c = "connected, but the component's head is another story (bridged component)"
-        elif near_floor[k]:
-            c = "connected, head is its story, passes the floors: lost to the round cap or a nearer head"
+        if is_cand[k] and verifiable[k]:
+            c = "verified with its story's first article, assigned elsewhere"
+        elif is_cand[k]:
+            c = ("candidate, failed verification, meets the floors (no hop found)" if near_floor[k]
+                 else "candidate, below the thresholds and the floors")
         else:
-            c = "connected, head is its story, below the kept-copy floors"
-        if rkept[r] != r:
-            c += " [removed into another story]"
+            c = ("not a candidate, though its pair passes verification" if verifiable[k]
+                 else "not a candidate (pair below both thresholds)")
+        c += " [removed into another story]" if rkept[r] != r and g[rkept[r]] != g[r] else " [kept]"
         cause[c] += 1
         if len(examples.setdefault(c, [])) < 3:
             examples[c].append({"doc": meta[order[r]]["id"], "kind": meta[order[r]]["kind"],
                                 "head": meta[order[h[k]]]["id"], "jaccard": round(float(jac_h[k]), 3),
-                                "containment": round(float(cont_h[k]), 3), "component": int(comp_size[root[r]])})
-    big = np.sort(comp_size[comp_size > 1])[::-1]
-    comps = np.flatnonzero(comp_size > 1)
-    stories_in = {}
-    for c in comps[np.argsort(-comp_size[comps])][:5].tolist():
-        members = np.flatnonzero(root == c)
-        stories_in[int(comp_size[c])] = len(np.unique(g[members]))
-    true_pairs = same_gold
+                                "containment": round(float(cont_h[k]), 3)})
     q = (0.01, 0.05, 0.5, 0.95, 0.99)
     kinds = np.asarray([meta[o]["kind"] for o in order])
     all_members = np.flatnonzero(np.arange(n) != head_of)
     hj, hc = similarity(sigs, sizes, head_of[all_members], all_members)
+    mc = head_of[all_members] * n + all_members
+    mpos = np.clip(np.searchsorted(codes, mc), 0, max(len(codes) - 1, 0))
+    member_cand = (codes[mpos] == mc) if len(codes) else np.zeros(len(all_members), bool)
     per_kind = {}
     for kname in ("wire", "edited", "teaser"):
         sel = kinds[all_members] == kname
         if sel.any():
-            per_kind[kname] = {"jaccard_q": np.quantile(hj[sel], q).round(3).tolist(),
+            per_kind[kname] = {"candidate_of_first_member": round(float(member_cand[sel].mean()), 4),
+                               "jaccard_q": np.quantile(hj[sel], q).round(3).tolist(),
                                "containment_q": np.quantile(hc[sel], q).round(3).tolist()}
     return {
-        "lsh_bands_rows": lsh_params(config.lsh_threshold, config.num_perm),
         "candidate_seconds": round(t_cand, 1),
-        "candidate_pairs": len(pairs), "candidate_pairs_same_story": int(true_pairs.sum()),
-        "verified_pairs": int(ok.sum()), "verified_pairs_across_stories": int((ok & ~same_gold).sum()),
+        "candidate_pairs": len(pairs), "candidate_pairs_same_story": int(same_gold.sum()),
+        "verified_pairs": len(edges), "verified_pairs_across_stories": int((~same_gold_edges).sum()),
         "missed_copies": len(missed), "missed_by_cause": dict(cause.most_common()),
         "examples": examples,
-        "components_nontrivial": len(big), "largest_components": big[:10].tolist(),
-        "docs_in_components_ge_100": int(big[big >= 100].sum()),
-        "stories_in_largest_components": stories_in,
-        "non_duplicate_candidates_jaccard_q": np.quantile(jac_all[~same_gold], q).round(3).tolist()
-        if (~same_gold).any() else [],
-        "non_duplicate_candidates_containment_q": np.quantile(cont_all[~same_gold], q).round(3).tolist()
-        if (~same_gold).any() else [],
         "copy_to_first_member_quantiles_1_5_50_95_99": per_kind,
-        "max_rounds": MAX_ROUNDS,
     }
+
+
+def on_dask(data: dict[str, np.ndarray], order: np.ndarray, local: Any, config: CleanConfig,
+            workers: int) -> dict[str, Any]:
+    """The same step on a LocalCluster (``cleaners.dedup.distributed``): time, identity with the local groups,
+    the sketches each worker held, and the resident sizes of the client and the workers."""
+    import tempfile
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from distributed import Client, LocalCluster
+
+    from cleaners.dedup.deduplicate import thresholds, unrank
+    from cleaners.dedup.distributed import Source, find_duplicates_on_dask
+
+    method = method_for(config)
+    n = len(order)
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n)
+    sketches = sketches_of(data)
+    with tempfile.TemporaryDirectory(prefix="dedup-parts-") as folder:
+        sources = []
+        for k, rows in enumerate(np.array_split(np.arange(n), max(2 * workers, n // 10_000))):
+            columns = {}
+            for field in method.fields():
+                array = sketches[field.name][rows]
+                columns[field.name] = (pa.array(array, field.type) if array.ndim == 1 else
+                                       pa.FixedSizeBinaryArray.from_buffers(field.type, len(rows), [
+                                           None, pa.py_buffer(np.ascontiguousarray(array).tobytes())]))
+            path = Path(folder) / f"part-{k:05d}.parquet"
+            pq.write_table(pa.table(columns), path)
+            sources.append(Source(str(path), rank[rows], data["words"][rows]))
+        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                          host="127.0.0.1") as cluster, Client(cluster) as client, PeakRSS() as rss:
+            start = time.perf_counter()
+            found = find_duplicates_on_dask(client, sources, n, 0, method, thresholds(config))
+            secs = time.perf_counter() - start
+            worker_rss = client.run(lambda: __import__("psutil").Process().memory_info().rss)
+    same = unrank(found.groups, order, 0, found.candidate_pairs, found.verified_pairs)
+    return {"workers": workers, "partitions": len(sources), "seconds": round(secs, 2),
+            "same_groups_as_local": bool(np.array_equal(same.kept, local.kept)
+                                         and np.array_equal(same.similarity, local.similarity)),
+            "candidate_pairs": found.candidate_pairs, "verified_pairs": found.verified_pairs,
+            "sketches_per_worker": found.sketches_per_worker,
+            "client_peak_rss_mb": round(rss.peak / 2**20),
+            "worker_rss_after_mb": {w: round(v / 2**20) for w, v in worker_rss.items()}}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -311,6 +347,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--set", nargs="*", default=[], metavar="KNOB=VALUE",
                         help="CleanConfig overrides, e.g. lsh_threshold=0.3")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--dask", type=int, default=0, metavar="WORKERS",
+                        help="also run the distributed dedup on a LocalCluster of this many worker processes "
+                        "(the sketches written as Parquet parts first, as the shard tasks write them) and "
+                        "compare its groups with the local step's")
     args = parser.parse_args(argv)
     overrides = dict(kv.split("=", 1) for kv in args.set)
     config = CleanConfig(**overrides)  # pydantic converts the strings
@@ -330,12 +370,16 @@ def main(argv: list[str] | None = None) -> int:
         "candidate_pairs": found.stats.candidate_pairs,
         "candidate_pairs_per_doc": round(found.stats.candidate_pairs / n, 2),
         "verified_pairs": found.stats.verified_pairs,
+        "joined_through_a_copy": found.stats.joined_through_a_copy,
+        "method": method_for(config).params(),
         "dedup_step_seconds": round(secs, 2),
         "rss_before_mb": round(rss.before / 2**20), "peak_rss_during_step_mb": round(rss.peak / 2**20),
         "ru_maxrss_mb": round(__import__("resource").getrusage(__import__("resource").RUSAGE_SELF).ru_maxrss / 1024),
     })
     if args.diagnose:
         out["diagnosis"] = diagnose(data, gold, meta, order, found.kept, config)
+    if args.dask:
+        out["dask"] = on_dask(data, order, found, config, args.dask)
     text = json.dumps(out, indent=1)
     print(text)
     if args.json:

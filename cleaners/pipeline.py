@@ -363,11 +363,16 @@ def _clean_safely(page: Page, config: CleanConfig, site_lines: frozenset[str],
                                               f"{type(exc).__name__}: {exc}", page.page_id))
 
 
-def dedup_stage(shard_stats: Sequence[ShardStats], area: StagingArea, config: CleanConfig) -> dict[str, Any]:
-    """Collapse near-duplicates across all shards; write ``articles`` and ``duplicates``."""
+def dedup_stage(shard_stats: Sequence[ShardStats], area: StagingArea, config: CleanConfig,
+                client: Any = None) -> dict[str, Any]:
+    """Collapse near-duplicates across all shards; write ``articles`` and ``duplicates``.
+
+    ``client``: a Dask client whose cluster computes the groups (the run's
+    own cluster with ``--task-runner dask``); the rows are the same.
+    """
     start = time.perf_counter()
     paths = [p for stats in sorted(shard_stats, key=lambda s: s.shard) for p in stats.articles_paths]
-    return {**dedup_parts(paths, area, config), "seconds": round(time.perf_counter() - start, 3)}
+    return {**dedup_parts(paths, area, config, client), "seconds": round(time.perf_counter() - start, 3)}
 
 
 def summarise(run_id: str, inputs: Sequence[str], output: Path, config: CleanConfig, engine: str,

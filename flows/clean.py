@@ -58,7 +58,7 @@ from flows.parameters import (
     redis_address,
 )
 from flows.progress import PROGRESS_KEY, PrefectProgress, TerminalProgress
-from flows.runners import build_task_runner, runner_spec
+from flows.runners import build_task_runner, dask_client, runner_spec
 from flows.server import server_dies_with_this_process
 
 # The library's narrative (run start, each shard's result, retries, the summary line) at INFO: the
@@ -90,8 +90,14 @@ def clean_shard_task(files: list[InputFile], shard: str, area: StagingArea, conf
 
 @task(name="dedup", cache_policy=NO_CACHE)
 def dedup_task(shards: list[ShardStats], area: StagingArea, config: CleanConfig) -> dict[str, Any]:
-    """The dedup over every shard's articles: one task, so its time and state show in the UI."""
-    return pipeline.dedup_stage(shards, area, config)
+    """The dedup over every shard's articles: one task, so its time and state show in the UI.
+
+    On a Dask task runner the groups are computed on the run's cluster
+    (:mod:`cleaners.dedup.distributed`), so the flow's process never holds
+    the signatures; the task itself stays in the flow's process.
+    """
+    context = FlowRunContext.get()
+    return pipeline.dedup_stage(shards, area, config, dask_client(context.task_runner) if context else None)
 
 
 def _shards_as_tasks(shards: list[list[InputFile]], area: StagingArea, config: CleanConfig) -> list[ShardStats]:

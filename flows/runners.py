@@ -43,6 +43,13 @@ def runner_spec(runner: TaskRunner[Any]) -> str:
     return f"<{type(runner).__name__}>"
 
 
+def dask_client(runner: TaskRunner[Any]) -> Any:
+    """The Dask client of a running Dask task runner (its cluster computes the dedup step), else None."""
+    if type(runner).__name__ != "DaskTaskRunner":  # no import of prefect_dask for a threads run
+        return None
+    return runner.client  # type: ignore[attr-defined]
+
+
 def local_cluster(**kwargs: Any) -> Any:
     """A temporary ``distributed.LocalCluster`` for one run: a worker process per core, one thread each.
 
@@ -56,9 +63,14 @@ def local_cluster(**kwargs: Any) -> Any:
     workers are Dask's usual daemonic processes: the HTML stage starts its
     time-limit child in them too (:mod:`cleaners.html.guard`).
     """
+    import logging
+
     from distributed import LocalCluster
 
     from .dask_worker import QuietConsole
+
+    # the scheduler runs in this process; its shuffle plugin logs every shuffle of the dedup step at WARNING
+    logging.getLogger("distributed.shuffle").setLevel(logging.ERROR)
 
     options: dict[str, Any] = {
         "n_workers": os.cpu_count() or 1, "threads_per_worker": 1, "processes": True, "host": "127.0.0.1",

@@ -1,18 +1,15 @@
-"""Near-duplicate articles: signatures, LSH candidates, verified clusters, the kept copy.
+"""Near-duplicate articles: sketches, candidates, verified pairs, groups, the kept copy.
 
-The stages, each its own module: :mod:`.minhash` (datasketch-equal MinHash
-signatures in one compiled batch), :mod:`.lsh` (MinHashLSH's banding,
-bucketed by sorting), :mod:`.cluster` (every candidate verified, verified
-pairs joined, kept copy chosen, each duplicate checked against it). This
-module orders articles by priority and maps the results back.
+The stages, each its own module: the method (:mod:`.seam`; today
+:mod:`.minhash_lsh`: datasketch-equal MinHash of the whole text and of its
+lead, banded), verification (:mod:`.verify`), the grouping in priority order
+(:mod:`.group`). This module orders articles by priority and maps the results
+back.
 
-Two entry points: :func:`find_duplicates` works on columns only (signatures,
-sizes, word counts, segments, ids), so the pipeline can hold a million
-articles as ~600 bytes each instead of as objects with their text;
-:func:`deduplicate` is the same on a list of :class:`Article` objects.
-
-LSH is tuned for the low ``lsh_threshold`` so that teasers, whose Jaccard to
-the full story is low, still become candidates; verification decides. The
+Two entry points: :func:`find_duplicates` works on columns only (sketches,
+word counts, segments, ids), so the pipeline can hold a million articles as
+about a kilobyte each instead of as objects with their text;
+:func:`deduplicate` is the same on a list of :class:`Article` objects. The
 kept copy is chosen in a fixed priority (:func:`priority`), so input order
 never changes the result.
 """
@@ -27,9 +24,10 @@ import pyarrow.compute as pc
 
 from ..config import CleanConfig
 from ..model import SEGMENT_RANK, Article
-from .cluster import Thresholds, cluster
-from .lsh import candidate_pairs
-from .minhash import signatures
+from .group import Groups, group
+from .lsh import pairs_from_keys
+from .seam import DedupMethod, Sketches, method_for
+from .verify import Thresholds
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +37,7 @@ class DedupStats:
     verified_pairs: int
     clusters_with_duplicates: int
     duplicates: int
+    joined_through_a_copy: int
 
 
 @dataclass(slots=True)
@@ -76,20 +75,29 @@ def thresholds(config: CleanConfig) -> Thresholds:
                       config.kept_jaccard_floor, config.kept_containment_floor)
 
 
-def find_duplicates(ranked_sigs: np.ndarray, ranked_sizes: np.ndarray, ranked_words: np.ndarray,
-                    order: np.ndarray, config: CleanConfig, fixed: int = 0) -> Found:
-    """Clusters of signatures given in priority order (``ranked_*[r]`` is article ``order[r]``).
+def find_duplicates(ranked: Sketches, ranked_words: np.ndarray, order: np.ndarray, config: CleanConfig,
+                    fixed: int = 0, method: DedupMethod | None = None) -> Found:
+    """Groups of articles given in priority order (``ranked[...][r]`` is article ``order[r]``).
 
-    Taking them already ranked lets the caller fill one signature array in
-    place instead of holding a second, permuted copy (512 MB per million).
-    The result is in the original order. The first ``fixed`` ranked rows are
-    articles kept by earlier runs (``order`` maps them to themselves): they
-    stay kept, and the stats count only the other rows.
+    Taking them already ranked lets the caller fill each sketch array in
+    place instead of holding a second, permuted copy (512 MB per million
+    signatures). The result is in the original order. The first ``fixed``
+    ranked rows are articles kept by earlier runs (``order`` maps them to
+    themselves): they stay kept, and the stats count only the other rows.
     """
-    pairs = candidate_pairs(ranked_sigs, config.lsh_threshold)
+    method = method or method_for(config)
+    n = len(order)
+    pairs = pairs_from_keys(method.candidate_keys(ranked))
     if fixed:
         pairs = pairs[pairs[:, 1] >= fixed]  # two earlier articles are never compared again
-    found = cluster(ranked_sigs, ranked_sizes, ranked_words, pairs, thresholds(config), fixed=fixed)
+    levels = thresholds(config)
+    edges = method.verify(ranked, ranked_words, pairs, levels)
+    found = group(n, edges, lambda hops: method.verify(ranked, ranked_words, hops, levels.floors()), fixed)
+    return unrank(found, order, fixed, len(pairs), len(edges))
+
+
+def unrank(found: Groups, order: np.ndarray, fixed: int, candidates: int, verified: int) -> Found:
+    """Groups of ranked rows back in the original order, with the step's counts."""
     n = len(order)
     kept = np.empty(n, dtype=np.int64)
     kept[order] = order[found.kept]
@@ -98,8 +106,8 @@ def find_duplicates(ranked_sigs: np.ndarray, ranked_sizes: np.ndarray, ranked_wo
     containment = np.empty(n)
     containment[order] = found.containment
     duplicate = found.kept != np.arange(n)
-    stats = DedupStats(n - fixed, len(pairs), found.verified_pairs, len(np.unique(found.kept[duplicate])),
-                       int(duplicate.sum()))
+    stats = DedupStats(n - fixed, candidates, verified, len(np.unique(found.kept[duplicate])),
+                       int(duplicate.sum()), found.hops)
     return Found(kept, similarity, containment, stats)
 
 
@@ -109,10 +117,10 @@ def deduplicate(articles: list[Article], config: CleanConfig) -> tuple[list[Arti
     order = priority_order([a.segment for a in articles], np.array([a.n_words for a in articles], dtype=np.int64),
                            [a.article_id for a in articles])
     ranked = [articles[i] for i in order]
-    sigs, sizes = signatures([a.text for a in ranked], config.num_perm, config.shingle_words,
-                             hash_name=config.shingle_hash)
+    method = method_for(config)
+    sketches = method.arrays(method.sign([a.text for a in ranked]))
     words = np.fromiter((a.n_words for a in ranked), dtype=np.int64, count=len(ranked))
-    found = find_duplicates(sigs, sizes, words, order, config)
+    found = find_duplicates(sketches, words, order, config, method=method)
 
     kept: list[Article] = []
     duplicates: list[Article] = []

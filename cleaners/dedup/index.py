@@ -42,8 +42,9 @@ import pyarrow.parquet as pq
 from ..config import CleanConfig
 from ..io.dataset import read_manifest, snapshot_files
 from ..io.schema import INDEX
-from .lsh import lsh_params
 from .minhash import SEED
+from .minhash_lsh import LEAD, SHINGLES, SIGNATURE
+from .seam import DedupMethod, Sketches, empty_sketches, method_for
 
 INDEX_DATASET = "_index"
 
@@ -55,30 +56,30 @@ class Earlier:
     ids: pa.Array
     segments: pa.Array
     words: np.ndarray
-    sigs: np.ndarray
-    sizes: np.ndarray
+    sketches: Sketches
 
     def __len__(self) -> int:
         return len(self.words)
 
     @staticmethod
-    def empty(num_perm: int) -> Earlier:
+    def empty(method: DedupMethod) -> Earlier:
         return Earlier(pa.array([], pa.string()), pa.array([], pa.string()), np.zeros(0, np.int64),
-                       np.zeros((0, num_perm), np.uint32), np.zeros(0, np.int32))
+                       empty_sketches(method))
 
     @staticmethod
-    def from_table(table: pa.Table, num_perm: int) -> Earlier:
-        sigs = _sig_matrix(table.column("minhash"), num_perm)
+    def from_table(table: pa.Table, method: DedupMethod) -> Earlier:
+        sketches = method.arrays({f.name: table.column(f.name) for f in method.fields()})
         return Earlier(table.column("article_id").combine_chunks(), table.column("segment").combine_chunks(),
-                       table.column("n_words").to_numpy().astype(np.int64), sigs,
-                       table.column("shingles").to_numpy().astype(np.int32))
+                       table.column("n_words").to_numpy().astype(np.int64), sketches)
 
 
 def index_params(config: CleanConfig) -> dict[str, Any]:
     """What must match for signatures of two runs to be comparable; kept in the manifest."""
-    bands, rows = lsh_params(config.lsh_threshold, config.num_perm)
-    return {"num_perm": config.num_perm, "shingle_words": config.shingle_words, "shingle_hash": config.shingle_hash,
-            "seed": SEED, "lsh_bands": bands, "lsh_rows": rows}
+    return method_for(config).params()
+
+
+#: Parameters only a Redis index stores (its buckets); the embedded one bands every run afresh.
+_BANDING = ("lsh_bands", "lsh_rows", "lead_bands", "lead_rows")
 
 
 def check_compatible(manifest: dict[str, Any] | None, config: CleanConfig, redis: bool = False) -> None:
@@ -86,29 +87,29 @@ def check_compatible(manifest: dict[str, Any] | None, config: CleanConfig, redis
 
     The embedded index bands all signatures again every run, so only a Redis
     index (its buckets are stored) also needs the same LSH bands and rows.
+    An output from before lead signatures has none for its kept articles:
+    it is refused too (its teasers would no longer be found across runs).
     """
     if not manifest or "dedup_index" not in manifest:
         return
     before, now = manifest["dedup_index"], index_params(config)
     changed = {k: (before.get(k), v) for k, v in now.items()
-               if (redis or k not in ("lsh_bands", "lsh_rows")) and before.get(k) != v}
+               if (redis or k not in _BANDING) and before.get(k) != v}
     if changed:
         detail = ", ".join(f"{k} {a} -> {b}" for k, (a, b) in changed.items())
         raise ValueError(f"the output's dedup index was built with other signature parameters ({detail}); "
                          "run with --full-rebuild to rebuild it, or keep the earlier values")
 
 
-def index_table(ids: pa.Array, segments: pa.Array, words: pa.Array, minhash: pa.Array, shingles: pa.Array) -> pa.Table:
-    return pa.table({"article_id": ids, "segment": segments, "n_words": words,
-                     "minhash": minhash.cast(pa.binary()), "shingles": shingles}).cast(INDEX)
-
-
-def _sig_matrix(column: pa.ChunkedArray | pa.Array, num_perm: int) -> np.ndarray:
-    if isinstance(column, pa.ChunkedArray):
-        column = column.combine_chunks() if column.num_chunks else pa.array([], pa.binary())
-    fixed = column.cast(pa.binary(num_perm * 4))
-    return np.frombuffer(fixed.buffers()[1], dtype=np.uint32, count=len(fixed) * num_perm,
-                         offset=fixed.offset * num_perm * 4).reshape(len(fixed), num_perm)
+def index_table(ids: pa.Array, segments: pa.Array, words: pa.Array, sketches: dict[str, pa.Array]) -> pa.Table:
+    columns = {"article_id": ids, "segment": segments, "n_words": words}
+    for field in INDEX:
+        if field.name not in columns:
+            found = sketches.get(field.name)
+            columns[field.name] = (pa.nulls(len(ids), field.type) if found is None
+                                   else found.cast(pa.binary()) if pa.types.is_fixed_size_binary(found.type)
+                                   else found)
+    return pa.table(columns).cast(INDEX)
 
 
 class EmbeddedIndex:
@@ -116,16 +117,28 @@ class EmbeddedIndex:
 
     def __init__(self, previous: Path | None, config: CleanConfig) -> None:
         self.previous = previous
-        self.num_perm = config.num_perm
+        self.method = method_for(config)
 
-    def earlier(self, sigs: np.ndarray) -> Earlier:
-        """Every earlier kept article (the banding that follows finds the candidates)."""
+    def earlier(self, sketches: Sketches) -> Earlier:
+        """Every earlier kept article (the candidate search that follows finds the pairs)."""
         if self.previous is None:
-            return Earlier.empty(self.num_perm)
+            return Earlier.empty(self.method)
         files = snapshot_files(self.previous, INDEX_DATASET)
         if not files:
-            return Earlier.empty(self.num_perm)
-        return Earlier.from_table(pa.concat_tables(pq.read_table(f, schema=INDEX) for f in files), self.num_perm)
+            return Earlier.empty(self.method)
+        return Earlier.from_table(pa.concat_tables(pq.read_table(f, schema=INDEX) for f in files), self.method)
+
+    def heads(self) -> tuple[Earlier, list[tuple[str, int]]]:
+        """Every earlier kept article without its sketches, and the index files (with their row counts) that
+        hold them, in the same order: a distributed dedup ranks them here and lets its workers read the rest."""
+        files = snapshot_files(self.previous, INDEX_DATASET) if self.previous is not None else []
+        if not files:
+            return Earlier.empty(self.method), []
+        tables = [pq.read_table(f, columns=["article_id", "segment", "n_words"]) for f in files]
+        table = pa.concat_tables(tables)
+        earlier = Earlier(table.column("article_id").combine_chunks(), table.column("segment").combine_chunks(),
+                          table.column("n_words").to_numpy().astype(np.int64), empty_sketches(self.method))
+        return earlier, [(str(f), t.num_rows) for f, t in zip(files, tables)]
 
 
 class RedisIndex:
@@ -138,6 +151,7 @@ class RedisIndex:
         host, port, db = parse_redis_url(url)
         self.url = url
         self.num_perm = config.num_perm
+        self.method = method_for(config)
         self.basename = f"newsclean:{dataset_id}".encode()
         # Any: replies are bytes (decode_responses is off), which redis-py's generic types cannot say
         self.redis: Any = redis.Redis(host=host, port=port, db=db)
@@ -145,33 +159,50 @@ class RedisIndex:
             self.redis.ping()
         except redis.exceptions.ConnectionError as exc:
             raise ConnectionError(f"cannot reach the Redis index at {url}: {exc}") from exc
-        self.lsh = MinHashLSH(num_perm=config.num_perm, params=lsh_params(config.lsh_threshold, config.num_perm),
-                              storage_config={"type": "redis", "basename": self.basename,
-                                              "redis": {"host": host, "port": port, "db": db}})
+        params = self.method.params()
+        storage = {"host": host, "port": port, "db": db}
+        #: one MinHashLSH per banding: the whole text's, and the lead's (a second basename)
+        self.bandings: list[tuple[str, MinHashLSH]] = [(SIGNATURE, MinHashLSH(
+            num_perm=config.num_perm, params=(params["lsh_bands"], params["lsh_rows"]),
+            storage_config={"type": "redis", "basename": self.basename, "redis": storage}))]
+        if config.lead_words:
+            self.bandings.append((LEAD, MinHashLSH(
+                num_perm=config.num_perm, params=(params["lead_bands"], params["lead_rows"]),
+                storage_config={"type": "redis", "basename": self.basename + b":lead", "redis": storage})))
+        self.lsh = self.bandings[0][1]
         self._articles = self.basename + b":articles"  # hash: article id -> packed attributes and signature
         self._applied = self.basename + b":runs"  # set: runs whose articles are all in
         self._pending = self.basename + b":pending"  # set: runs being added or removed
 
     # ------------------------------------------------------------------ querying
-    def earlier(self, sigs: np.ndarray) -> Earlier:
-        """Earlier kept articles that share an LSH band with at least one of ``sigs``."""
+    def earlier(self, sketches: Sketches) -> Earlier:
+        """Earlier kept articles that share an LSH band (of either banding) with at least one new article."""
         found: set[str] = set()
         if not self.redis.exists(self._articles):  # an empty index: nothing to ask
-            return Earlier.empty(self.num_perm)
-        for lo in range(0, len(sigs), _QUERY_BATCH):
-            found.update(self._query_many(sigs[lo:lo + _QUERY_BATCH]))
+            return Earlier.empty(self.method)
+        n = len(sketches[SIGNATURE])
+        for lo in range(0, n, _QUERY_BATCH):
+            for column, lsh in self.bandings:
+                found.update(self._query_many(lsh, sketches[column][lo:lo + _QUERY_BATCH]))
         if not found:
-            return Earlier.empty(self.num_perm)
+            return Earlier.empty(self.method)
         keys = sorted(found)
         packed = self.redis.hmget(self._articles, keys)
         rows = [_unpack(k, p, self.num_perm) for k, p in zip(keys, packed) if p is not None]
         if not rows:
-            return Earlier.empty(self.num_perm)
+            return Earlier.empty(self.method)
+        sketch = {SIGNATURE: np.stack([r[4] for r in rows]), SHINGLES: np.array([r[3] for r in rows], np.int32)}
+        if len(self.bandings) > 1:
+            leads = [r[5] for r in rows if r[5] is not None]
+            if len(leads) < len(rows):
+                raise ValueError(f"the Redis index {self.url} holds articles without lead signatures (written by an "
+                                 "earlier version); run with --full-rebuild to rebuild it")
+            sketch[LEAD] = np.stack(leads)
         return Earlier(pa.array([r[0] for r in rows], pa.string()), pa.array([r[1] for r in rows], pa.string()),
-                       np.array([r[2] for r in rows], np.int64), np.stack([r[4] for r in rows]),
-                       np.array([r[3] for r in rows], np.int32))
+                       np.array([r[2] for r in rows], np.int64), sketch)
 
-    def _query_many(self, sigs: np.ndarray) -> set[str]:
+    @staticmethod
+    def _query_many(lsh: Any, sigs: np.ndarray) -> set[str]:
         """The union of ``MinHashLSH.query`` over many signatures, one pipelined round trip per band.
 
         ``query`` makes a round trip per band and signature (51 per article:
@@ -180,12 +211,12 @@ class RedisIndex:
         as ``MinHashLSH`` makes them (big-endian bytes of the band's values).
         """
         found: set[bytes] = set()
-        for (start, end), table in zip(self.lsh.hashranges, self.lsh.hashtables):
+        for (start, end), table in zip(lsh.hashranges, lsh.hashtables):
             band = sigs[:, start:end].astype(">u4")
             buckets = {band[i].tobytes() for i in range(len(band))}
             for members in table.getmany(*buckets):
                 found.update(members)
-        return {pickle.loads(k) for k in found} if self.lsh.prepickle else {k.decode() for k in found}
+        return {pickle.loads(k) for k in found} if lsh.prepickle else {k.decode() for k in found}
 
     def size(self) -> int:
         return int(self.redis.hlen(self._articles))
@@ -217,19 +248,21 @@ class RedisIndex:
             table = pq.read_table(path, schema=INDEX)
             if not table.num_rows:
                 continue
-            earlier = Earlier.from_table(table, self.num_perm)
+            earlier = Earlier.from_table(table, self.method)
             ids = earlier.ids.to_pylist()
             self.redis.rpush(members, *ids)  # first, so a kill from here on can be undone
+            sketch = earlier.sketches
+            lead = sketch.get(LEAD)
             pipe = self.redis.pipeline(transaction=False)
             for i, article_id in enumerate(ids):
                 pipe.hset(self._articles, article_id,
-                          _pack(earlier.segments[i].as_py(), int(earlier.words[i]), int(earlier.sizes[i]),
-                                earlier.sigs[i]))
+                          _pack(earlier.segments[i].as_py(), int(earlier.words[i]), int(sketch[SHINGLES][i]),
+                                sketch[SIGNATURE][i], None if lead is None else lead[i]))
             pipe.execute()
-            with self.lsh.insertion_session(buffer_size=10_000) as session:
-                for i, article_id in enumerate(ids):
-                    session.insert(article_id, _lean(earlier.sigs[i]),
-                                   check_duplication=False)
+            for column, lsh in self.bandings:
+                with lsh.insertion_session(buffer_size=10_000) as session:
+                    for i, article_id in enumerate(ids):
+                        session.insert(article_id, _lean(sketch[column][i]), check_duplication=False)
             count += len(ids)
         pipe = self.redis.pipeline(transaction=True)
         pipe.sadd(self._applied, run_id).srem(self._pending, run_id)
@@ -249,10 +282,11 @@ class RedisIndex:
         ids = [m.decode() for m in self.redis.lrange(members, 0, -1)]
         if ids:
             self.redis.sadd(self._pending, run_id)
-            with self.lsh.deletion_session(buffer_size=10_000) as session:
-                for article_id in ids:
-                    if article_id in self.lsh:
-                        session.remove(article_id)
+            for _, lsh in self.bandings:
+                with lsh.deletion_session(buffer_size=10_000) as session:
+                    for article_id in ids:
+                        if article_id in lsh:
+                            session.remove(article_id)
             self.redis.hdel(self._articles, *ids)
         pipe = self.redis.pipeline(transaction=True)
         pipe.delete(members).srem(self._applied, run_id).srem(self._pending, run_id)
@@ -273,14 +307,18 @@ def _lean(sig: np.ndarray) -> Any:
     return LeanMinHash(seed=SEED, hashvalues=sig, scheme=SCHEME)
 
 
-def _pack(segment: str, words: int, shingles: int, sig: np.ndarray) -> bytes:
-    return struct.pack("<Bii", _SEGMENTS.index(segment), words, shingles) + sig.astype("<u4").tobytes()
+def _pack(segment: str, words: int, shingles: int, sig: np.ndarray, lead: np.ndarray | None) -> bytes:
+    packed = struct.pack("<Bii", _SEGMENTS.index(segment), words, shingles) + sig.astype("<u4").tobytes()
+    return packed if lead is None else packed + lead.astype("<u4").tobytes()
 
 
-def _unpack(key: str, data: bytes, num_perm: int) -> tuple[str, str, int, int, np.ndarray]:
+def _unpack(key: str, data: bytes, num_perm: int) -> tuple[str, str, int, int, np.ndarray, np.ndarray | None]:
     segment, words, shingles = struct.unpack_from("<Bii", data)
     sig = np.frombuffer(data, dtype="<u4", offset=9, count=num_perm).astype(np.uint32)
-    return key, _SEGMENTS[segment], words, shingles, sig
+    has_lead = len(data) >= 9 + 8 * num_perm
+    lead = np.frombuffer(data, dtype="<u4", offset=9 + 4 * num_perm, count=num_perm).astype(np.uint32) \
+        if has_lead else None
+    return key, _SEGMENTS[segment], words, shingles, sig, lead
 
 
 def parse_redis_url(url: str) -> tuple[str, int, int]:

@@ -15,6 +15,8 @@ exact copies.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 from datasketch.lsh import _optimal_param
 from numba import njit
@@ -28,39 +30,55 @@ def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
     return int(bands), int(rows)
 
 
-def band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
-    """uint64[n, bands]: a 64-bit hash of each document's values in each band."""
-    n = sigs.shape[0]
-    keys = np.empty((n, bands), dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for band in range(bands):
-            block = sigs[:, band * rows:(band + 1) * rows].astype(np.uint64)
-            h = np.full(n, np.uint64(band + 1) * _GOLDEN, dtype=np.uint64)
-            for col in range(rows):
-                h = (h ^ block[:, col]) * _GOLDEN
-                h ^= h >> np.uint64(29)
-            keys[:, band] = h
+def band_keys(sigs: np.ndarray, bands: int, rows: int, salt: int = 0) -> np.ndarray:
+    """uint64[n, bands]: a 64-bit hash of each document's values in each band.
+
+    ``salt`` tells bandings apart: keys of two bandings over other
+    signatures (the whole text, the lead) never collide by construction
+    when their salts differ by at least the bands of the first.
+    """
+    keys = np.empty((sigs.shape[0], bands), dtype=np.uint64)
+    for band in range(bands):
+        keys[:, band] = band_key(sigs, band, rows, salt)
     return keys
+
+
+def band_key(sigs: np.ndarray, band: int, rows: int, salt: int = 0) -> np.ndarray:
+    """uint64[n]: column ``band`` of :func:`band_keys` alone (a million rows need 8 MB, not 8 MB a band)."""
+    n = sigs.shape[0]
+    block = sigs[:, band * rows:(band + 1) * rows].astype(np.uint64)
+    with np.errstate(over="ignore"):
+        h = np.full(n, np.uint64(salt + band + 1) * _GOLDEN, dtype=np.uint64)
+        for col in range(rows):
+            h = (h ^ block[:, col]) * _GOLDEN
+            h ^= h >> np.uint64(29)
+    return h
 
 
 def candidate_pairs(sigs: np.ndarray, threshold: float, max_bucket: int = 200) -> np.ndarray:
     """int64[m, 2] unique pairs ``(i, j)``, ``i < j``, sharing at least one band."""
-    n, num_perm = sigs.shape
-    if n < 2:
-        return np.zeros((0, 2), dtype=np.int64)
-    bands, rows = lsh_params(threshold, num_perm)
-    keys = band_keys(sigs, bands, rows)
+    bands, rows = lsh_params(threshold, sigs.shape[1])
+    return pairs_from_keys(band_keys(sigs, bands, rows), max_bucket)
+
+
+def pairs_from_keys(keys: np.ndarray | Iterable[np.ndarray], max_bucket: int = 200) -> np.ndarray:
+    """int64[m, 2] unique pairs ``(i, j)``, ``i < j``, of rows equal in at least one column of ``keys``
+    (a matrix, or its columns one at a time: then only one column is ever held)."""
+    columns = keys.T if isinstance(keys, np.ndarray) else keys
     found = []
-    for band in range(bands):
-        order = np.argsort(keys[:, band], kind="stable")
-        found.append(_run_pairs(keys[order, band], order.astype(np.int64), max_bucket))
-    codes = np.unique(np.concatenate(found))
+    n = 0
+    for column in columns:
+        n = len(column)
+        order = np.argsort(column, kind="stable")
+        found.append(run_pairs(column[order], order.astype(np.int64), max_bucket, n))
+    codes = np.unique(np.concatenate(found)) if found else np.zeros(0, np.int64)
     return np.stack([codes // n, codes % n], axis=1) if codes.size else np.zeros((0, 2), dtype=np.int64)
 
 
 @njit(cache=True)
-def _run_pairs(sorted_keys: np.ndarray, order: np.ndarray, max_bucket: int) -> np.ndarray:
-    """Pair codes ``i * n + j`` (i < j) within each run of equal keys."""
+def run_pairs(sorted_keys: np.ndarray, order: np.ndarray, max_bucket: int, base: int) -> np.ndarray:
+    """Pair codes ``i * base + j`` (i < j, rows as ``order`` numbers them, all below ``base``) within each run
+    of equal keys."""
     n = order.shape[0]
     total = 0
     start = 0
@@ -80,11 +98,11 @@ def _run_pairs(sorted_keys: np.ndarray, order: np.ndarray, max_bucket: int) -> n
                 if m <= max_bucket:
                     for x in range(m):
                         for y in range(x + 1, m):
-                            out[k] = members[x] * n + members[y]
+                            out[k] = members[x] * base + members[y]
                             k += 1
                 else:
                     for y in range(1, m):
-                        out[k] = members[0] * n + members[y]
+                        out[k] = members[0] * base + members[y]
                         k += 1
             start = pos
     return out

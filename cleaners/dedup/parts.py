@@ -1,10 +1,11 @@
 """Dedup over the part files the cleaning tasks wrote: columns in, verdicts out, never all texts at once.
 
-The cleaning tasks sign their articles while the texts are in memory
-(:func:`with_signatures`) and write them to scratch part files. This step
-then holds only columns: ids, segments and word counts to rank every
-article, and the signatures read straight into their ranked rows (~600
-bytes an article, so a million fit in 0.6 GB; no second, permuted copy). It
+The cleaning tasks sketch their articles while the texts are in memory
+(:func:`with_signatures`: the method's columns, :mod:`.seam`) and write them
+to scratch part files. This step then holds only columns: ids, segments and
+word counts to rank every article, and the sketches read straight into their
+ranked rows (about 1.1 KB an article with the whole-text and lead
+signatures; no second, permuted copy). It
 writes the rows back part by part, in input order, each part read once more
 with its verdicts attached.
 """
@@ -24,30 +25,30 @@ import pyarrow.parquet as pq
 from ..config import CleanConfig
 from ..io.schema import ARTICLES
 from ..io.writer import StagingArea
-from .deduplicate import Found, find_duplicates, priority_order
-from .index import Earlier, index_table, open_index
-from .minhash import signatures
+from .deduplicate import Found, find_duplicates, priority_order, thresholds, unrank
+from .index import Earlier, EmbeddedIndex, index_table, open_index
+from .minhash_lsh import SHINGLES, SIGNATURE
+from .seam import DedupMethod, Sketches, method_for
 
-#: Scratch-only columns: the signature (num_perm little-endian uint32 as one fixed-size binary) and the
-#: distinct-shingle count containment needs.
-SIGNATURE, SHINGLES = "minhash", "shingles"
+__all__ = ["SHINGLES", "SIGNATURE", "dedup_parts", "with_signatures"]
 
 
 def with_signatures(table: pa.Table, config: CleanConfig) -> pa.Table:
-    """The articles of ``table`` (schema :data:`ARTICLES`) with their signature columns appended."""
-    sigs, sizes = signatures(table.column("text").to_pylist(), config.num_perm, config.shingle_words,
-                             hash_name=config.shingle_hash)
-    minhash = pa.FixedSizeBinaryArray.from_buffers(pa.binary(config.num_perm * 4), len(sigs),
-                                                   [None, pa.py_buffer(sigs.tobytes())])
-    return table.append_column(SIGNATURE, minhash).append_column(SHINGLES, pa.array(sizes, pa.int32()))
+    """The articles of ``table`` (schema :data:`ARTICLES`) with the method's sketch columns appended."""
+    for name, column in method_for(config).sign(table.column("text").to_pylist()).items():
+        table = table.append_column(name, column)
+    return table
 
 
-def dedup_parts(paths: Sequence[str], area: StagingArea, config: CleanConfig) -> dict[str, Any]:
+def dedup_parts(paths: Sequence[str], area: StagingArea, config: CleanConfig, client: Any = None) -> dict[str, Any]:
     """Cluster this run's articles, against every article earlier runs kept; write ``articles``,
     ``duplicates`` and this run's ``_index`` partition; return the counts.
 
     Earlier articles rank first (they are published, so they stay kept); a new
-    article that duplicates one of them names its ``article_id``.
+    article that duplicates one of them names its ``article_id``. With a Dask
+    ``client`` (and the embedded index) the sketches are never read here: the
+    cluster computes the same groups (:mod:`.distributed`). A Redis index
+    answers queries with sketches in hand, so with it the step stays local.
     """
     heads = [pq.read_table(p, columns=["article_id", "segment", "n_words"]) for p in paths]
     offsets = np.cumsum([0] + [t.num_rows for t in heads])
@@ -56,58 +57,97 @@ def dedup_parts(paths: Sequence[str], area: StagingArea, config: CleanConfig) ->
     words = np.concatenate([t.column("n_words").to_numpy() for t in heads] + [np.zeros(0, np.int32)]).astype(np.int64)
     del heads
     new_order = priority_order(segments, words, ids)
-    new_sigs, new_sizes = _ranked_signatures(paths, offsets, new_order, config.num_perm)
-
+    method = method_for(config)
     index = open_index(area.index, area.previous, area.dataset_id, config)
-    earlier = index.earlier(new_sigs) if len(new_sigs) else Earlier.empty(config.num_perm)
+    if client is not None and isinstance(index, EmbeddedIndex) and len(new_order):
+        earlier, found, extra = _on_cluster(client, index, paths, offsets, words, new_order, method, config)
+        return _finish(paths, offsets, ids, segments, earlier, found, area, method, extra)
+    new = _ranked_sketches(paths, offsets, new_order, method)
+    earlier = index.earlier(new) if len(new_order) else Earlier.empty(method)
     fixed = len(earlier)
     old_order = priority_order(earlier.segments, earlier.words, earlier.ids)
-    sigs, sizes = new_sigs, new_sizes
-    if fixed:  # one combined array, earlier rows first: no second permuted copy of the earlier ones
-        sigs = np.empty((fixed + len(new_sigs), config.num_perm), dtype=np.uint32)
-        np.take(earlier.sigs, old_order, axis=0, out=sigs[:fixed])
-        sigs[fixed:] = new_sigs
-        sizes = np.concatenate([earlier.sizes[old_order], new_sizes])
-        earlier.sigs = earlier.sigs[:0]
+    sketches = new
+    if fixed:  # one combined array each, earlier rows first: no second permuted copy of the earlier ones
+        sketches = {}
+        for name, column in new.items():
+            both = np.empty((fixed + len(column), *column.shape[1:]), dtype=column.dtype)
+            np.take(earlier.sketches[name], old_order, axis=0, out=both[:fixed])
+            both[fixed:] = column
+            sketches[name] = both
+        earlier.sketches = {}
     ranked_words = np.concatenate([earlier.words[old_order], words[new_order]])
     order = np.concatenate([np.arange(fixed, dtype=np.int64), fixed + new_order])
-    del new_sigs, new_sizes
-    found = find_duplicates(sigs, sizes, ranked_words, order, config, fixed=fixed)
-    del sigs, sizes
+    del new
+    found = find_duplicates(sketches, ranked_words, order, config, fixed=fixed, method=method)
+    del sketches
+    return _finish(paths, offsets, ids, segments, earlier, found, area, method, {})
+
+
+def _finish(paths: Sequence[str], offsets: np.ndarray, ids: pa.Array, segments: pa.Array, earlier: Earlier,
+            found: Found, area: StagingArea, method: DedupMethod, extra: dict[str, Any]) -> dict[str, Any]:
+    """Write the verdicts; the counts. ``found`` numbers the earlier articles first, in their priority order."""
+    fixed = len(earlier)
+    old_order = priority_order(earlier.segments, earlier.words, earlier.ids)
     kept_of_new = found.kept[fixed:]  # in combined numbering: < fixed is an earlier article
     all_ids = pa.concat_arrays([earlier.ids.take(pa.array(old_order)), ids]) if fixed else ids
     is_duplicate = found.is_duplicate[fixed:]
-    _write_verdicts(paths, offsets, all_ids, found, fixed, area)
+    _write_verdicts(paths, offsets, all_ids, found, fixed, area, method)
     kept_segments = Counter(pc.filter(segments, pa.array(~is_duplicate)).to_pylist())
     return {**asdict(found.stats), "kept": found.stats.articles - found.stats.duplicates,
             "earlier_articles_compared": fixed,
             "duplicates_of_earlier_runs": int((kept_of_new < fixed).sum()),
-            "segments": dict(sorted(kept_segments.items()))}
+            "segments": dict(sorted(kept_segments.items())), **extra}
 
 
-def _ranked_signatures(paths: Sequence[str], offsets: np.ndarray, order: np.ndarray,
-                       num_perm: int) -> tuple[np.ndarray, np.ndarray]:
-    """Signatures and sizes with row ``r`` holding article ``order[r]``."""
+def _on_cluster(client: Any, index: EmbeddedIndex, paths: Sequence[str], offsets: np.ndarray, words: np.ndarray,
+                new_order: np.ndarray, method: DedupMethod, config: CleanConfig) -> tuple[Earlier, Found, dict[str, Any]]:
+    """The groups computed on the Dask cluster: earlier index files and this run's parts are its partitions."""
+    from .distributed import Source, find_duplicates_on_dask
+
+    earlier, files = index.heads()
+    fixed = len(earlier)
+    old_order = priority_order(earlier.segments, earlier.words, earlier.ids)
+    old_rank, new_rank = _inverse(old_order), fixed + _inverse(new_order)
+    sources, lo = [], 0
+    for path, rows in files:
+        sources.append(Source(path, old_rank[lo:lo + rows], earlier.words[lo:lo + rows]))
+        lo += rows
+    sources += [Source(str(path), new_rank[a:b], words[a:b]) for path, a, b in zip(paths, offsets[:-1], offsets[1:])]
+    order = np.concatenate([np.arange(fixed, dtype=np.int64), fixed + new_order])
+    found = find_duplicates_on_dask(client, sources, len(order), fixed, method, thresholds(config))
+    return earlier, unrank(found.groups, order, fixed, found.candidate_pairs, found.verified_pairs), {
+        "sketches_per_worker": found.sketches_per_worker}
+
+
+def _inverse(order: np.ndarray) -> np.ndarray:
     rank = np.empty_like(order)
     rank[order] = np.arange(len(order))
-    sigs = np.empty((len(order), num_perm), dtype=np.uint32)
-    sizes = np.empty(len(order), dtype=np.int32)
+    return rank
+
+
+def _ranked_sketches(paths: Sequence[str], offsets: np.ndarray, order: np.ndarray,
+                     method: DedupMethod) -> Sketches:
+    """The method's sketch arrays with row ``r`` holding article ``order[r]``, filled part by part."""
+    rank = _inverse(order)
+    names = [f.name for f in method.fields()]
+    out: Sketches = {}
     for path, lo, hi in zip(paths, offsets[:-1], offsets[1:]):
-        part = pq.read_table(path, columns=[SIGNATURE, SHINGLES])
-        raw = part.column(SIGNATURE).combine_chunks()
-        rows = np.frombuffer(raw.buffers()[1], dtype=np.uint32, count=(hi - lo) * num_perm,
-                             offset=raw.offset * num_perm * 4)
-        sigs[rank[lo:hi]] = rows.reshape(hi - lo, num_perm)
-        sizes[rank[lo:hi]] = part.column(SHINGLES).to_numpy()
-    return sigs, sizes
+        part = pq.read_table(path, columns=names)
+        arrays = method.arrays({name: part.column(name) for name in names})
+        for name, column in arrays.items():
+            if name not in out:
+                out[name] = np.empty((len(order), *column.shape[1:]), dtype=column.dtype)
+            out[name][rank[lo:hi]] = column
+    return out or {name: column for name, column in Earlier.empty(method).sketches.items()}
 
 
 def _write_verdicts(paths: Sequence[str], offsets: np.ndarray, all_ids: pa.Array, found: Found, fixed: int,
-                    area: StagingArea) -> None:
+                    area: StagingArea, method: DedupMethod) -> None:
     """Rows back out part by part; ``found`` numbers the ``fixed`` earlier articles first, then this run's."""
     is_duplicate = found.is_duplicate
+    sketch_names = [f.name for f in method.fields()]
     for path, lo, hi in zip(paths, offsets[:-1] + fixed, offsets[1:] + fixed):
-        table = pq.read_table(path, columns=ARTICLES.names + [SIGNATURE, SHINGLES])
+        table = pq.read_table(path, columns=ARTICLES.names + sketch_names)
         kept, duplicate = pa.array(found.kept[lo:hi]), is_duplicate[lo:hi]
         table = table.set_column(table.schema.get_field_index("cluster_id"), "cluster_id", all_ids.take(kept))
         part = Path(path).stem.removeprefix("articles-")
@@ -115,8 +155,8 @@ def _write_verdicts(paths: Sequence[str], offsets: np.ndarray, all_ids: pa.Array
             fresh = table.filter(pa.array(~duplicate))
             area.write("articles", fresh.select(ARTICLES.names), part)
             area.write("_index", index_table(fresh.column("article_id"), fresh.column("segment"),
-                                             fresh.column("n_words"), fresh.column(SIGNATURE),
-                                             fresh.column(SHINGLES)), part)
+                                             fresh.column("n_words"),
+                                             {n: fresh.column(n).combine_chunks() for n in sketch_names}), part)
         if duplicate.any():
             dups = (table.select(ARTICLES.names).filter(pa.array(duplicate))
                     .append_column("duplicate_of", all_ids.take(pa.array(found.kept[lo:hi][duplicate])))

@@ -133,6 +133,8 @@ INDEX = _schema("_index", [
     _field("n_words", pa.int32(), "words in its text", nullable=False),
     _field("minhash", pa.binary(), "its MinHash signature: num_perm little-endian uint32", nullable=False),
     _field("shingles", pa.int32(), "distinct shingles in its text (for containment)", nullable=False),
+    _field("lead_minhash", pa.binary(), "the MinHash signature of its lead (first prose words; finds teasers): "
+           "num_perm little-endian uint32; null when the run signed no leads (lead_words 0)"),
 ])
 
 #: The ledger of processed inputs: a content key per file and per record (or rejection) already accounted for.

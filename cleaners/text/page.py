@@ -159,6 +159,12 @@ def _locate_body(lines: list[Line], layout: Layout, config: CleanConfig, models:
     # region: it must not split the body. Block headers keep their low score and do separate.
     neutral = np.array([lines[i].reason is not None and i not in layout.header_lines for i in nonblank])
     scores = np.where(neutral, config.body_center, scores)
+    # Related and listing blocks stay candidates (in link-split text a "Related" fragment can open one
+    # inside the article), but their entries' summaries are prose too: they must outscore the page's
+    # own text by a margin to take the region.
+    if config.body_related_penalty:
+        soft = np.array([layout.outside.get(i) in _SOFT_BLOCKS for i in nonblank])
+        scores = np.where(soft, scores - config.body_related_penalty, scores)
     # Lines below a comments header or a footer stay chrome: readers' comments are prose too.
     candidates = {i for i in nonblank if lines[i].kept and i not in in_entries
                   and layout.outside.get(i) not in _CLOSED_BLOCKS}
@@ -169,6 +175,8 @@ def _locate_body(lines: list[Line], layout: Layout, config: CleanConfig, models:
 #: Blocks whose lines never rejoin the body. Related and feed headers are left to the model:
 #: in link-split text their words often occur as fragments ("Related" linking a story).
 _CLOSED_BLOCKS = frozenset({"comments", "footer"})
+#: Blocks whose lines count against the body region (:data:`CleanConfig.body_related_penalty`).
+_SOFT_BLOCKS = frozenset({"related_block", "listing_block"})
 
 #: Columns and lower limits that make a line unmistakable prose: at least 12 words (the
 #: package's prose bar), ending a sentence, at least 15% function words.

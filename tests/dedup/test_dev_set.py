@@ -55,12 +55,12 @@ def test_pairs_teasers_and_follow_ups(dev_run: Path) -> None:
     pred_pairs = {p for m in by_pred.values() for p in itertools.combinations(sorted(m), 2)}
     tp = len(true_pairs & pred_pairs)
     precision, recall = tp / len(pred_pairs), tp / len(true_pairs)
-    assert 2 * precision * recall / (precision + recall) >= 0.98
+    assert 2 * precision * recall / (precision + recall) >= 0.995  # issue 19's bar; measured 0.9981
     teasers = [p for p in true_pairs if "teaser" in (meta[p[0]]["kind"], meta[p[1]]["kind"])]
-    assert sum(pred[a] == pred[b] for a, b in teasers) / len(teasers) >= 0.90
+    assert sum(pred[a] == pred[b] for a, b in teasers) / len(teasers) >= 0.965  # measured 0.988
     followups = [(d, o) for d, m in meta.items() if m.get("shares_paragraph_with")
                  for o in members[m["shares_paragraph_with"]]]
-    assert sum(pred[a] == pred[b] for a, b in followups) / len(followups) <= 0.05
+    assert not any(pred[a] == pred[b] for a, b in followups)
 
 
 def test_every_duplicate_is_similar_to_the_article_it_names(dev_run: Path) -> None:

@@ -210,3 +210,41 @@ def test_redis_killed_while_a_committed_run_adds_its_articles_only_warns_and_the
         [dup] = [r for r in rows(out, "duplicates") if r["source"] == "bridge-copy.txt"]
         bridge = next(r["article_id"] for r in rows(out, "articles") if r["source"] == "bridge.txt")
         assert dup["duplicate_of"] == bridge
+
+
+def test_a_teaser_in_a_later_run_is_found_through_the_lead_index_embedded_and_redis(
+        tmp_path: Path, redis_url: str) -> None:
+    """The lead banding works across runs: the story is in the index, its teaser comes a run later."""
+    from tests.dedup.test_minhash_lsh import news
+
+    story = "\n".join(news(7, paragraphs=10))
+    teaser = "\n".join(story.split("\n")[:2])
+    for mode, index in (("embedded", None), ("redis", redis_url)):
+        inbox, out = tmp_path / mode / "inbox", tmp_path / mode / "out"
+        inbox.mkdir(parents=True)
+        (inbox / "story.txt").write_text(story, encoding="utf-8")
+        run([inbox], out, index=index)
+        (inbox / "teaser.txt").write_text(teaser, encoding="utf-8")
+        summary = run([inbox], out, index=index)
+        assert summary.dedup["duplicates_of_earlier_runs"] == 1, mode
+        [dup] = rows(out, "duplicates")
+        assert dup["source"] == "teaser.txt" and dup["containment"] >= 0.8
+
+
+def test_plain_datasketch_code_can_query_the_lead_index_too(tmp_path: Path, redis_url: str) -> None:
+    from datasketch import MinHash, MinHashLSH
+
+    from cleaners.dedup.minhash_lsh import lead_text
+
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    write_inbox(inbox, ["harbour", "orchard"])
+    run([inbox], out, index=redis_url)
+    index = index_of(out, redis_url)
+    host, port, db = parse_redis_url(redis_url)
+    config = CleanConfig()
+    lsh = MinHashLSH(num_perm=128, params=config.lead_banding, storage_config={
+        "type": "redis", "basename": index.basename + b":lead", "redis": {"host": host, "port": port, "db": db}})
+    orchard = next(r for r in rows(out, "articles") if r["source"] == "orchard.txt")
+    query = MinHash(num_perm=128, seed=SEED, hashfunc=shingle_hash())
+    query.update_batch(list(word_shingles(lead_text(orchard["text"], config.lead_words), 3)))
+    assert lsh.query(query) == [orchard["article_id"]]

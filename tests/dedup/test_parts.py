@@ -8,6 +8,7 @@ import pyarrow.dataset as ds
 
 from cleaners.config import CleanConfig
 from cleaners.dedup.minhash import signatures
+from cleaners.dedup.minhash_lsh import LEAD, lead_text
 from cleaners.dedup.parts import SHINGLES, SIGNATURE, dedup_parts, with_signatures
 from cleaners.io.schema import ARTICLES, article_row, to_table
 from cleaners.io.writer import StagingArea, write_parquet
@@ -20,13 +21,27 @@ def part(arts: list[Article], path: Path, config: CleanConfig) -> str:
     return str(write_parquet(with_signatures(to_table([article_row(a, "r") for a in arts], ARTICLES), config), path))
 
 
-def test_signature_columns_hold_the_signatures() -> None:
-    config = CleanConfig(num_perm=64)
+def test_signature_columns_hold_the_signatures_of_the_text_and_of_its_lead() -> None:
+    config = CleanConfig(num_perm=64, lead_words=50)
     arts = [article(story(seed=s), f"p{s}") for s in range(5)]
     table = with_signatures(to_table([article_row(a, "r") for a in arts], ARTICLES), config)
     sigs, sizes = signatures([a.text for a in arts], num_perm=64)
     stored = np.frombuffer(b"".join(table.column(SIGNATURE).to_pylist()), dtype="<u4").reshape(5, 64)
     assert np.array_equal(stored, sigs) and table.column(SHINGLES).to_pylist() == sizes.tolist()
+    leads, _ = signatures([lead_text(a.text, 50) for a in arts], num_perm=64)
+    stored = np.frombuffer(b"".join(table.column(LEAD).to_pylist()), dtype="<u4").reshape(5, 64)
+    assert np.array_equal(stored, leads) and not np.array_equal(leads, sigs)
+
+
+def test_without_leads_there_is_no_lead_column_and_the_index_holds_nulls(tmp_path: Path) -> None:
+    config = CleanConfig(lead_words=0)
+    arts = [article(story(seed=s), f"a{s}") for s in range(3)]
+    table = with_signatures(to_table([article_row(a, "r") for a in arts], ARTICLES), config)
+    assert LEAD not in table.column_names
+    area = StagingArea(tmp_path / "snap", tmp_path, "r")
+    dedup_parts([part(arts, tmp_path / "articles-00000-00000.parquet", config)], area, config)
+    index = ds.dataset(tmp_path / "snap" / "_index").to_table()
+    assert index.column(LEAD).null_count == 3
 
 
 def test_duplicates_across_parts_name_their_kept_copy_and_each_part_keeps_input_order(tmp_path: Path) -> None:

@@ -133,3 +133,33 @@ def test_a_dropped_teaser_entry_leaves_no_repeat_counted() -> None:
     result = clean_page(make_page(text), CleanConfig())
     assert not [r for r in result.removed if r.reason in ("repeated_line", "repeated_paragraph")
                 and r.article_id is None]
+
+
+def _long_paragraph(seed: int, sentences: int) -> str:
+    import random
+
+    rng = random.Random(seed)
+    subjects = ["The committee", "Local traders", "The minister", "Residents", "The company", "Researchers"]
+    verbs = ["said on Monday that", "warned that", "argued that", "confirmed that", "expected that"]
+    clauses = ["the new rules would take effect before the summer holidays began",
+               "costs had risen sharply over the previous twelve months in most regions",
+               "the decision would be reviewed again at the end of the financial year",
+               "more than two hundred jobs depended on the outcome of the negotiations",
+               "the plans had been delayed by a dispute over funding for the project"]
+    return " ".join(f"{rng.choice(subjects)} {rng.choice(verbs)} {rng.choice(clauses)}."
+                    for _ in range(sentences))
+
+
+@pytest.mark.parametrize("header", ["Related stories", "You may also like", "More on this story",
+                                    "Recommended for you"])
+def test_a_body_in_two_long_lines_is_not_outweighed_by_the_summaries_of_a_related_list(header: str) -> None:
+    """A page flattened one paragraph per line can hold its whole body in two lines; a related list
+    below it has a prose summary under each headline. The list is other articles, never this page's."""
+    body = [_long_paragraph(1, 2), _long_paragraph(2, 12)]
+    related = []
+    for k in range(4):
+        related += [f"- Headline of another story number {k}", _long_paragraph(10 + k, 1)]
+    text = "\n".join(["Northern Gazette", "By Ann Example, Staff reporter", "Published 3 May 2021",
+                      *body, "Share this article", header, *related, "Comments (12)", "Sitemap | Privacy"])
+    main = [a for a in clean_page(make_page(text), CleanConfig()).articles if a.segment == "main"]
+    assert [a.text.splitlines() for a in main] == [body]
