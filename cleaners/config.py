@@ -27,10 +27,11 @@ class CleanConfig(BaseModel):
         "teasers are found by the lead signature instead",
     )
     lead_words: int = Field(
-        120, ge=0, le=2000,
+        40, ge=0, le=2000,
         description="words of an article's lead (its first prose lines: 8 words or more) signed apart, so "
         "that a teaser, which is a story's lead, is a candidate without a low Jaccard level for every pair; "
-        "0 turns the lead signature off",
+        "as many as min_containment_words, so that every teaser long enough to be verified has its whole "
+        "lead in common with its story; 0 turns the lead signature off",
     )
     lead_bands: int = Field(
         0, ge=0, le=1024,

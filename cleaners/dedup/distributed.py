@@ -31,12 +31,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .group import Groups, group
-from .lsh import run_pairs
+from .lsh import MAX_BUCKET, run_pairs
 from .seam import DedupMethod
 from .verify import Edges, Thresholds
-
-#: The most rows a bucket gives every pair of; past it, a star (as :func:`cleaners.dedup.lsh.pairs_from_keys`).
-MAX_BUCKET = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +146,10 @@ def _verify(frame: Any, method: DedupMethod, layout: list[tuple[str, np.dtype, t
                          "containment": found.containment.astype(np.float64)})
 
 
+def _rows_in(frame: Any, ranks: np.ndarray) -> Any:
+    return frame[np.isin(frame["rank"].to_numpy(), ranks)]
+
+
 def _seen(frame: Any, columns: Sequence[str]) -> Any:
     """Which worker ran this partition, and the articles whose sketches it had."""
     import pandas as pd
@@ -173,7 +174,9 @@ def find_duplicates_on_dask(client: Any, sources: Sequence[Source], n: int, fixe
     from dask import delayed
 
     layout = _layout(method)
-    names = [name for name, _, _ in layout]
+    # a pair ships only what verification reads (for MinHash: not the lead signature, half the bytes)
+    checked = [entry for entry in layout if entry[0] in method.verify_fields()]
+    names = [name for name, _, _ in checked]
     partitions = max(1, len(sources))
     # the ranks and word counts go to the workers as data, not inside the graph (16 bytes an article)
     scattered = client.scatter(list(sources))
@@ -184,13 +187,14 @@ def find_duplicates_on_dask(client: Any, sources: Sequence[Source], n: int, fixe
     pairs = keys.shuffle("key", npartitions=partitions).map_partitions(
         _pairs, fixed, meta=pd.DataFrame({"i": np.zeros(0, np.int64), "j": np.zeros(0, np.int64)}))
     pairs = client.persist(pairs.drop_duplicates(split_out=partitions))
-    left = sketches.rename(columns={c: f"{c}_i" for c in ["rank", "words", *names]})
-    right = sketches.rename(columns={c: f"{c}_j" for c in ["rank", "words", *names]})
+    shipped = sketches[["rank", "words", *names]]
+    left = shipped.rename(columns={c: f"{c}_i" for c in ["rank", "words", *names]})
+    right = shipped.rename(columns={c: f"{c}_j" for c in ["rank", "words", *names]})
 
     def verified(candidates: Any, levels: Thresholds) -> tuple[Any, Any]:
         joined = (candidates.merge(left, left_on="i", right_on="rank_i", how="inner", npartitions=partitions)
                   .merge(right, left_on="j", right_on="rank_j", how="inner", npartitions=partitions))
-        edges = joined.map_partitions(_verify, method, layout, levels, meta=_edges_frame())
+        edges = joined.map_partitions(_verify, method, checked, levels, meta=_edges_frame())
         seen = joined.map_partitions(_seen, ["i", "j"], meta=pd.DataFrame({"worker": pd.Series([], dtype=str),
                                                                              "rank": np.zeros(0, np.int64)}))
         return edges, seen
@@ -202,8 +206,18 @@ def find_duplicates_on_dask(client: Any, sources: Sequence[Source], n: int, fixe
     seen_all = [seen_frame, held_frame]
 
     def verify_hops(hop_pairs: np.ndarray) -> Edges:
+        """Hop pairs are few (about 1% of the articles): their articles' sketches are filtered out where
+        they are and joined in one partition on a worker, instead of shuffling every sketch again."""
         frame = pd.DataFrame({"i": hop_pairs[:, 0].astype(np.int64), "j": hop_pairs[:, 1].astype(np.int64)})
-        hop_edges, hop_seen = verified(dd.from_pandas(frame, npartitions=partitions), levels.floors())
+        needed = np.unique(hop_pairs)
+        subset = shipped.map_partitions(_rows_in, needed, meta=shipped._meta).repartition(npartitions=1)
+        joined = (dd.from_pandas(frame, npartitions=1)
+                  .merge(subset.rename(columns={c: f"{c}_i" for c in ["rank", "words", *names]}),
+                         left_on="i", right_on="rank_i", how="inner")
+                  .merge(subset.rename(columns={c: f"{c}_j" for c in ["rank", "words", *names]}),
+                         left_on="j", right_on="rank_j", how="inner"))
+        hop_edges = joined.map_partitions(_verify, method, checked, levels.floors(), meta=_edges_frame())
+        hop_seen = joined.map_partitions(_seen, ["i", "j"], meta=seen_ddf._meta)
         found, seen_hops = client.gather(client.compute([hop_edges, hop_seen]))
         seen_all.append(seen_hops)
         return _to_edges(found)

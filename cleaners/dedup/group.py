@@ -71,23 +71,31 @@ def group(n: int, edges: Edges, verify_hops: Callable[[np.ndarray], Edges], fixe
     order = np.lexsort((both[1], both[0]))
     a_nbr = both[1][order]
     a_ptr = _indptr(n, both[0])
-    hops = Edges.empty()
+    verified = Edges.empty()  # every hop pair verified so far (at the floors)
+    verified_codes = np.zeros(0, dtype=np.int64)
     tried = np.zeros(0, dtype=np.int64)
-    for round_ in range(rounds + 1):
-        s_ptr, s_nbr, s_jac, s_cont = _by_later(n, hops)
-        kept, sim, cont = _assign(n, fixed, p_ptr, p_nbr, p_jac, p_cont, s_ptr, s_nbr, s_jac, s_cont)
-        if round_ == rounds:
+    usable = np.zeros(0, dtype=np.int64)
+    kept, sim, cont = _assign(n, fixed, p_ptr, p_nbr, p_jac, p_cont, *_by_later(n, Edges.empty()))
+    for _ in range(rounds):
+        # hops that exist now: from rows still kept and rows that joined through a hop (their copy may move)
+        open_rows = (kept == np.arange(n)) | _joined_by_hop(n, kept, p_ptr, p_nbr)
+        current = np.unique(_hop_pairs(n, fixed, kept, open_rows, a_ptr, a_nbr, fan) @ np.array([n, 1]))
+        fresh = current[~np.isin(current, tried, assume_unique=True)]
+        if len(fresh):
+            tried = np.union1d(tried, fresh)
+            found = verify_hops(np.stack([fresh // n, fresh % n], axis=1))
+            verified = Edges.concat([verified, found])
+            verified_codes = verified.i * n + verified.j
+        now_usable = np.intersect1d(verified_codes, current)
+        if np.array_equal(now_usable, usable):
             break
-        pairs = _hop_pairs(n, fixed, kept, a_ptr, a_nbr, fan)
-        codes = np.unique(pairs[:, 0] * n + pairs[:, 1])
-        codes = codes[~np.isin(codes, tried, assume_unique=True)]
-        if not len(codes):
-            break
-        tried = np.union1d(tried, codes)
-        found = verify_hops(np.stack([codes // n, codes % n], axis=1))
-        if not len(found):
-            break
-        hops = Edges.concat([hops, found])
+        usable = now_usable
+        pick = np.isin(verified_codes, usable)
+        hops = Edges(verified.i[pick], verified.j[pick], verified.jaccard[pick], verified.containment[pick])
+        kept, sim, cont = _assign(n, fixed, p_ptr, p_nbr, p_jac, p_cont, *_by_later(n, hops))
+    # the round cap can leave a hop whose copy has since moved to another article: that row is kept
+    stale = _stale_hops(n, kept, p_ptr, p_nbr, a_ptr, a_nbr)
+    kept[stale], sim[stale], cont[stale] = np.flatnonzero(stale), 1.0, 1.0
     joined = int(np.count_nonzero(_joined_by_hop(n, kept, p_ptr, p_nbr)))
     return Groups(kept, sim, cont, joined)
 
@@ -127,16 +135,17 @@ def _assign(n, fixed, p_ptr, p_nbr, p_jac, p_cont, s_ptr, s_nbr, s_jac, s_cont):
 
 
 @njit(cache=True)
-def _hop_pairs(n, fixed, kept, a_ptr, a_nbr, fan):  # pragma: no cover (compiled)
-    """(k, j) for every kept row j and every earlier kept row k that is the kept article of a neighbour of j."""
+def _hop_pairs(n, fixed, kept, open_rows, a_ptr, a_nbr, fan):  # pragma: no cover (compiled)
+    """(k, j) for every open row j and every earlier kept row k that is the kept article of a neighbour x
+    of j that is itself a copy (x != k)."""
     count = 0
     for j in range(fixed, n):
-        if kept[j] == j:
+        if open_rows[j]:
             count += min(a_ptr[j + 1] - a_ptr[j], fan)
     out = np.empty((count, 2), dtype=np.int64)
     m = 0
     for j in range(fixed, n):
-        if kept[j] != j:
+        if not open_rows[j]:
             continue
         for e in range(a_ptr[j], min(a_ptr[j + 1], a_ptr[j] + fan)):
             x = a_nbr[e]
@@ -146,6 +155,31 @@ def _hop_pairs(n, fixed, kept, a_ptr, a_nbr, fan):  # pragma: no cover (compiled
                 out[m, 1] = j
                 m += 1
     return out[:m]
+
+
+@njit(cache=True)
+def _stale_hops(n, kept, p_ptr, p_nbr, a_ptr, a_nbr):  # pragma: no cover (compiled)
+    """Rows joined to ``kept[j]`` through a hop for which no neighbour is a copy of that article any more."""
+    out = np.zeros(n, dtype=np.bool_)
+    for j in range(n):
+        k = kept[j]
+        if k == j:
+            continue
+        direct = False
+        for e in range(p_ptr[j], p_ptr[j + 1]):
+            if p_nbr[e] == k:
+                direct = True
+                break
+        if direct:
+            continue
+        through = False
+        for e in range(a_ptr[j], a_ptr[j + 1]):
+            x = a_nbr[e]
+            if x != k and kept[x] == k:
+                through = True
+                break
+        out[j] = not through
+    return out
 
 
 @njit(cache=True)

@@ -88,11 +88,14 @@ def check_compatible(manifest: dict[str, Any] | None, config: CleanConfig, redis
     The embedded index bands all signatures again every run, so only a Redis
     index (its buckets are stored) also needs the same LSH bands and rows.
     An output from before lead signatures has none for its kept articles:
-    it is refused too (its teasers would no longer be found across runs).
+    it counts as ``lead_words`` 0, so it is refused unless the run signs no
+    leads either (its teasers would no longer be found across runs).
     """
     if not manifest or "dedup_index" not in manifest:
         return
-    before, now = manifest["dedup_index"], index_params(config)
+    # an output from before lead signatures signed none: the same as lead_words 0
+    before = {"lead_words": 0, "lead_bands": 0, "lead_rows": 0} | manifest["dedup_index"]
+    now = index_params(config)
     changed = {k: (before.get(k), v) for k, v in now.items()
                if (redis or k not in _BANDING) and before.get(k) != v}
     if changed:

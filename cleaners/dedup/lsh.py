@@ -22,6 +22,9 @@ from datasketch.lsh import _optimal_param
 from numba import njit
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+#: Members of one bucket above which it gives a star from its first member instead of every pair
+#: (the local and the distributed candidate search use this one value, so they propose the same pairs).
+MAX_BUCKET = 200
 
 
 def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
@@ -55,13 +58,13 @@ def band_key(sigs: np.ndarray, band: int, rows: int, salt: int = 0) -> np.ndarra
     return h
 
 
-def candidate_pairs(sigs: np.ndarray, threshold: float, max_bucket: int = 200) -> np.ndarray:
+def candidate_pairs(sigs: np.ndarray, threshold: float, max_bucket: int = MAX_BUCKET) -> np.ndarray:
     """int64[m, 2] unique pairs ``(i, j)``, ``i < j``, sharing at least one band."""
     bands, rows = lsh_params(threshold, sigs.shape[1])
     return pairs_from_keys(band_keys(sigs, bands, rows), max_bucket)
 
 
-def pairs_from_keys(keys: np.ndarray | Iterable[np.ndarray], max_bucket: int = 200) -> np.ndarray:
+def pairs_from_keys(keys: np.ndarray | Iterable[np.ndarray], max_bucket: int = MAX_BUCKET) -> np.ndarray:
     """int64[m, 2] unique pairs ``(i, j)``, ``i < j``, of rows equal in at least one column of ``keys``
     (a matrix, or its columns one at a time: then only one column is ever held)."""
     columns = keys.T if isinstance(keys, np.ndarray) else keys

@@ -77,6 +77,9 @@ def sig_matrix(column: pa.Array | pa.ChunkedArray, num_perm: int) -> np.ndarray:
     """uint32[n, num_perm] of a (fixed-size) binary column of little-endian signatures."""
     if isinstance(column, pa.ChunkedArray):
         column = column.combine_chunks() if column.num_chunks else pa.array([], pa.binary(num_perm * 4))
+    if column.null_count:  # nulls would read as zero signatures, all in the same buckets
+        raise ValueError(f"{column.null_count} of {len(column)} stored signatures are missing (an index written "
+                         "without lead signatures?); run with --full-rebuild")
     fixed = column.cast(pa.binary(num_perm * 4))
     return np.frombuffer(fixed.buffers()[1], dtype="<u4", count=len(fixed) * num_perm,
                          offset=fixed.offset * num_perm * 4).reshape(len(fixed), num_perm).astype(np.uint32, copy=False)
@@ -94,6 +97,9 @@ class MinHashLSHMethod:
         width = pa.binary(self.num_perm * 4)
         found = [pa.field(SIGNATURE, width, nullable=False), pa.field(SHINGLES, pa.int32(), nullable=False)]
         return found + ([pa.field(LEAD, width, nullable=False)] if self.config.lead_words else [])
+
+    def verify_fields(self) -> list[str]:
+        return [SIGNATURE, SHINGLES]
 
     def params(self) -> dict[str, Any]:
         c = self.config

@@ -37,6 +37,10 @@ class DedupMethod(Protocol):
         """The columns :meth:`sign` makes, fixed width, as stored in the scratch files and the index."""
         ...
 
+    def verify_fields(self) -> list[str]:
+        """The columns :meth:`verify` reads (a distributed run ships only these with each pair)."""
+        ...
+
     def params(self) -> dict[str, Any]:
         """What must match for sketches of two runs to be comparable (kept in the output's manifest)."""
         ...

@@ -74,3 +74,18 @@ def test_articles_of_earlier_runs_stay_kept_and_new_copies_name_them() -> None:
 def test_no_pairs_keeps_everything() -> None:
     found = group(4, Edges.empty(), accept()[0])
     assert found.kept.tolist() == [0, 1, 2, 3] and found.similarity.tolist() == [1.0] * 4
+
+
+def test_a_hop_is_dropped_when_the_copy_it_went_through_moves_to_another_article() -> None:
+    """Row 6 reaches 4 through its copy 5 in the first round; then 1 joins 0 by a hop, 3 is kept and 5
+    prefers 3. Row 6 must not stay with 4 on the floors alone: no copy of 4 is its neighbour any more."""
+    graph = edges((0, 2, 0.9, 0.0), (1, 2, 0.6, 0.0), (1, 3, 0.9, 0.0), (3, 5, 0.9, 0.0), (4, 5, 0.6, 0.0),
+                  (5, 6, 0.9, 0.0))
+    verify, _ = accept((0, 1, 0.35, 0.0), (4, 6, 0.31, 0.0))
+    found = group(7, graph, verify)
+    assert found.kept.tolist() == [0, 0, 0, 3, 4, 3, 6]
+    for j, k in enumerate(found.kept.tolist()):  # every hop goes through a neighbour that is a copy of k
+        if k != j and (k, j) not in {(0, 2), (1, 2), (1, 3), (3, 5), (4, 5), (5, 6)}:
+            neighbours = {a for a, b in [(0, 2), (1, 2), (1, 3), (3, 5), (4, 5), (5, 6)] if b == j} | \
+                         {b for a, b in [(0, 2), (1, 2), (1, 3), (3, 5), (4, 5), (5, 6)] if a == j}
+            assert any(found.kept[x] == k and x != k for x in neighbours), (j, k)

@@ -21,6 +21,9 @@ class ExactText:
     def fields(self) -> list[pa.Field]:
         return [pa.field("text_hash", pa.uint64(), nullable=False)]
 
+    def verify_fields(self) -> list[str]:
+        return ["text_hash"]
+
     def params(self) -> dict[str, Any]:
         return {"method": self.name}
 
