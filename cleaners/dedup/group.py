@@ -25,9 +25,10 @@ the similarity measured between the two.
 Hop pairs are verified by the method (:class:`cleaners.dedup.seam.DedupMethod`),
 so the grouping holds only graph arrays. Which hops exist depends on who is
 kept, so assignment and hop verification alternate for a few rounds (each
-round verifies only pairs not tried before). On the news corpus at 100,000
-documents (``benchmarks/dedup_scale.py``) recall of removable copies is
-0.951 without hops, 0.974, 0.977 and 0.978 after 1, 2 and 4 rounds, with
+round verifies only pairs not tried before, and a hop is used only while a
+neighbour of the row is still a copy of that article). On the news corpus at
+100,000 documents (``benchmarks/dedup_scale.py``) recall of removable copies
+is 0.949 without hops, 0.973, 0.977 and 0.977 after 1, 2 and 4 rounds, with
 precision 1.0 throughout. Hops through a neighbour's *kept neighbours* (not
 only its kept article) gained 0.004 more there and cost 0.08 precision on
 the corpus whose stories are built of verbatim shared paragraphs, so a hop
