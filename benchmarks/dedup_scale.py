@@ -304,6 +304,7 @@ def on_dask(data: dict[str, np.ndarray], order: np.ndarray, local: Any, config: 
 
     from cleaners.dedup.deduplicate import thresholds, unrank
     from cleaners.dedup.distributed import Source, find_duplicates_on_dask
+    from cleaners.dedup.seam import rows_binary
 
     method = method_for(config)
     n = len(order)
@@ -313,12 +314,9 @@ def on_dask(data: dict[str, np.ndarray], order: np.ndarray, local: Any, config: 
     with tempfile.TemporaryDirectory(prefix="dedup-parts-") as folder:
         sources = []
         for k, rows in enumerate(np.array_split(np.arange(n), max(2 * workers, n // 10_000))):
-            columns = {}
-            for field in method.fields():
-                array = sketches[field.name][rows]
-                columns[field.name] = (pa.array(array, field.type) if array.ndim == 1 else
-                                       pa.FixedSizeBinaryArray.from_buffers(field.type, len(rows), [
-                                           None, pa.py_buffer(np.ascontiguousarray(array).tobytes())]))
+            columns = {field.name: (rows_binary(sketches[field.name][rows]) if sketches[field.name].ndim > 1
+                                    else pa.array(sketches[field.name][rows], field.type))
+                       for field in method.fields()}
             path = Path(folder) / f"part-{k:05d}.parquet"
             pq.write_table(pa.table(columns), path)
             sources.append(Source(str(path), rank[rows], data["words"][rows]))

@@ -156,33 +156,15 @@ def load_pages(dev: Path, snippets: Path, cache: Path | None) -> list[dict]:
     return pages
 
 
-norm = tlm.norm  # the snippet scorer's normalisation
-
-
 def label_page(page: dict) -> np.ndarray:
     """1 body, 0 not, -1 unlabelled (masked): dev from the true body, snippet pages from their snippets."""
     texts = page["texts"]
     if page["set"] == "dev":
         return tlm.label(texts, page["truth"]).astype(int)
     y = np.full(len(texts), -1)
-    normed = [norm(t) for t in texts]
-    starts, pos = [], 0
-    for t in normed:
-        starts.append(pos)
-        pos += len(t) + 1
-    joined = " ".join(normed)
-    ends = [s + len(t) for s, t in zip(starts, normed)]
-    for value, snippets in ((0, page["without"]), (1, page["with"])):  # body wins where both match
-        for snippet in snippets:
-            s = norm(snippet)
-            if not s:
-                continue
-            at = joined.find(s)
-            while at >= 0:
-                for i, (a, b) in enumerate(zip(starts, ends)):
-                    if a < at + len(s) and at < b:
-                        y[i] = value
-                at = joined.find(s, at + 1)
+    for value, key in ((0, "without"), (1, "with")):  # body wins where both match
+        for first, last in tlm.snippet_spans(texts, page[key]):
+            y[first:last + 1] = value
     return y
 
 

@@ -42,6 +42,7 @@ import re
 import sys
 import unicodedata
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -148,13 +149,12 @@ def norm(text: str) -> str:
     return _SPACE.sub(" ", unicodedata.normalize("NFKC", text)).strip()
 
 
-def snippet_labels(texts: list[str], item: dict) -> tuple[np.ndarray, np.ndarray]:
-    """(labels, labelled) of a page's lines from its snippets.
+def snippet_spans(texts: list[str], snippets: list[str]) -> Iterator[tuple[int, int]]:
+    """(first, last) line of every occurrence of every snippet in the page's lines, joined by spaces.
 
-    A snippet may span lines (a link splits it in ``text``): every line its
-    occurrence overlaps gets its vote. ``with`` votes body; ``without`` and
-    ``comments`` (readers' comments are not the article) vote not body; a line
-    with both votes or none is left unlabelled.
+    A snippet may span lines (a link splits it in ``text``): each occurrence
+    names every line it overlaps. Texts and snippets are compared in
+    :func:`norm` form.
     """
     normed = [norm(t) for t in texts]
     starts, pos = [], 0
@@ -162,18 +162,27 @@ def snippet_labels(texts: list[str], item: dict) -> tuple[np.ndarray, np.ndarray
         starts.append(pos)
         pos += len(t) + 1
     joined = " ".join(normed)
+    for snippet in snippets:
+        s = norm(snippet)
+        if not s:
+            continue
+        at = joined.find(s)
+        while at >= 0:
+            yield bisect.bisect_right(starts, at) - 1, bisect.bisect_right(starts, at + len(s) - 1) - 1
+            at = joined.find(s, at + 1)
+
+
+def snippet_labels(texts: list[str], item: dict) -> tuple[np.ndarray, np.ndarray]:
+    """(labels, labelled) of a page's lines from its snippets (:func:`snippet_spans`).
+
+    ``with`` votes body; ``without`` and ``comments`` (readers' comments are
+    not the article) vote not body; a line with both votes or none is left
+    unlabelled.
+    """
     votes = np.zeros((len(texts), 2), dtype=bool)
     for col, key in ((1, "with"), (0, "without"), (0, "comments")):
-        for snippet in item.get(key, []):
-            s = norm(snippet)
-            if not s:
-                continue
-            at = joined.find(s)
-            while at >= 0:
-                first = bisect.bisect_right(starts, at) - 1
-                last = bisect.bisect_right(starts, at + len(s) - 1) - 1
-                votes[first:last + 1, col] = True
-                at = joined.find(s, at + 1)
+        for first, last in snippet_spans(texts, item.get(key, [])):
+            votes[first:last + 1, col] = True
     labelled = votes[:, 0] != votes[:, 1]
     return votes[:, 1].astype(int), labelled
 

@@ -32,7 +32,7 @@ import pyarrow.parquet as pq
 
 from .group import Groups, group
 from .lsh import MAX_BUCKET, run_pairs
-from .seam import DedupMethod
+from .seam import DedupMethod, rows_binary
 from .verify import Edges, Thresholds
 
 
@@ -66,10 +66,7 @@ def _pack(array: np.ndarray) -> Any:
     """Rows of an array as one binary cell each: an Arrow-backed pandas column (no Python object per row)."""
     import pandas as pd
 
-    width = int(np.prod(array.shape[1:], dtype=np.int64)) * array.itemsize
-    rows = np.ascontiguousarray(array)
-    cells = pa.FixedSizeBinaryArray.from_buffers(pa.binary(width), len(rows), [None, pa.py_buffer(rows.tobytes())])
-    return pd.arrays.ArrowExtensionArray(cells.cast(pa.binary()))
+    return pd.arrays.ArrowExtensionArray(rows_binary(array).cast(pa.binary()))
 
 
 def _unpack(cells: Any, dtype: np.dtype, shape: tuple[int, ...]) -> np.ndarray:
@@ -188,18 +185,22 @@ def find_duplicates_on_dask(client: Any, sources: Sequence[Source], n: int, fixe
         _pairs, fixed, meta=pd.DataFrame({"i": np.zeros(0, np.int64), "j": np.zeros(0, np.int64)}))
     pairs = client.persist(pairs.drop_duplicates(split_out=partitions))
     shipped = sketches[["rank", "words", *names]]
-    left = shipped.rename(columns={c: f"{c}_i" for c in ["rank", "words", *names]})
-    right = shipped.rename(columns={c: f"{c}_j" for c in ["rank", "words", *names]})
 
-    def verified(candidates: Any, levels: Thresholds) -> tuple[Any, Any]:
-        joined = (candidates.merge(left, left_on="i", right_on="rank_i", how="inner", npartitions=partitions)
-                  .merge(right, left_on="j", right_on="rank_j", how="inner", npartitions=partitions))
+    def verified(candidates: Any, table: Any, levels: Thresholds, npartitions: int) -> tuple[Any, Any]:
+        """The verified pairs of ``candidates`` (joined with ``table``'s rows of both articles), and who
+        held which sketches."""
+        columns = ["rank", "words", *names]
+        joined = (candidates
+                  .merge(table.rename(columns={c: f"{c}_i" for c in columns}), left_on="i", right_on="rank_i",
+                         how="inner", npartitions=npartitions)
+                  .merge(table.rename(columns={c: f"{c}_j" for c in columns}), left_on="j", right_on="rank_j",
+                         how="inner", npartitions=npartitions))
         edges = joined.map_partitions(_verify, method, checked, levels, meta=_edges_frame())
         seen = joined.map_partitions(_seen, ["i", "j"], meta=pd.DataFrame({"worker": pd.Series([], dtype=str),
                                                                              "rank": np.zeros(0, np.int64)}))
         return edges, seen
 
-    edges_ddf, seen_ddf = verified(pairs, levels)
+    edges_ddf, seen_ddf = verified(pairs, shipped, levels, partitions)
     held = sketches.map_partitions(_seen, ["rank"], meta=seen_ddf._meta)
     candidate_count, edges_frame, seen_frame, held_frame = client.gather(
         client.compute([pairs.shape[0], edges_ddf, seen_ddf, held]))
@@ -209,15 +210,8 @@ def find_duplicates_on_dask(client: Any, sources: Sequence[Source], n: int, fixe
         """Hop pairs are few (about 1% of the articles): their articles' sketches are filtered out where
         they are and joined in one partition on a worker, instead of shuffling every sketch again."""
         frame = pd.DataFrame({"i": hop_pairs[:, 0].astype(np.int64), "j": hop_pairs[:, 1].astype(np.int64)})
-        needed = np.unique(hop_pairs)
-        subset = shipped.map_partitions(_rows_in, needed, meta=shipped._meta).repartition(npartitions=1)
-        joined = (dd.from_pandas(frame, npartitions=1)
-                  .merge(subset.rename(columns={c: f"{c}_i" for c in ["rank", "words", *names]}),
-                         left_on="i", right_on="rank_i", how="inner")
-                  .merge(subset.rename(columns={c: f"{c}_j" for c in ["rank", "words", *names]}),
-                         left_on="j", right_on="rank_j", how="inner"))
-        hop_edges = joined.map_partitions(_verify, method, checked, levels.floors(), meta=_edges_frame())
-        hop_seen = joined.map_partitions(_seen, ["i", "j"], meta=seen_ddf._meta)
+        subset = shipped.map_partitions(_rows_in, np.unique(hop_pairs), meta=shipped._meta).repartition(npartitions=1)
+        hop_edges, hop_seen = verified(dd.from_pandas(frame, npartitions=1), subset, levels.floors(), 1)
         found, seen_hops = client.gather(client.compute([hop_edges, hop_seen]))
         seen_all.append(seen_hops)
         return _to_edges(found)

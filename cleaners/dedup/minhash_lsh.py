@@ -35,7 +35,7 @@ import pyarrow as pa
 from ..config import CleanConfig
 from .lsh import band_key, lsh_params
 from .minhash import SEED, signatures
-from .seam import Sketches
+from .seam import Sketches, rows_binary
 from .verify import Edges, Thresholds, verify_pairs
 
 SIGNATURE, SHINGLES, LEAD = "minhash", "shingles", "lead_minhash"
@@ -66,11 +66,6 @@ def lead_text(text: str, words: int) -> str:
     if not out:
         out = prefix.split()
     return " ".join(out[:words])
-
-
-def _binary_column(matrix: np.ndarray) -> pa.Array:
-    return pa.FixedSizeBinaryArray.from_buffers(pa.binary(matrix.shape[1] * 4), len(matrix),
-                                                [None, pa.py_buffer(np.ascontiguousarray(matrix).tobytes())])
 
 
 def sig_matrix(column: pa.Array | pa.ChunkedArray, num_perm: int) -> np.ndarray:
@@ -112,10 +107,10 @@ class MinHashLSHMethod:
 
     def sign(self, texts: Sequence[str]) -> dict[str, pa.Array]:
         sigs, sizes = self._sign(texts)
-        out = {SIGNATURE: _binary_column(sigs), SHINGLES: pa.array(sizes, pa.int32())}
+        out = {SIGNATURE: rows_binary(sigs), SHINGLES: pa.array(sizes, pa.int32())}
         if self.config.lead_words:
             leads, _ = self._sign([lead_text(t, self.config.lead_words) for t in texts])
-            out[LEAD] = _binary_column(leads)
+            out[LEAD] = rows_binary(leads)
         return out
 
     def arrays(self, columns: dict[str, pa.Array | pa.ChunkedArray]) -> Sketches:

@@ -28,7 +28,7 @@ from ..io.writer import StagingArea
 from .deduplicate import Found, find_duplicates, priority_order, thresholds, unrank
 from .index import Earlier, EmbeddedIndex, index_table, open_index
 from .minhash_lsh import SHINGLES, SIGNATURE
-from .seam import DedupMethod, Sketches, method_for
+from .seam import DedupMethod, Sketches, empty_sketches, method_for
 
 __all__ = ["SHINGLES", "SIGNATURE", "dedup_parts", "with_signatures"]
 
@@ -138,7 +138,7 @@ def _ranked_sketches(paths: Sequence[str], offsets: np.ndarray, order: np.ndarra
             if name not in out:
                 out[name] = np.empty((len(order), *column.shape[1:]), dtype=column.dtype)
             out[name][rank[lo:hi]] = column
-    return out or {name: column for name, column in Earlier.empty(method).sketches.items()}
+    return out or empty_sketches(method)
 
 
 def _write_verdicts(paths: Sequence[str], offsets: np.ndarray, all_ids: pa.Array, found: Found, fixed: int,

@@ -70,5 +70,13 @@ def method_for(config: CleanConfig) -> DedupMethod:
     return MinHashLSHMethod(config)
 
 
+def rows_binary(array: np.ndarray) -> pa.FixedSizeBinaryArray:
+    """Each row of an array (any dtype and row shape) as one fixed-size binary value, without a copy per row:
+    how fixed-width sketches are stored in Parquet and shipped between processes."""
+    width = int(np.prod(array.shape[1:], dtype=np.int64)) * array.itemsize
+    rows = np.ascontiguousarray(array)
+    return pa.FixedSizeBinaryArray.from_buffers(pa.binary(width), len(rows), [None, pa.py_buffer(rows.tobytes())])
+
+
 def empty_sketches(method: DedupMethod) -> Sketches:
     return method.arrays({f.name: pa.array([], f.type) for f in method.fields()})

@@ -87,20 +87,29 @@ def test_redis_holds_the_index_across_runs_and_gives_the_embedded_verdicts(tmp_p
     assert index_of(tmp_path / "redis" / "out", redis_url).size() == 3
 
 
-def test_plain_datasketch_code_can_query_the_redis_index(tmp_path: Path, redis_url: str) -> None:
+def test_plain_datasketch_code_can_query_the_redis_index_of_the_text_and_of_the_lead(
+        tmp_path: Path, redis_url: str) -> None:
     from datasketch import MinHash, MinHashLSH
+
+    from cleaners.dedup.minhash_lsh import lead_text
 
     inbox, out = tmp_path / "inbox", tmp_path / "out"
     write_inbox(inbox, ["harbour", "orchard"])
     run([inbox], out, index=redis_url)
     index = index_of(out, redis_url)
     host, port, db = parse_redis_url(redis_url)
-    lsh = MinHashLSH(threshold=CleanConfig().lsh_threshold, num_perm=128, storage_config={
-        "type": "redis", "basename": index.basename, "redis": {"host": host, "port": port, "db": db}})
+    config = CleanConfig()
     orchard = next(r for r in rows(out, "articles") if r["source"] == "orchard.txt")
-    query = MinHash(num_perm=128, seed=SEED, hashfunc=shingle_hash())  # datasketch's own signature of the text
-    query.update_batch(list(word_shingles(orchard["text"], 3)))
-    assert orchard["article_id"] in lsh.query(query)
+    for basename, params, text in ((index.basename, None, orchard["text"]),
+                                   (index.basename + b":lead", config.lead_banding,
+                                    lead_text(orchard["text"], config.lead_words))):
+        lsh = MinHashLSH(threshold=config.lsh_threshold, num_perm=128, params=params, storage_config={
+            "type": "redis", "basename": basename, "redis": {"host": host, "port": port, "db": db}})
+        query = MinHash(num_perm=128, seed=SEED, hashfunc=shingle_hash())  # datasketch's own signature
+        query.update_batch(list(word_shingles(text, 3)))
+        assert orchard["article_id"] in lsh.query(query), basename
+        if params is not None:
+            assert lsh.query(query) == [orchard["article_id"]], "unrelated leads share no bucket"
 
 
 def test_the_redis_index_follows_the_dataset_when_it_was_lost_or_rebuilt(tmp_path: Path, redis_url: str) -> None:
@@ -230,21 +239,3 @@ def test_a_teaser_in_a_later_run_is_found_through_the_lead_index_embedded_and_re
         [dup] = rows(out, "duplicates")
         assert dup["source"] == "teaser.txt" and dup["containment"] >= 0.8
 
-
-def test_plain_datasketch_code_can_query_the_lead_index_too(tmp_path: Path, redis_url: str) -> None:
-    from datasketch import MinHash, MinHashLSH
-
-    from cleaners.dedup.minhash_lsh import lead_text
-
-    inbox, out = tmp_path / "inbox", tmp_path / "out"
-    write_inbox(inbox, ["harbour", "orchard"])
-    run([inbox], out, index=redis_url)
-    index = index_of(out, redis_url)
-    host, port, db = parse_redis_url(redis_url)
-    config = CleanConfig()
-    lsh = MinHashLSH(num_perm=128, params=config.lead_banding, storage_config={
-        "type": "redis", "basename": index.basename + b":lead", "redis": {"host": host, "port": port, "db": db}})
-    orchard = next(r for r in rows(out, "articles") if r["source"] == "orchard.txt")
-    query = MinHash(num_perm=128, seed=SEED, hashfunc=shingle_hash())
-    query.update_batch(list(word_shingles(lead_text(orchard["text"], config.lead_words), 3)))
-    assert lsh.query(query) == [orchard["article_id"]]
