@@ -63,14 +63,9 @@ def local_cluster(**kwargs: Any) -> Any:
     workers are Dask's usual daemonic processes: the HTML stage starts its
     time-limit child in them too (:mod:`cleaners.html.guard`).
     """
-    import logging
-
     from distributed import LocalCluster
 
     from .dask_worker import QuietConsole
-
-    # the scheduler runs in this process; its shuffle plugin logs every shuffle of the dedup step at WARNING
-    logging.getLogger("distributed.shuffle").setLevel(logging.ERROR)
 
     options: dict[str, Any] = {
         "n_workers": os.cpu_count() or 1, "threads_per_worker": 1, "processes": True, "host": "127.0.0.1",

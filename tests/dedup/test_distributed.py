@@ -100,3 +100,31 @@ def test_an_incremental_run_on_the_cluster_reads_the_earlier_index_files_there(
     assert found["earlier_articles_compared"] == local["earlier_articles_compared"] > 0
     assert found["duplicates_of_earlier_runs"] == local["duplicates_of_earlier_runs"] >= 20
     assert len(found["sketches_per_worker"]) == 2
+
+
+def test_the_step_starts_no_peer_to_peer_shuffle(tmp_path: Path, client: object) -> None:
+    """P2P shuffles have hung runs (see cleaners/dedup/distributed.py); the scheduler, in this process,
+    logs each one it starts, as the control P2P shuffle at the end shows."""
+    import logging
+
+    import dask.dataframe as dd
+    import pandas as pd
+
+    started: list[str] = []
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = lambda record: started.append(record.getMessage())  # type: ignore[method-assign]
+    logger = logging.getLogger("distributed.shuffle._scheduler_plugin")
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.WARNING)
+    try:
+        found = run([write_inputs(tmp_path / "in", corpus(4, stories=40))], tmp_path / "out", CONFIG,
+                    dedup=dedup_with(client))
+        assert found.counts.duplicates > 0 and "sketches_per_worker" in found.dedup
+        assert not [m for m in started if "initialized" in m], started
+        frame = dd.from_pandas(pd.DataFrame({"k": range(100), "v": range(100)}), npartitions=4)
+        client.compute(frame.shuffle("k", shuffle_method="p2p")).result()  # type: ignore[attr-defined]
+        assert [m for m in started if "initialized" in m], "the control P2P shuffle was not seen"
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
