@@ -332,6 +332,7 @@ def on_dask(data: dict[str, np.ndarray], order: np.ndarray, local: Any, config: 
                                          and np.array_equal(same.similarity, local.similarity)),
             "candidate_pairs": found.candidate_pairs, "verified_pairs": found.verified_pairs,
             "sketches_per_worker": found.sketches_per_worker,
+            "sketches_largest_task": found.sketches_largest_task,
             "client_peak_rss_mb": round(rss.peak / 2**20),
             "worker_rss_after_mb": {w: round(v / 2**20) for w, v in worker_rss.items()}}
 

@@ -65,6 +65,9 @@ class Distributed:
     verified_pairs: int
     #: per worker address, the distinct articles whose sketches it read or received
     sketches_per_worker: dict[str, int]
+    #: the most articles whose sketches one task held: what a worker's memory must fit at once,
+    #: whatever the scheduler put where (on a small run it may give one worker every task)
+    sketches_largest_task: int
 
 
 def _layout(method: DedupMethod) -> list[tuple[str, np.dtype, tuple[int, ...]]]:
@@ -158,13 +161,14 @@ def _rows_in(frame: Any, ranks: np.ndarray) -> Any:
     return frame[np.isin(frame["rank"].to_numpy(), ranks)]
 
 
-def _seen(frame: Any, columns: Sequence[str]) -> Any:
-    """Which worker ran this partition, and the articles whose sketches it had."""
+def _seen(frame: Any, columns: Sequence[str], stage: str, partition_info: dict | None = None) -> Any:
+    """Which worker ran this partition (the task ``stage``-number), and the articles whose sketches it had."""
     import pandas as pd
     from distributed import get_worker
 
     ranks = np.unique(np.concatenate([frame[c].to_numpy() for c in columns])) if len(frame) else np.zeros(0, np.int64)
-    return pd.DataFrame({"worker": get_worker().address, "rank": ranks.astype(np.int64)})
+    task = f"{stage}-{partition_info['number'] if partition_info else 0}"
+    return pd.DataFrame({"worker": get_worker().address, "task": task, "rank": ranks.astype(np.int64)})
 
 
 def _edges_frame() -> Any:
@@ -197,7 +201,11 @@ def find_duplicates_on_dask(client: Any, sources: Sequence[Source], n: int, fixe
     pairs = client.persist(pairs.drop_duplicates(split_out=partitions, shuffle_method=SHUFFLE))
     shipped = sketches[["rank", "words", *names]]
 
-    def verified(candidates: Any, table: Any, levels: Thresholds, npartitions: int) -> tuple[Any, Any]:
+    seen_meta = pd.DataFrame({"worker": pd.Series([], dtype=str), "task": pd.Series([], dtype=str),
+                              "rank": np.zeros(0, np.int64)})
+
+    def verified(candidates: Any, table: Any, levels: Thresholds, npartitions: int,
+                 stage: str) -> tuple[Any, Any]:
         """The verified pairs of ``candidates`` (joined with ``table``'s rows of both articles), and who
         held which sketches."""
         columns = ["rank", "words", *names]
@@ -207,12 +215,11 @@ def find_duplicates_on_dask(client: Any, sources: Sequence[Source], n: int, fixe
                   .merge(table.rename(columns={c: f"{c}_j" for c in columns}), left_on="j", right_on="rank_j",
                          how="inner", npartitions=npartitions, shuffle_method=SHUFFLE))
         edges = joined.map_partitions(_verify, method, checked, levels, meta=_edges_frame())
-        seen = joined.map_partitions(_seen, ["i", "j"], meta=pd.DataFrame({"worker": pd.Series([], dtype=str),
-                                                                             "rank": np.zeros(0, np.int64)}))
+        seen = joined.map_partitions(_seen, ["i", "j"], stage, meta=seen_meta)
         return edges, seen
 
-    edges_ddf, seen_ddf = verified(pairs, shipped, levels, partitions)
-    held = sketches.map_partitions(_seen, ["rank"], meta=seen_ddf._meta)
+    edges_ddf, seen_ddf = verified(pairs, shipped, levels, partitions, "join")
+    held = sketches.map_partitions(_seen, ["rank"], "read", meta=seen_meta)
     candidate_count, edges_frame, seen_frame, held_frame = client.gather(
         client.compute([pairs.shape[0], edges_ddf, seen_ddf, held]))
     seen_all = [seen_frame, held_frame]
@@ -222,16 +229,19 @@ def find_duplicates_on_dask(client: Any, sources: Sequence[Source], n: int, fixe
         they are and joined in one partition on a worker, instead of shuffling every sketch again."""
         frame = pd.DataFrame({"i": hop_pairs[:, 0].astype(np.int64), "j": hop_pairs[:, 1].astype(np.int64)})
         subset = shipped.map_partitions(_rows_in, np.unique(hop_pairs), meta=shipped._meta).repartition(npartitions=1)
-        hop_edges, hop_seen = verified(dd.from_pandas(frame, npartitions=1), subset, levels.floors(), 1)
+        hop_edges, hop_seen = verified(dd.from_pandas(frame, npartitions=1), subset, levels.floors(), 1,
+                                       f"hops{len(seen_all)}")
         found, seen_hops = client.gather(client.compute([hop_edges, hop_seen]))
         seen_all.append(seen_hops)
         return _to_edges(found)
 
     groups = group(n, _to_edges(edges_frame), verify_hops, fixed)
-    per_worker = pd.concat(seen_all).drop_duplicates().groupby("worker")["rank"].nunique()
+    seen = pd.concat(seen_all)
+    per_worker = seen[["worker", "rank"]].drop_duplicates().groupby("worker")["rank"].nunique()
+    largest_task = int(seen.groupby("task")["rank"].nunique().max()) if len(seen) else 0
     del sketches, pairs  # releases the persisted partitions on the workers
     return Distributed(groups, int(candidate_count), len(edges_frame),
-                       {str(w): int(c) for w, c in per_worker.items()})
+                       {str(w): int(c) for w, c in per_worker.items()}, largest_task)
 
 
 def _to_edges(frame: Any) -> Edges:

@@ -116,7 +116,7 @@ def _on_cluster(client: Any, index: EmbeddedIndex, paths: Sequence[str], offsets
     order = np.concatenate([np.arange(fixed, dtype=np.int64), fixed + new_order])
     found = find_duplicates_on_dask(client, sources, len(order), fixed, method, thresholds(config))
     return earlier, unrank(found.groups, order, fixed, found.candidate_pairs, found.verified_pairs), {
-        "sketches_per_worker": found.sketches_per_worker}
+        "sketches_per_worker": found.sketches_per_worker, "sketches_largest_task": found.sketches_largest_task}
 
 
 def _inverse(order: np.ndarray) -> np.ndarray:
