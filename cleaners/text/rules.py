@@ -181,7 +181,8 @@ LINE_RULES: tuple[LineRule, ...] = (
     _rule("share_prompt", rf"^(?:(?:share|follow us|find us|like us|join us)(?: (?:on|via|to))?\s+)?{_SOCIAL}"
           rf"(?:[\s,|/·•:]+{_SOCIAL})*\s*:?$", 12,
           "a one-word line 'Print' or 'Line' as a heading; rare in article bodies"),
-    _rule("share_prompt", r"^(?:share (?:this|the) (?:article|story|post|page|video)|share (?:on|via|with) \w+|"
+    _rule("share_prompt", r"^(?:share (?:this|the) (?:article|story|post|page|video)|share this(?=\s*:?$)|"
+          r"share (?:on|via|with) \w+|"
           r"click to share|share (?:link|story)|teilen|partager|compartir|condividi)\b[^.!?]{0,30}$", 8,
           "'Share prices tumble' starts with 'share': the rule needs 'share this/on/via'"),
     _rule("share_prompt", r"^follow (?:us|@\w+|\w+ on (?:twitter|x|facebook|instagram))\b.{0,60}$", 14,

@@ -56,6 +56,11 @@ class Layout:
     header_lines: frozenset[int] = frozenset()
 
 
+#: Running-prose words that make a section an article's text rather than a stray paragraph (a
+#: standfirst under a headline has 12-40): such a section wins over any comment thread.
+OWN_TEXT_WORDS = 60
+
+
 def segment_page(lines: list[Line], headers: list[BlockHeader], date_order: str = "dmy") -> Layout:
     """Find feed/related entries and name the blocks that lie outside the page's own text.
 
@@ -76,7 +81,13 @@ def segment_page(lines: list[Line], headers: list[BlockHeader], date_order: str 
     sections = [[i for i in kept[bisect_right(kept, lo):bisect_left(kept, hi)] if i not in in_entries]
                 for lo, hi in itertools.pairwise(bounds)]
     scores = [sum(lines[i].words for i in sec if _prose(lines[i])) for sec in sections]
-    main = sections[max(range(len(sections)), key=lambda n: (scores[n], -n))]
+    # Readers' comments are prose too, and a long thread outweighs a short article: a section a
+    # comments header opens is the page's own text only when no other section has an article's prose.
+    opened = {h.index: h.kind for h in headers}
+    own = [n for n in range(len(sections)) if n == 0 or opened.get(bounds[n]) != "comments"]
+    if not any(scores[n] >= OWN_TEXT_WORDS for n in own):
+        own = list(range(len(sections)))
+    main = sections[max(own, key=lambda n: (scores[n], -n))]
 
     main_end = main[-1] if main else -1
     kinds = {h.index: BLOCK_REASONS[h.kind] for h in headers}

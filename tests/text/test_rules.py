@@ -71,6 +71,7 @@ def reason(text: str) -> str | None:
     ("Facebook Twitter LinkedIn Email", "share_prompt"),
     ("Share on WhatsApp", "share_prompt"),
     ("Share this article", "share_prompt"),
+    ("Share this:", "share_prompt"),
     ("Follow us on Instagram", "share_prompt"),
     ("Sign up for our daily newsletter", "newsletter_prompt"),
     ("Get the best stories delivered straight to your inbox.", "newsletter_prompt"),
@@ -122,6 +123,7 @@ def test_prose_is_never_chrome(line: str) -> None:
 @pytest.mark.parametrize("line", [
     # short prose and headlines: the word caps do not protect these, the patterns must
     "Share prices tumble as bank reports $2bn loss",
+    "Share this with anyone who still thinks the pension is safe.",
     "Join the discussion at the town hall on Thursday evening.",
     "More updates are expected later on Tuesday, police said.",
     "Voters must register by email or in person before the deadline.",

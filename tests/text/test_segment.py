@@ -102,6 +102,48 @@ def test_the_article_is_the_section_with_the_most_prose_not_the_first() -> None:
     assert (main.title, main.text) == ("Water rules extended for another year", BODY_A)
 
 
+COMMENTS = [
+    "I have lived in the valley for thirty years and I have never seen the river this low in August, "
+    "so frankly these rules are long overdue and should have come in a decade ago.",
+    "The farmers are being made to pay for the mistakes of the water companies, who still lose a "
+    "quarter of what they pump through leaking pipes and have faced no fines at all for it.",
+    "Pools are hardly the problem here. Golf courses and the new data centres use far more water "
+    "than every garden in the county put together, and nobody in parliament ever mentions them.",
+    "My neighbour got a warning letter for washing his car on the drive last week, while the hotel "
+    "down the road was watering its lawns at noon, which tells you everything about who these are for.",
+]
+
+
+def _thread(header: str, name_lines: bool) -> list[str]:
+    """A comment thread after ``header``: a post header per comment, the style of many sites."""
+    out = [header]
+    for n, comment in enumerate(COMMENTS * 2):
+        out += ([f"reader{n}", "says:"] if name_lines else [f"reader{n} says:"]) + \
+               ["November 19, 2019 at 6:34 am", comment]
+    return out
+
+
+def test_a_comment_thread_with_more_prose_than_the_article_is_not_the_article() -> None:
+    """Readers' comments are prose: a long thread must not take the place of the page's own text,
+    whether the post headers are one line ("jane says:") or two, as a text-node flattening gives."""
+    for header in ("34 responses to “Water rules extended for another year”", "12 Comments", "Comments (8)"):
+        for name_lines in (True, False):
+            text = "\n".join(["Water rules extended for another year", BODY_A, BODY_C, "Share this:",
+                              *_thread(header, name_lines)])
+            main = clean_page(make_page(text), CleanConfig()).articles[0]
+            assert main.text.split("\n") == [BODY_A, BODY_C], (header, name_lines)
+
+
+def test_a_comment_count_under_the_headline_does_not_hide_the_article() -> None:
+    """'12 Comments' linked under a byline opens the article's own section: with no other section
+    holding an article's prose (a standfirst is not one), that section is still the page's text."""
+    standfirst = "Reservoirs across the south are at their lowest levels since records began in 1890."
+    text = "\n".join(["Menu", "Water rules extended for another year", standfirst, "By Jane Doe", "12 Comments",
+                      BODY_A, BODY_C, "Related Stories", "Grain train derails near border"])
+    main = clean_page(make_page(text), CleanConfig()).articles[0]
+    assert BODY_A in main.text and BODY_C in main.text
+
+
 def test_a_lone_tagged_entry_is_the_pages_own_article() -> None:
     text = "\n".join(["Northern Star", "3 days ago", "- Transport", "- Northern Star",
                       "Grain train derails near border", BODY_B])
