@@ -5,6 +5,14 @@ block, a re-rendered lead), sometimes with a few words changed. Exact
 repeats of lines of three words or more are collapsed; near repeats only for lines long enough
 that a word-bigram Jaccard is meaningful (``min_words``), so two short
 headings that differ by a word are left alone.
+
+A copy can also come at another granularity: the whole article once as
+paragraphs and once as one line (a noscript or print copy flattened into one
+block), or a pull quote lifted from a long paragraph. Jaccard misses both (the
+sizes differ), so a paragraph whose bigrams are :data:`CONTAINED` within the
+article's earlier kept text (all of it, for a joined copy; one long earlier
+paragraph, for a part of it) is a repeat too. New prose never has nine in ten
+of its word pairs already on the page.
 """
 from __future__ import annotations
 
@@ -17,6 +25,10 @@ REPEATED_LINE = "repeated_line"
 #: "Yes." or "Thank you." may rightly recur in an interview; a repeated heading is longer.
 EXACT_MIN_WORDS = 3
 REPEATED_PARAGRAPH = "repeated_paragraph"
+#: Share of a paragraph's bigrams found in earlier kept text that makes it a copy of that text.
+CONTAINED = 0.9
+#: A shorter line may find its few word pairs scattered over a long article by chance.
+JOINED_MIN_BIGRAMS = 20
 
 Bigram = tuple[str, str]
 #: A bigram indexed for this many paragraphs stops taking more. Prefixes hold a paragraph's
@@ -49,6 +61,7 @@ def collapse_repeats(lines: list[Line], similarity: float, min_words: int) -> in
     seen_exact: set[tuple[str, ...]] = set()
     kept_sets: list[frozenset[Bigram]] = []
     index: dict[Bigram, list[int]] = defaultdict(list)
+    seen: set[Bigram] = set()  # every kept paragraph's bigrams
     marked = 0
     for line, toks in keys:
         if toks in seen_exact and len(toks) >= EXACT_MIN_WORDS:
@@ -62,16 +75,27 @@ def collapse_repeats(lines: list[Line], similarity: float, min_words: int) -> in
         # rarest first; the inner sort breaks ties by the bigram, so prefixes (and, on a page that
         # fills a posting list, the decisions) are the same in every run, whatever the hash seed
         prefix = sorted(sorted(grams), key=frequency.__getitem__)[: _prefix_size(len(grams), similarity)]
-        if _repeats_earlier(grams, prefix, kept_sets, index, similarity):
+        if _repeats_earlier(grams, prefix, kept_sets, index, similarity) or _contained(grams, seen, kept_sets):
             line.reason = REPEATED_PARAGRAPH
             marked += 1
             continue
+        seen |= grams
         for gram in prefix:
             postings = index[gram]
             if len(postings) < _MAX_POSTINGS:
                 postings.append(len(kept_sets))
         kept_sets.append(grams)
     return marked
+
+
+def _contained(grams: frozenset[Bigram], seen: set[Bigram], earlier: list[frozenset[Bigram]]) -> bool:
+    """A copy of earlier kept text: of all of it (a joined copy, :data:`JOINED_MIN_BIGRAMS` or more),
+    or of one earlier paragraph at least twice as long (a pull quote)."""
+    need = CONTAINED * len(grams)
+    if len(grams & seen) < need:  # also true of every part of it: most lines stop here
+        return False
+    return len(grams) >= JOINED_MIN_BIGRAMS or any(
+        len(other) >= 2 * len(grams) and len(grams & other) >= need for other in earlier)
 
 
 def _prefix_size(size: int, similarity: float) -> int:
