@@ -22,11 +22,13 @@ pairs: 16-40 bytes an article, never a sketch.
 
 Every shuffle and join uses Dask's task-based shuffle, not its default
 peer-to-peer one: P2P keeps per-shuffle state on each worker, pinned output
-tasks and a barrier, and its history is one of hangs when a worker is slow
-or a shuffle is re-run (dask/distributed #6981, #8595, #8660). The task
-shuffle is plain tasks the scheduler can always move or recompute. It costs
-little here (benchmarks/dedup_scale.py --dask 2, this 2-core machine):
-4.0-4.3 s vs 4.7 s for P2P at 100k documents, 40.9-43.7 s vs 35.4 s at 1M.
+tasks and a barrier, with a history of hangs when a worker is slow or a
+shuffle is re-run (dask/distributed #6981, #8595, #8660); the task shuffle is
+plain tasks the scheduler can always move or recompute. (A hang that CI hit
+was first blamed on P2P; it was the graph-building deadlock described at the
+``wait`` calls below, which either method meets.) The cost is small here
+(benchmarks/dedup_scale.py --dask 2, this 2-core machine): 4.0-4.3 s vs
+4.7 s for P2P at 100k documents, 40.9-43.7 s vs 35.4 s at 1M.
 """
 from __future__ import annotations
 
@@ -65,8 +67,9 @@ class Distributed:
     verified_pairs: int
     #: per worker address, the distinct articles whose sketches it read or received
     sketches_per_worker: dict[str, int]
-    #: the most articles whose sketches one task held: what a worker's memory must fit at once,
-    #: whatever the scheduler put where (on a small run it may give one worker every task)
+    #: the most distinct articles whose sketches one read or join task's input covered, whatever
+    #: the scheduler put where (on a small run it may give one worker every task); a lower bound
+    #: on what one task holds, since a join partition carries both sketches of each of its pairs
     sketches_largest_task: int
 
 
@@ -184,6 +187,7 @@ def find_duplicates_on_dask(client: Any, sources: Sequence[Source], n: int, fixe
     import dask.dataframe as dd
     import pandas as pd
     from dask import delayed
+    from distributed import wait
 
     layout = _layout(method)
     # a pair ships only what verification reads (for MinHash: not the lead signature, half the bytes)
@@ -194,11 +198,20 @@ def find_duplicates_on_dask(client: Any, sources: Sequence[Source], n: int, fixe
     scattered = client.scatter(list(sources))
     sketches = client.persist(dd.from_delayed([delayed(read_source)(s, method) for s in scattered],
                                               meta=_sketch_meta(method, layout), verify_meta=False))
+    # Wait for every persist before building the next collection, and gather every compute: a
+    # scheduler in this process (a LocalCluster: the tests, --task-runner dask) turns a submitted
+    # graph into tasks in a thread of its own, reading the same dask-expr expressions' cached
+    # properties as this thread building the next ones. On Python 3.11 functools.cached_property
+    # holds one lock per property for all instances, so the two threads can take two such locks in
+    # opposite orders and wait forever (seen in CI, and here on the second dedup step of a process:
+    # both stacks in `divisions` / `npartitions`). A persist whose tasks are done was materialized.
+    wait(sketches)
     keys = sketches.map_partitions(_keys, method, layout,
                                    meta=pd.DataFrame({"key": np.zeros(0, np.uint64), "rank": np.zeros(0, np.int64)}))
     pairs = keys.shuffle("key", npartitions=partitions, shuffle_method=SHUFFLE).map_partitions(
         _pairs, fixed, meta=pd.DataFrame({"i": np.zeros(0, np.int64), "j": np.zeros(0, np.int64)}))
     pairs = client.persist(pairs.drop_duplicates(split_out=partitions, shuffle_method=SHUFFLE))
+    wait(pairs)
     shipped = sketches[["rank", "words", *names]]
 
     seen_meta = pd.DataFrame({"worker": pd.Series([], dtype=str), "task": pd.Series([], dtype=str),

@@ -54,7 +54,8 @@ _CODE_TOKENS = re.compile(r"function\s*\(|\bvar |\bconst |\blet |=>|\{\s*\"|\"\s
 #: A post's marks in a comment thread, in the eight languages of :data:`STOP_WORDS`: a relative
 #: time ("3 hours ago", "vor 2 Stunden") or an @handle anywhere in a short line (searched only
 #: when the line holds a digit or an "@"); a reply or like counter or a "jane99 says:" post
-#: header at its start (matched, so a line fails at its first characters).
+#: header at its start (matched, so a line fails at its first characters; a bare "says:" is the
+#: header of a text-node flattening, which puts the name on the line above).
 _COMMENT_ANYWHERE = re.compile(
     r"\b\d+\s*(?:sec|min|minutes?|hours?|hrs?|days?|weeks?|months?|years?|h|d|w|y)\s+ago\b|"
     r"\bvor\s+\d+\s+(?:sekunden|minuten|stunden|tagen|wochen|monaten|jahren)\b|"
@@ -68,7 +69,7 @@ _COMMENT_START = re.compile(
     r"(?:reply|replies|antworten|antwort|répondre|responder|rispondi|beantwoorden|svara|"
     r"like|likes|gefällt mir|j'aime|me gusta|mi piace|curtir|vind ik leuk|gilla)\b|"
     r"\d+\s+(?:likes?|replies|antworten|réponses?|respuestas?|risposte|respostas?|reacties|svar)\b|"
-    r"\S+(?: \S+)? (?:says|sagt|schreibt|dit|écrit|dice|escribió|scrive|diz|zegt|skriver)\s*:$",
+    r"(?:\S+(?: \S+)? )?(?:says|sagt|schreibt|dit|écrit|dice|escribió|scrive|diz|zegt|skriver)\s*:$",
     re.IGNORECASE)
 _DIGIT_OR_AT = re.compile(r"[\d@]")
 _CODE_HINT = re.compile(r"[{}<>=;\[\]\\(\"]")

@@ -8,11 +8,13 @@ headings that differ by a word are left alone.
 
 A copy can also come at another granularity: the whole article once as
 paragraphs and once as one line (a noscript or print copy flattened into one
-block), or a pull quote lifted from a long paragraph. Jaccard misses both (the
-sizes differ), so a paragraph whose bigrams are :data:`CONTAINED` within the
-article's earlier kept text (all of it, for a joined copy; one long earlier
-paragraph, for a part of it) is a repeat too. New prose never has nine in ten
-of its word pairs already on the page.
+block). Jaccard misses it (the sizes differ), so a long line
+(:data:`JOINED_MIN_BIGRAMS`) whose bigrams are :data:`CONTAINED` within the
+article's earlier kept text is a repeat too. (When the joined copy comes first,
+the paragraphs after it are near repeats of nothing and stay: both copies are
+kept.) A shorter line is left alone, since a heading or a one-line conclusion
+can restate the lead's words, and so is text split into single characters
+(Chinese, Japanese), whose character pairs recur far more than word pairs.
 """
 from __future__ import annotations
 
@@ -29,6 +31,8 @@ REPEATED_PARAGRAPH = "repeated_paragraph"
 CONTAINED = 0.9
 #: A shorter line may find its few word pairs scattered over a long article by chance.
 JOINED_MIN_BIGRAMS = 20
+#: Share of tokens of two characters or more below which text is split into single characters.
+_WORDS_SHARE = 0.5
 
 Bigram = tuple[str, str]
 #: A bigram indexed for this many paragraphs stops taking more. Prefixes hold a paragraph's
@@ -75,7 +79,7 @@ def collapse_repeats(lines: list[Line], similarity: float, min_words: int) -> in
         # rarest first; the inner sort breaks ties by the bigram, so prefixes (and, on a page that
         # fills a posting list, the decisions) are the same in every run, whatever the hash seed
         prefix = sorted(sorted(grams), key=frequency.__getitem__)[: _prefix_size(len(grams), similarity)]
-        if _repeats_earlier(grams, prefix, kept_sets, index, similarity) or _contained(grams, seen, kept_sets):
+        if _repeats_earlier(grams, prefix, kept_sets, index, similarity) or _joined_copy(toks, grams, seen):
             line.reason = REPEATED_PARAGRAPH
             marked += 1
             continue
@@ -88,14 +92,11 @@ def collapse_repeats(lines: list[Line], similarity: float, min_words: int) -> in
     return marked
 
 
-def _contained(grams: frozenset[Bigram], seen: set[Bigram], earlier: list[frozenset[Bigram]]) -> bool:
-    """A copy of earlier kept text: of all of it (a joined copy, :data:`JOINED_MIN_BIGRAMS` or more),
-    or of one earlier paragraph at least twice as long (a pull quote)."""
-    need = CONTAINED * len(grams)
-    if len(grams & seen) < need:  # also true of every part of it: most lines stop here
+def _joined_copy(toks: tuple[str, ...], grams: frozenset[Bigram], seen: set[Bigram]) -> bool:
+    """A long line whose word pairs are nearly all in the earlier kept text (see the module docstring)."""
+    if len(grams) < JOINED_MIN_BIGRAMS or sum(len(t) > 1 for t in toks) < _WORDS_SHARE * len(toks):
         return False
-    return len(grams) >= JOINED_MIN_BIGRAMS or any(
-        len(other) >= 2 * len(grams) and len(grams & other) >= need for other in earlier)
+    return len(grams & seen) >= CONTAINED * len(grams)
 
 
 def _prefix_size(size: int, similarity: float) -> int:

@@ -139,6 +139,6 @@ def test_position_below_a_date_and_prose_over_a_wide_window() -> None:
 
 
 def test_post_headers_of_comment_threads_are_marked() -> None:
-    for line in ["jane99 says:", "Marta K. sagt:", "lecteur75 écrit :"]:
+    for line in ["jane99 says:", "Marta K. sagt:", "lecteur75 écrit :", "says:"]:
         assert col(line_row(line, False), "comment_marks") == 1.0, line
     assert col(line_row("The minister says: no.", False), "comment_marks") == 0.0

@@ -134,14 +134,24 @@ def test_a_comment_thread_with_more_prose_than_the_article_is_not_the_article() 
             assert main.text.split("\n") == [BODY_A, BODY_C], (header, name_lines)
 
 
+TEASERS = ["A freight train derailed near the northern border early on Tuesday, spilling grain across both "
+           "tracks and halting passenger services for most of the day, the rail operator said.",
+           "The city's oldest bookshop will close at the end of the month after 140 years of trading, its "
+           "owners announced on Monday, blaming rising rents and falling footfall in the old town."]
+
+
 def test_a_comment_count_under_the_headline_does_not_hide_the_article() -> None:
-    """'12 Comments' linked under a byline opens the article's own section: with no other section
-    holding an article's prose (a standfirst is not one), that section is still the page's text."""
+    """'12 Comments' linked under a byline opens the article's own section, which has no post marks:
+    it is the page's text whatever stands above it (a standfirst, a long lead) or below (related
+    stories with prose summaries)."""
     standfirst = "Reservoirs across the south are at their lowest levels since records began in 1890."
-    text = "\n".join(["Menu", "Water rules extended for another year", standfirst, "By Jane Doe", "12 Comments",
-                      BODY_A, BODY_C, "Related Stories", "Grain train derails near border"])
-    main = clean_page(make_page(text), CleanConfig()).articles[0]
-    assert BODY_A in main.text and BODY_C in main.text
+    lead = BODY_B + " " + BODY_B.replace("freight", "coal")
+    for above in (standfirst, lead):
+        text = "\n".join(["Menu", "Water rules extended for another year", above, "By Jane Doe", "12 Comments",
+                          BODY_A, BODY_C, "Related Stories", *TEASERS])
+        main = clean_page(make_page(text), CleanConfig()).articles[0]
+        assert [p for p in main.text.split("\n") if p in (BODY_A, BODY_C)] == [BODY_A, BODY_C], above
+        assert not any(t in main.text for t in TEASERS), above
 
 
 def test_a_lone_tagged_entry_is_the_pages_own_article() -> None:
