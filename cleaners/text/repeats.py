@@ -11,8 +11,8 @@ paragraphs and once as one line (a noscript or print copy flattened into one
 block). Jaccard misses it (the sizes differ), so a long line
 (:data:`JOINED_MIN_BIGRAMS`) whose bigrams are :data:`CONTAINED` within the
 article's earlier kept text is a repeat too. (When the joined copy comes first,
-the paragraphs after it are near repeats of nothing and stay: both copies are
-kept.) A shorter line is left alone, since a heading or a one-line conclusion
+its paragraphs that follow go as copies of it if they are that long, and
+shorter ones stay.) A shorter line is left alone, since a heading or a one-line conclusion
 can restate the lead's words, and so is text split into single characters
 (Chinese, Japanese), whose character pairs recur far more than word pairs.
 """
