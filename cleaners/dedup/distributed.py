@@ -26,7 +26,7 @@ tasks and a barrier, with a history of hangs when a worker is slow or a
 shuffle is re-run (dask/distributed #6981, #8595, #8660); the task shuffle is
 plain tasks the scheduler can always move or recompute. (A hang that CI hit
 was first blamed on P2P; it was the graph-building deadlock described at the
-``wait`` calls below, which either method meets.) The cost is small here
+``_settle`` calls below, which either method meets.) The cost is small here
 (benchmarks/dedup_scale.py --dask 2, this 2-core machine): 4.0-4.3 s vs
 4.7 s for P2P at 100k documents, 40.9-43.7 s vs 35.4 s at 1M.
 """
@@ -187,7 +187,6 @@ def find_duplicates_on_dask(client: Any, sources: Sequence[Source], n: int, fixe
     import dask.dataframe as dd
     import pandas as pd
     from dask import delayed
-    from distributed import wait
 
     layout = _layout(method)
     # a pair ships only what verification reads (for MinHash: not the lead signature, half the bytes)
@@ -205,13 +204,13 @@ def find_duplicates_on_dask(client: Any, sources: Sequence[Source], n: int, fixe
     # holds one lock per property for all instances, so the two threads can take two such locks in
     # opposite orders and wait forever (seen in CI, and here on the second dedup step of a process:
     # both stacks in `divisions` / `npartitions`). A persist whose tasks are done was materialized.
-    wait(sketches)
+    _settle(sketches)
     keys = sketches.map_partitions(_keys, method, layout,
                                    meta=pd.DataFrame({"key": np.zeros(0, np.uint64), "rank": np.zeros(0, np.int64)}))
     pairs = keys.shuffle("key", npartitions=partitions, shuffle_method=SHUFFLE).map_partitions(
         _pairs, fixed, meta=pd.DataFrame({"i": np.zeros(0, np.int64), "j": np.zeros(0, np.int64)}))
     pairs = client.persist(pairs.drop_duplicates(split_out=partitions, shuffle_method=SHUFFLE))
-    wait(pairs)
+    _settle(pairs)
     shipped = sketches[["rank", "words", *names]]
 
     seen_meta = pd.DataFrame({"worker": pd.Series([], dtype=str), "task": pd.Series([], dtype=str),
@@ -255,6 +254,20 @@ def find_duplicates_on_dask(client: Any, sources: Sequence[Source], n: int, fixe
     del sketches, pairs  # releases the persisted partitions on the workers
     return Distributed(groups, int(candidate_count), len(edges_frame),
                        {str(w): int(c) for w, c in per_worker.items()}, largest_task)
+
+
+def _settle(collection: Any) -> None:
+    """Block until every partition of a persisted collection is computed, raising the first task error.
+
+    Through each future's own client: ``distributed.wait`` asks for the process's default client,
+    and a Prefect task runner's client is not one.
+    """
+    from distributed import futures_of
+
+    for future in futures_of(collection):
+        error = future.exception()
+        if error is not None:
+            raise error
 
 
 def _to_edges(frame: Any) -> Edges:

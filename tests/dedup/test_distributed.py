@@ -30,7 +30,8 @@ def client() -> Iterator[object]:
     with dask.config.set({"logging.distributed": "error"}):
         cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                                dashboard_address=None, scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})
-    with cluster, Client(cluster) as dask_client:
+    # not the process's default client, as a Prefect task runner's is not: the step must use the one given
+    with cluster, Client(cluster, set_as_default=False) as dask_client:
         yield dask_client
 
 
