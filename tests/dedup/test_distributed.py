@@ -108,8 +108,9 @@ def test_an_incremental_run_on_the_cluster_reads_the_earlier_index_files_there(
 def test_repeated_steps_in_one_process_do_not_deadlock(tmp_path: Path, client: object) -> None:
     """The scheduler of a LocalCluster runs in this process and builds each submitted graph in a
     thread while this one builds the next collection; on Python 3.11 both can wait forever on
-    dask-expr's cached properties (CI hung so; without the waits in distributed.py the second of
-    these steps hung here, though not on every try). A hang fails here through the timeout."""
+    dask-expr's cached properties (CI hung so, and a script repeating the step without the waits in
+    distributed.py hung at its second step; this test does not hang on every try without them).
+    A hang fails here through the timeout."""
     inputs = write_inputs(tmp_path / "in", corpus(5, stories=40))
     for n in range(12):
         found = run([inputs], tmp_path / f"out{n}", CONFIG, dedup=dedup_with(client))
@@ -117,8 +118,8 @@ def test_repeated_steps_in_one_process_do_not_deadlock(tmp_path: Path, client: o
 
 
 def test_the_step_starts_no_peer_to_peer_shuffle(tmp_path: Path, client: object) -> None:
-    """P2P shuffles have hung runs (see cleaners/dedup/distributed.py); the scheduler, in this process,
-    logs each one it starts, as the control P2P shuffle at the end shows."""
+    """The step uses the task shuffle (see cleaners/dedup/distributed.py for why); the scheduler, in
+    this process, logs each P2P shuffle it starts, as the control P2P shuffle at the end shows."""
     import logging
 
     import dask.dataframe as dd
