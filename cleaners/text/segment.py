@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 
 from .chrome import BlockHeader
 from .dates import DateLine, parse_date_line
-from .features import comment_mark
 from .lines import Line, ends_sentence, is_headline, word_count
 
 _TAG = re.compile(r"^[-•·–—]\s*(?P<tag>\S.*)$")
@@ -57,20 +56,12 @@ class Layout:
     header_lines: frozenset[int] = frozenset()
 
 
-#: Running-prose words that make a section an article's text rather than a stray paragraph (a
-#: standfirst under a headline has 12-40): a comment thread below such a section never wins.
-OWN_TEXT_WORDS = 60
-#: Post marks (:func:`.features.comment_mark`) that make a comments section a thread.
-THREAD_MARKS = 2
-
-
 def segment_page(lines: list[Line], headers: list[BlockHeader], date_order: str = "dmy") -> Layout:
     """Find feed/related entries and name the blocks that lie outside the page's own text.
 
     Block headers cut the page into sections. The section with the most running
     prose is taken as where the page's own text sits (a header above it, such as
-    a "Top Stories" menu, must not count as ending it), unless it is a comment
-    thread below an article (:func:`_own_text_candidates`); kept lines after it are
+    a "Top Stories" menu, must not count as ending it); kept lines after it are
     the block their nearest header above names (``comments``, ``related_block``,
     ...), lines before it ``outside_article``. The body itself is chosen later by
     :mod:`cleaners.text.body`; these reasons tell it which blocks are closed.
@@ -85,8 +76,7 @@ def segment_page(lines: list[Line], headers: list[BlockHeader], date_order: str 
     sections = [[i for i in kept[bisect_right(kept, lo):bisect_left(kept, hi)] if i not in in_entries]
                 for lo, hi in itertools.pairwise(bounds)]
     scores = [sum(lines[i].words for i in sec if _prose(lines[i])) for sec in sections]
-    main = sections[max(_own_text_candidates(lines, sections, scores, bounds, headers),
-                        key=lambda n: (scores[n], -n))]
+    main = sections[max(range(len(sections)), key=lambda n: (scores[n], -n))]
 
     main_end = main[-1] if main else -1
     kinds = {h.index: BLOCK_REASONS[h.kind] for h in headers}
@@ -98,29 +88,6 @@ def segment_page(lines: list[Line], headers: list[BlockHeader], date_order: str 
         if line.kept and i not in taken:
             outside[i] = block if block and i > main_end else "outside_article"
     return Layout(entries, outside, frozenset(in_entries), frozenset(h.index for h in headers))
-
-
-def _own_text_candidates(lines: list[Line], sections: list[list[int]], scores: list[int], bounds: list[int],
-                         headers: list[BlockHeader]) -> list[int]:
-    """The sections that may hold the page's own text: all but comment threads below an article.
-
-    Readers' comments are prose too, and 34 of them outweigh a five-paragraph
-    article. A section is a thread when a comments header opens it and its
-    lines carry post marks ("jane99 says:", "3 hours ago", "Reply"; at least
-    :data:`THREAD_MARKS`); a comment count linked under a byline ("12
-    Comments") opens the article's own section instead, which has none. The
-    thread is passed over only below a section holding an article's prose
-    (:data:`OWN_TEXT_WORDS`), since comments follow what they discuss.
-    """
-    opened = {h.index: h.kind for h in headers}
-    own, prose_above = [], False
-    for n, section in enumerate(sections):
-        thread = n > 0 and opened.get(bounds[n]) == "comments" and \
-            sum(comment_mark(lines[i].text) for i in section) >= THREAD_MARKS
-        if not (thread and prose_above):
-            own.append(n)
-        prose_above = prose_above or scores[n] >= OWN_TEXT_WORDS
-    return own
 
 
 def find_entries(lines: list[Line], kept: list[int], headers: list[BlockHeader],

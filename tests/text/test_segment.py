@@ -141,8 +141,8 @@ TEASERS = ["A freight train derailed near the northern border early on Tuesday, 
 
 
 def test_a_comment_count_under_the_headline_does_not_hide_the_article() -> None:
-    """'12 Comments' linked under a byline opens the article's own section, which has no post marks:
-    it is the page's text whatever stands above it (a standfirst, a long lead) or below (related
+    """'12 Comments' linked under a byline is a comments header that opens the article's own section:
+    it is still the page's text whatever stands above it (a standfirst, a long lead) or below (related
     stories with prose summaries)."""
     standfirst = "Reservoirs across the south are at their lowest levels since records began in 1890."
     lead = BODY_B + " " + BODY_B.replace("freight", "coal")
