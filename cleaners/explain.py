@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from .config import CleanConfig
 from .io.readers import discover, read_file
 from .model import Page
+from .text.lines import normalise_line
 from .text.page import GLUED_PROMO, clean_page, too_many_lines
 
 
@@ -40,7 +41,7 @@ def render(page: Page, config: CleanConfig, width: int = 110) -> str:
                 reasons[no] = removed.reason
     out = []
     for no, text in enumerate(page_lines):
-        text = text.strip()
+        text = normalise_line(text)
         if not text:
             continue
         mark = f"- {reasons[no]}" if no in reasons else ""

@@ -127,6 +127,7 @@ REMOVALS: dict[str, Removal] = {
     "hashtags": Removal("chrome", "a line of hashtags"),
     "promo": Removal("chrome", "a feature or app promotion (a whole line of promotion sentences)"),
     "advertisement": Removal("chrome", "an ad slot label"),
+    "image_caption": Removal("chrome", 'a photo caption ending in its credit ("(Image: Getty)", "Photo: AP")'),
     "template_residue": Removal("chrome", "unrendered comments, template tags, shortcodes, bare markup"),
     # chrome: the site, the body region, the page's structure
     "site_boilerplate": Removal("chrome", "a short line the same site repeats on most of its pages"),

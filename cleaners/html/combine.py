@@ -170,11 +170,21 @@ def tokens(text: str) -> list[str]:
 
 
 def line_inputs(texts: list[str]) -> np.ndarray | None:
-    """The text stage's line features of the block lines (None if lines and blocks do not pair up)."""
+    """The text stage's line features of the block lines, one row per block.
+
+    Block texts hold no line breaks, so line i is block i. A block of nothing but invisible
+    characters (a ``<p>&#8203;</p>`` spacer) is a blank line to the text stage: it gets a row of
+    zeros, and the other blocks keep their rows (the features are the text stage's, computed
+    over its non-blank lines).
+    """
     lines = split_lines("\n".join(texts))
     mark_chrome(lines)
     nonblank, x = page_features(lines)
-    return x if len(nonblank) == len(texts) else None  # block texts hold no line breaks: always pairs
+    if len(nonblank) == len(texts):
+        return x
+    out = np.zeros((len(texts), x.shape[1] if x.ndim == 2 else len(LINE_COLUMNS)))
+    out[nonblank] = x
+    return out
 
 
 def line_signals(texts: list[str], models: LineModels, x: np.ndarray | None = None) -> np.ndarray:

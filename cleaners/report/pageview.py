@@ -33,6 +33,7 @@ from ..io.readers import InputFile, find_input, read_file
 from ..model import Page
 from ..reasons import GLUED_PROMO, removal_kind
 from ..summary import RunSummary
+from ..text.lines import normalise_line
 
 #: Lines of a page one view shows at most (the first ones), and characters of them.
 MAX_VIEW_LINES = 5_000
@@ -243,10 +244,10 @@ def iter_lines(text: str) -> Iterator[tuple[int, str]]:
     """
     pos = no = 0
     for match in _LINE_END.finditer(text):
-        yield no, " ".join(text[pos:match.start()].split())
+        yield no, normalise_line(text[pos:match.start()])
         pos, no = match.end(), no + 1
     if pos < len(text):
-        yield no, " ".join(text[pos:].split())
+        yield no, normalise_line(text[pos:])
 
 
 def _input_pages(out: Path, firsts: dict[str, dict[str, Any]]) -> dict[str, Page]:

@@ -12,6 +12,8 @@ Signals that hold across sites and languages rather than words of one site:
   (``soup.get_text("\\n")`` splits sentences at every link);
 * residue that is never article text: JavaScript, CSS or JSON left in the
   flattened text (braces, semicolons, ``function(``, ``=>``, ``{"``);
+* truncated teasers: a line cut short with "..." or "…" is a feed's or a related
+  block's excerpt; one such line may close a quote, a run of them is a list;
 * comment-thread marks: relative times ("3 hours ago", "vor 2 Stunden",
   "il y a 5 jours"), reply/like counters, @handles; averaged over a window
   they mark a run of readers' posts, which is prose like the article;
@@ -107,14 +109,14 @@ LINE_COLUMNS = [
     "log_words", "log_chars", "ends_sentence", "comma_rate", "stopword_share", "titlecase_share",
     "upper_share", "digit_share", "chrome_rule", "date_line", "byline", "sentence_marks",
     "separators", "continues_prev", "continues_next", "starts_lower", "code_chars", "code_tokens",
-    "comment_marks",
+    "comment_marks", "ends_ellipsis",
 ]
 _NEIGHBOUR = ["log_words", "ends_sentence", "stopword_share", "chrome_rule"]
 CONTEXT_COLUMNS = (
     [f"prev_{c}" for c in _NEIGHBOUR] + [f"next_{c}" for c in _NEIGHBOUR]
     + ["words_w1", "words_w3", "words_w8", "prose_w2", "prose_w6", "stop_w2", "chrome_w3",
        "in_dense_region", "log_dist_dense_region", "relative_position",
-       "code_w3", "comment_w6", "log_since_meta", "prose_w20"]
+       "code_w3", "comment_w6", "log_since_meta", "prose_w20", "ellipsis_w3"]
 )
 COLUMNS = LINE_COLUMNS + CONTEXT_COLUMNS
 
@@ -162,7 +164,18 @@ def line_rows(texts: list[str], chrome: list[bool], toks: list[list[str]]) -> np
         code[:, 0], code[:, 1],
         # a post's header or counter is short; "the plant closed 40 years ago" is prose
         column(len(w) <= 8 and comment_mark(t) for t, w in zip(texts, toks)),
+        column(map(truncated, texts)),
     ])
+
+
+def truncated(text: str) -> bool:
+    """Cut short with an ellipsis ("...", "…", "[…]"): a teaser's excerpt, not the end of a sentence.
+
+    A line of nothing but the ellipsis is an elision mark between paragraphs, not a teaser.
+    """
+    end = text.rstrip(" ])")
+    cut = 3 if end[-3:] == "..." else 1 if end[-1:] == "…" else 0
+    return cut > 0 and any(c.isalnum() for c in end[:-cut])
 
 
 def sentence_marks(text: str) -> int:
@@ -190,7 +203,8 @@ def page_matrix(texts: list[str], chrome: list[bool], tokens: list[list[str]] | 
             rows[i - 1, col["continues_next"]] = 1.0
 
     words = np.expm1(rows[:, col["log_words"]])
-    prose = ((words >= 12) & (rows[:, col["ends_sentence"]] > 0)).astype(float)
+    # a teaser cut short ("...") ends like a sentence but is no body prose
+    prose = ((words >= 12) & (rows[:, col["ends_sentence"]] > 0) & (rows[:, col["ends_ellipsis"]] == 0)).astype(float)
     neighbour = rows[:, [col[c] for c in _NEIGHBOUR]]
     zeros = np.zeros((1, neighbour.shape[1]))
     prev = np.vstack([zeros, neighbour[:-1]])
@@ -210,6 +224,7 @@ def page_matrix(texts: list[str], chrome: list[bool], tokens: list[list[str]] | 
         window_mean(rows[:, col["code_tokens"]] + rows[:, col["code_chars"]], 3),
         window_mean(rows[:, col["comment_marks"]], 6),
         np.log1p(np.minimum(since_meta, 200)), window_mean(prose, 20),
+        window_mean(rows[:, col["ends_ellipsis"]], 3),
     ])
     return np.hstack([rows, context])
 
@@ -217,10 +232,16 @@ def page_matrix(texts: list[str], chrome: list[bool], tokens: list[list[str]] | 
 def window_mean(x: np.ndarray, k: int) -> np.ndarray:
     """Mean of x over [i-k, i+k], clipped at the page edges."""
     n = len(x)
+    idx = np.arange(n)
+    return window_sum(x, k) / (np.minimum(idx + k + 1, n) - np.maximum(idx - k, 0))
+
+
+def window_sum(x: np.ndarray, k: int) -> np.ndarray:
+    """Sum of x over [i-k, i+k], clipped at the page edges."""
+    n = len(x)
     c = np.concatenate([[0.0], np.cumsum(x)])
     idx = np.arange(n)
-    lo, hi = np.maximum(idx - k, 0), np.minimum(idx + k + 1, n)
-    return (c[hi] - c[lo]) / (hi - lo)
+    return c[np.minimum(idx + k + 1, n)] - c[np.maximum(idx - k, 0)]
 
 
 def dense_region(scores: np.ndarray) -> tuple[int, int]:

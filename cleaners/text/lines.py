@@ -61,8 +61,26 @@ def split_lines(text: str) -> list[Line]:
     U+2028/U+2029 and ``str.split`` already treats NBSP as white space; rewriting U+2028 to
     ``\\n`` first would merge a ``\\r`` before it into one ``\\r\\n`` ending and shift every
     later line number.
+
+    A line of nothing but invisible format characters (a WordPress ``<p>&#8203;</p>`` spacer,
+    a stray BOM) is blank: it has no words, and as a line it scored low and split the body
+    region around every image caption.
     """
-    return [Line(no, " ".join(raw.split())) for no, raw in enumerate(text.splitlines())]
+    return [Line(no, normalise_line(raw)) for no, raw in enumerate(text.splitlines())]
+
+
+def normalise_line(raw: str) -> str:
+    """One line as every stage sees it: single spaces, stripped, "" when only invisible characters remain."""
+    text = " ".join(raw.split())
+    if text[:1] in _INVISIBLE and text and not text.strip(_INVISIBLE_OR_SPACE):
+        return ""
+    return text
+
+
+#: Characters with no glyph that ``str.split`` does not count as white space: zero-width space,
+#: word joiner, BOM, soft hyphen, zero-width (non-)joiner.
+_INVISIBLE = "\u200b\u2060\ufeff\u00ad\u200c\u200d"
+_INVISIBLE_OR_SPACE = _INVISIBLE + " "
 
 
 #: What :meth:`str.splitlines` ends a line at ("\r\n" counts twice, an upper bound is all a limit needs).

@@ -20,12 +20,12 @@ import numpy as np
 from ..config import CleanConfig
 from ..model import Article, Page, PageResult, Rejection, RemovedLine, Segment
 from ..reasons import GLUED_PROMO, METADATA_REMOVALS, REPEAT_REMOVALS
-from .body import LOW_SCORE, OUTSIDE_BODY, Body, locate_body
+from .body import LOW_SCORE, OUTSIDE_BODY, Body, announced_list, locate_body
 from .boilerplate import SITE_BOILERPLATE
 from .byline import parse_byline
 from .chrome import mark_chrome
 from .dates import parse_date_line, parse_published
-from .features import COLUMNS, page_matrix
+from .features import COLUMNS, page_matrix, window_sum
 from .line_model import LineModels, load_models
 from .lines import CJK, Line, is_headline, is_prose, line_count, split_lines, tokens, word_count
 from .repeats import collapse_repeats
@@ -149,7 +149,10 @@ def _locate_body(lines: list[Line], layout: Layout, config: CleanConfig, models:
     in_entries = layout.entry_lines
     scores = model.proba(x)
     if config.body_prose_floor > 0:  # unmistakable prose always pulls the body region towards it
-        prose = (x[:, _PROSE_SIGNS] >= _PROSE_LIMITS).all(axis=1)
+        # 3 lines cut short with "..." among 7 make a teaser run (a count: a mean clipped at the page
+        # edges would call 1 of 2 lines a run)
+        teasers = window_sum(x[:, _TRUNCATED], 3) >= 3
+        prose = (x[:, _PROSE_SIGNS] >= _PROSE_LIMITS).all(axis=1) & ~teasers
         scores = np.where(prose, np.maximum(scores, config.body_prose_floor), scores)
     if document is not None:  # a plain-text document's lines are its text unless a rule named them
         scores = np.where([i in document for i in nonblank], 1.0, scores)
@@ -157,7 +160,8 @@ def _locate_body(lines: list[Line], layout: Layout, config: CleanConfig, models:
     scores = np.where([i in in_entries for i in nonblank], 0.0, scores)
     # A line a rule already named (an ad label, a share bar between paragraphs) is neutral in the
     # region: it must not split the body. Block headers keep their low score and do separate.
-    neutral = np.array([lines[i].reason is not None and i not in layout.header_lines for i in nonblank])
+    neutral = np.array([(lines[i].reason is not None and i not in layout.header_lines) or i in layout.promo_lines
+                        for i in nonblank])
     scores = np.where(neutral, config.body_center, scores)
     # Related and listing blocks stay candidates (in link-split text a "Related" fragment can open one
     # inside the article), but their entries' summaries are prose too: they must outscore the page's
@@ -166,10 +170,12 @@ def _locate_body(lines: list[Line], layout: Layout, config: CleanConfig, models:
         soft = np.array([layout.outside.get(i) in _SOFT_BLOCKS for i in nonblank])
         scores = np.where(soft, scores - config.body_related_penalty, scores)
     # Lines below a comments header or a footer stay chrome: readers' comments are prose too.
-    candidates = {i for i in nonblank if lines[i].kept and i not in in_entries
+    candidates = {i for i in nonblank if lines[i].kept and i not in in_entries and i not in layout.promo_lines
                   and layout.outside.get(i) not in _CLOSED_BLOCKS}
-    return locate_body(nonblank, scores, np.array([lines[i].words for i in nonblank], dtype=float),
+    body = locate_body(nonblank, scores, np.array([lines[i].words for i in nonblank], dtype=float),
                        candidates, config.body_center, config.body_min_score)
+    # a list is announced by the page's own text, not by a related or listing block's
+    return announced_list(body, lines, candidates - {i for i in nonblank if layout.outside.get(i) in _SOFT_BLOCKS})
 
 
 #: Blocks whose lines never rejoin the body. Related and feed headers are left to the model:
@@ -179,9 +185,11 @@ _CLOSED_BLOCKS = frozenset({"comments", "footer"})
 _SOFT_BLOCKS = frozenset({"related_block", "listing_block"})
 
 #: Columns and lower limits that make a line unmistakable prose: at least 12 words (the
-#: package's prose bar), ending a sentence, at least 15% function words.
+#: package's prose bar), ending a sentence, at least 15% function words; and not in a run of
+#: lines cut short with an ellipsis (3 of 7), as a feed's or a ticker's teasers are.
 _PROSE_SIGNS = [COLUMNS.index("log_words"), COLUMNS.index("ends_sentence"), COLUMNS.index("stopword_share")]
 _PROSE_LIMITS = np.array([np.log1p(12), 1.0, 0.15])
+_TRUNCATED = COLUMNS.index("ends_ellipsis")
 
 def _read_head(lines: list[Line], draft: _Draft, start: int | None, config: CleanConfig,
                entry_lines: frozenset[int] = frozenset()) -> None:

@@ -153,16 +153,25 @@ LINE_RULES: tuple[LineRule, ...] = (
           r"be interested in|want to (?:read|see|watch))|what to read next|recommended for you|"
           r"more (?:on|about) (?:this|the) (?:story|topic|subject)|(?:most|top) (?:read|popular|viewed|"
           r"shared|commented|watched)|trending(?: now)?|don'?t miss|see also|related|in other news|"
+          r"more(?=\s*:)|more from (?!the\b|this\b|that\b|a\b|an\b)\w+(?: \w+)?|"
           r"ähnliche (?:artikel|beiträge)|weitere (?:artikel|nachrichten|beiträge)|verwandte artikel|"
           r"das könnte sie auch interessieren|mehr zum thema|articles? (?:similaires|associés)|"
           r"à lire aussi|lire aussi|sur le même sujet|vous aimerez aussi|noticias relacionadas|"
           r"artículos relacionados|te puede interesar|también te puede interesar|articoli correlati|"
-          r"potrebbe interessarti|notícias relacionadas|leia também|veja também)\b[^a-z]*$", 8,
-          "a sentence that starts 'You may also like'; the pattern needs the line to end there",
+          r"potrebbe interessarti|notícias relacionadas|leia também|veja também|"
+          r"похожие (?:статьи|новости|материалы)|читайте также|другие новости|"
+          # Japanese, Chinese (simplified and traditional) and Korean block headers
+          r"関連(?:する)?(?:記事|エントリー|ニュース|投稿)|(?:おすすめ|オススメ|人気|新着|最新)(?:の)?記事|"
+          r"あわせて読みたい|相[关關](?:文章|阅读|閱讀|新闻|新聞|推荐|推薦)|推[荐薦](?:阅读|閱讀|文章)|"
+          r"[热熱]门文章|[热熱]門文章|延伸[阅閱][读讀]|猜你喜[欢歡]|관련\s?기사|많이 본 (?:뉴스|기사)|인기\s?기사)"
+          r"\b[\W\d_]*$", 8,
+          "a sentence that starts 'You may also like'; the pattern needs the line to end there (no letter "
+          "of any script after the header)",
           ends_article="related"),
-    _rule("related_link", r"^(?:related|read more|read also|also read|see also|more|watch|listen|"
-          r"recommended|read next|read|mehr|lesen sie auch|lire aussi|lee también|leggi anche)"
-          r"\s*:\s*\S.*$", 25,
+    _rule("related_link", r"^(?:related|read more|read also|also read|see also|see more|view more|more|watch|"
+          r"listen|recommended|read next|read|mehr|lesen sie auch|lire aussi|lee también|leggi anche|"
+          r"читайте также|смотрите также|関連記事|相关阅读|相關閱讀|延伸阅读|延伸閱讀|관련 ?기사)"
+          r"\s*[:：]\s*\S.*$", 25,
           "'Read: the report' citing a document; bounded to a labelled short line"),
     _rule("read_more", r"^(?:read|continue reading|keep reading|read the (?:full|whole|rest of the) "
           r"(?:story|article)|read (?:more|full (?:story|article))|weiterlesen|lire la suite|leer más|"
@@ -187,6 +196,10 @@ LINE_RULES: tuple[LineRule, ...] = (
           "'Share prices tumble' starts with 'share': the rule needs 'share this/on/via'"),
     _rule("share_prompt", r"^follow (?:us|@\w+|\w+ on (?:twitter|x|facebook|instagram))\b.{0,60}$", 14,
           "'Follow the money' starts with 'follow' but not 'follow us'"),
+    _rule("share_prompt", r"^follow (?:[\w'’.&-]+ ){1,6}on _P(?: \(@\w+\))?(?:,? (?:and |or )?_P(?: \(@\w+\))?)+"
+          r"[.!]?$".replace("_P", "(?:twitter|x|facebook|instagram|linkedin|youtube|tiktok|threads|bluesky|"
+                            "mastodon)"), 20,
+          "'Follow these steps on Facebook.' names one platform: the line must list two or more"),
     _rule("newsletter_prompt", r"^(?:sign up|subscribe|join|get)\b.{0,50}\b(?:newsletters?|"
           r"inbox|alerts|digest|briefing)\b|\bdelivered (?:straight |directly )?to your inbox\b|"
           r"^enter your e-?mail\b|^(?:your )?e-?mail(?: address)?:?$|\bunsubscribe at any time\b|"
@@ -195,6 +208,20 @@ LINE_RULES: tuple[LineRule, ...] = (
           needs=("newsletter", "inbox", "alert", "digest", "briefing", "mail", "unsubscribe")),
     _rule("newsletter_prompt", r"^(?:sign up|subscribe|register|log ?in|sign ?in|get started)"
           r"(?: now| today| for free| here| for \w+)?[.!]?$", 4, "none known: a bare button label"),
+    # the sign-up box's other states: the form's invitation, the confirmation, the activation mail
+    _rule("newsletter_prompt", r"^(?:please,? )?(?:fill (?:in |out )?the form (?:below )?to )?(?:subscribe|sign up) "
+          r"(?:to|for) our(?: \w+){0,2} (?:newsletters?|mailing list|news service)\b|"
+          r"^(?:you(?: have|'ve)(?: been)? (?:now )?(?:successfully |succesfully )?subscribed|"
+          r"thanks?(?: you)? for (?:subscribing|signing up))\b|"
+          r"^(?:please )?(?:activate|confirm) your (?:subscription|e-?mail address)\b|"
+          r"^stay (?:up to date|updated|informed|in the loop|in the know|connected)(?: with [^.!?]{1,30})?[.!]?$",
+          12, "'Residents can subscribe to the free newsletter' is prose: the widget's phrases open the line",
+          needs=("subscri", "sign up", "signing up", "activat", "confirm", "stay ")),
+    _rule("newsletter_prompt", r"^an? (?:e-?mail|message) with an? (?:activation|confirmation|verification) link\b|"
+          r"^we(?:'ve| have) (?:just )?sent (?:you )?an? (?:activation|confirmation|verification) (?:link|e-?mail)\b|"
+          r"^(?:please )?check your (?:inbox|e-?mail) (?:to|and) (?:confirm|activate|verify)\b", 40,
+          "'The fraudsters sent a fake verification link' is prose: the box's message opens the line",
+          needs=("activation", "confirmation", "verification", "check your")),
     # ------------------------------------------------------------- feature promos and hashtags
     _rule("hashtags", r"^hashtags?\s*:?$|^(?:#[\w-]+[\s,]*)+$", 30,
           "a line that is only hashtags is never prose"),
@@ -202,17 +229,47 @@ LINE_RULES: tuple[LineRule, ...] = (
           r"^explore what .{1,40} can do(?: for you)?\s*:?$|"
           r"^(?:download|get|install) (?:our|the) (?:free |new )?(?:\w+ ){0,2}app\b.{0,40}$", 14,
           "product reviews phrase 'try the app'; bounded to short imperative lines"),
+    _rule("promo", r"\b(?:promo|coupon|discount|voucher) code\b|"
+          r"\b(?:use|enter|apply) (?:the |our )?code [\"'“‘][a-z0-9]{3,20}[\"'”’]", 30,
+          "a shopping story quoting a discount code; 'use code from libraries' or 'the code name "
+          "Overlord' needs a quoted code or a promo word",
+          needs=("code",)),
     _rule("advertisement", r"^(?:advertisement|advertising|advert|sponsored(?: content| post| links?)?|ads?|"
           r"promoted(?: content)?|paid (?:post|content|partnership)|anzeige|werbung|publicité|publicidad|"
-          r"pubblicità|publicidade|reklama|story continues below(?: advertisement)?|"
-          r"continue reading(?: the main story)?(?: below)?|supported by)\s*:?$", 6,
+          r"pubblicità|publicidade|reklama|реклама|スポンサー(?:ド)?リンク|広告|[广廣]告|광고|"
+          r"story continues below(?: advertisement)?|"
+          r"continue reading(?: the main story)?(?: below)?|supported by)\s*:?$", 10,
           "none known: ad slot labels"),
+    # ------------------------------------------------------------- photo captions with a credit
+    # A caption line ends with its credit: "(Image: Getty)", "Photo: Jane Doe/Reuters", "Alex Wong |
+    # Getty Images", "Image copyright AFP". News bodies do not end a sentence that way.
+    _rule("image_caption",
+          r"\((?:(?:image|photo|picture|pic|foto|bild|illustration|photograph|credit|crédit)s?(?: credits?)?"
+          r"\s*:\s*[^()]{1,60}|(?:ap|afp|reuters|getty|epa|dpa|pa|ansa|efe)(?: photo| images| wire|\s*/\s*[^()]{1,60})"
+          r"(?:\s*/\s*[^()]{1,60})?)\s*\)\s*$|"
+          r"(?:^|[.!?] )(?:photo|image|picture|foto|photograph|main image)(?:\s+credits?|\s+source)?\s*:\s*"
+          r"[^.!?:]{1,60}$|^(?:image|photo|picture) copyright (?:[^.!?]{1,40}/)?(?:getty|afp|reuters|ap|pa|epa|"
+          r"dpa|bbc|\w+ images)\b|"
+          r"(?:^|/|\| |\bvia )(?:getty images|shutterstock|alamy|istock(?:photo)?|pa wire|pa images)\s*\)?$|"
+          r"^(?:photo|photograph|picture|image)(?:\s+(?:taken|shot))? by [^.!?]{1,60}$|"
+          r"^(?:image|photo|picture|pic|foto|photograph)\s*:\s*\S|"
+          r"^(?:photo |image )?credits?\s*:\s*[^.!?]{1,60}$|credit\s*(?:\.\.\.|…)\s*[^.!?]{1,60}$|"
+          r"[a-z]\.(?:reuters|ap|afp|dpa|epa|getty images|shutterstock|associated press|bloomberg)$", 30,
+          "a paragraph closing with a '(Photo: AP)' citation; bounded to short lines ending in the credit "
+          "('(Source: ONS)' cites data and is kept; a bare '(AP)' may close a wire story and is kept)",
+          # the agencies' short names only with the bracket or full stop they follow ("epa" is in "separate")
+          needs=("image", "photo", "picture", "pic:", "pic :", "(pic", "foto", "bild", "illustration", "credit",
+                 "crédit", "(ap", ".ap", "(afp", ".afp", "reuters", "getty", "(epa", ".epa", "(dpa", ".dpa",
+                 "(pa", "pa wire", "pa images", "(ansa", "(efe", "shutterstock", "alamy", "istock",
+                 "associated press", "bloomberg")),
     # ------------------------------------------------------------- template residue
     _rule("template_residue", r"^<!\s*(?:--|–|—)|(?:--|–|—)\s*>$|^\{\{.*\}\}$|^\{%.*%\}$|^%%\w+%%$|"
           r"^\$\{\w+\}$|^\[/?[a-z_]+(?:\s[^\]]*)?\]$|^</?[a-z][a-z0-9]*(?:\s[^>]*)?/?>$|"
-          r"^(?:undefined|null|nan|none|\[object object\])$|^lorem ipsum\b", 80,
-          "a tech article quoting a template tag mid-sentence: only whole-line residue matches",
-          needs=("<", ">", "{", "%", "$", "[", "undefined", "null", "nan", "none", "object", "lorem")),
+          r"^(?:undefined|null|nan|none|\[object object\])$|^lorem ipsum\b|"
+          r"^(?:https?:)?//\S+\.(?:jpe?g|png|gif|webp|svg|avif|ico|css|js)(?:\?\S*)?$", 80,
+          "a tech article quoting a template tag mid-sentence: only whole-line residue matches; an asset's "
+          "bare URL (an image, a script) on a line of its own is page metadata",
+          needs=("<", ">", "{", "%", "$", "[", "undefined", "null", "nan", "none", "object", "lorem", "//")),
     # ------------------------------------------------------------- site footer
     _rule("footer", r"^(?:©|\(c\)|copyright\b)|\ball rights reserved\b|^(?:privacy policy|terms of (?:use|service)|"
           r"about us|contact us|impressum|datenschutz|mentions légales)$", 25,
@@ -223,7 +280,8 @@ LINE_RULES: tuple[LineRule, ...] = (
     _rule("navigation", r"^(?:menu|main menu|search|skip to (?:main )?content|skip to navigation|"
           r"skip to (?:content)?skip to site index|toggle navigation|navigation|back to top|"
           r"sections|all sections|today'?s paper|my account|close|open menu|next|previous|prev|"
-          r"log ?out|sign ?out|home|go to|edition)\s*[»›>]?$", 6,
+          r"log ?out|sign ?out|home|go to|edition|no,? thanks?|no thank you|maybe later|not now|dismiss)"
+          r"\s*[»›>]?$", 6,
           "'Next' or 'Close' as a one-word heading; bounded to the bare label"),
 )
 

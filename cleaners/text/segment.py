@@ -54,6 +54,9 @@ class Layout:
     entry_lines: frozenset[int] = frozenset()
     #: the block header lines (related, comments, feed, footer)
     header_lines: frozenset[int] = frozenset()
+    #: a promo inside the article (its header's block, above the article's resumed paragraphs):
+    #: never body, and no gap in the body region either
+    promo_lines: frozenset[int] = frozenset()
 
 
 def segment_page(lines: list[Line], headers: list[BlockHeader], date_order: str = "dmy") -> Layout:
@@ -76,18 +79,22 @@ def segment_page(lines: list[Line], headers: list[BlockHeader], date_order: str 
     sections = [[i for i in kept[bisect_right(kept, lo):bisect_left(kept, hi)] if i not in in_entries]
                 for lo, hi in itertools.pairwise(bounds)]
     scores = [sum(lines[i].words for i in sec if _prose(lines[i])) for sec in sections]
-    main = sections[max(range(len(sections)), key=lambda n: (scores[n], -n))]
+    best = max(range(len(sections)), key=lambda n: (scores[n], -n))
+    main = sections[best]
 
     main_end = main[-1] if main else -1
     kinds = {h.index: BLOCK_REASONS[h.kind] for h in headers}
     outside: dict[int, str] = {}
     block: str | None = None
-    taken = set(main) | in_entries
+    # the promo's own lines stay its block's; only the article's resumed paragraphs are taken
+    resumed = _resumed(lines, sections, best, headers, cuts) if main else []
+    promo = {i for i in range(main_end + 1, resumed[0]) if i not in in_entries} if resumed else set()
+    taken = set(main) | in_entries | set(resumed)
     for i, line in enumerate(lines):
         block = kinds.get(i, block)
         if line.kept and i not in taken:
             outside[i] = block if block and i > main_end else "outside_article"
-    return Layout(entries, outside, frozenset(in_entries), frozenset(h.index for h in headers))
+    return Layout(entries, outside, frozenset(in_entries), frozenset(h.index for h in headers), frozenset(promo))
 
 
 def find_entries(lines: list[Line], kept: list[int], headers: list[BlockHeader],
@@ -131,6 +138,37 @@ def _entry_at(lines: list[Line], kept: list[int], k: int, date_order: str) -> En
     site = lines[kept[k - 1]].text
     section = next((t for t in tags if t.casefold() != site.casefold()), None)
     return Entry(start=meta[0], title=kept[j], meta=meta, site=site, tags=tags, section=section, date=date)
+
+
+#: The article resumes below a block header when the section ends in at least this many prose
+#: lines and words, with nothing but prose after its first one.
+_RESUME_LINES, _RESUME_WORDS = 2, 40
+
+
+def _resumed(lines: list[Line], sections: list[list[int]], main: int, headers: list[BlockHeader],
+             cuts: list[int]) -> list[int]:
+    """The article's own paragraphs in the section right below the main one, after a promo inside it.
+
+    A "DON'T MISS" or "Related" header inside an article, its two or three headlines, and then
+    the article going on: the section below the header ends in a run of running prose. A related
+    block's teasers alternate headline and summary, so their prose is never one closing run.
+    Only a related or listing header ends a promo; comments and footers close the page.
+    """
+    if main + 1 >= len(sections) or not sections[main + 1]:
+        return []
+    header = next((h for h in headers if h.index == cuts[main]), None) if main < len(cuts) else None
+    if header is None or header.kind not in ("related", "listing"):
+        return []
+    section = sections[main + 1]
+    run: list[int] = []
+    for i in reversed(section):
+        if not _prose(lines[i]):
+            break
+        run.insert(0, i)
+    words = sum(lines[i].words for i in run)
+    if len(run) < _RESUME_LINES or words < _RESUME_WORDS or len(run) == len(section):
+        return []
+    return run
 
 
 def _prose(line: Line) -> bool:

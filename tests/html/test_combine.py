@@ -12,6 +12,7 @@ from cleaners.html.combine import (
     choose_blocks,
     columns,
     feature_matrix,
+    line_inputs,
     load_combiner,
     membership,
     page_signals,
@@ -133,3 +134,14 @@ def test_short_blocks_are_matched_as_whole_words_and_word_pairs() -> None:
     out = membership(["ferry", "terminal opening", "opening terminal", "fer", "delayed again", "spring"],
                      "The ferry terminal opening was delayed, again, to spring")
     assert out.tolist() == [1.0, 1.0, 0.0, 0.0, 1.0, 1.0]
+
+
+def test_a_spacer_block_of_invisible_characters_keeps_the_line_signals_of_the_others() -> None:
+    """A ``<p>&#8203;</p>`` block is a blank line to the text stage: it gets a zero row, not the page."""
+    texts = ["Festival returns to the river",
+             "The city's summer festival returns to the riverside park in July, organisers said on Monday.",
+             "\u200b", "Tickets go on sale next week, and organisers expect forty thousand visitors."]
+    x = line_inputs(texts)
+    plain = line_inputs([t for t in texts if t != "\u200b"])
+    assert x is not None and plain is not None and x.shape[0] == 4
+    assert not x[2].any() and (x[[0, 1, 3]] == plain).all()

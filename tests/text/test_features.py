@@ -142,3 +142,23 @@ def test_post_headers_of_comment_threads_are_marked() -> None:
     for line in ["jane99 says:", "Marta K. sagt:", "lecteur75 écrit :", "says:"]:
         assert col(line_row(line, False), "comment_marks") == 1.0, line
     assert col(line_row("The minister says: no.", False), "comment_marks") == 0.0
+
+
+@pytest.mark.parametrize("line, cut", [
+    ("Dock workers returned to work on Tuesday as the strike that closed the port for ...", True),
+    ("Dock workers returned to work on Tuesday as the strike…", True),
+    ("Dock workers returned to work on Tuesday [...]", True),
+    ("Dock workers returned to work on Tuesday.", False),
+    ("Wait for it...", True),
+    ("...", False),
+    ("[…]", False),
+])
+def test_teasers_cut_short_are_marked(line: str, cut: bool) -> None:
+    assert col(line_row(line, False), "ends_ellipsis") == float(cut)
+
+
+def test_a_run_of_cut_teasers_is_no_prose_in_the_dense_region() -> None:
+    teaser = "Officials said on Monday that the new line would open next year, with trains every ..."
+    x = page_matrix([teaser] * 4 + [PROSE] * 2, [False] * 6)
+    assert x[0, COLUMNS.index("ellipsis_w3")] == 1.0
+    assert list(x[:, COLUMNS.index("in_dense_region")]) == [0, 0, 0, 0, 1, 1]

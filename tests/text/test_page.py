@@ -163,3 +163,99 @@ def test_a_body_in_two_long_lines_is_not_outweighed_by_the_summaries_of_a_relate
                       *body, "Share this article", header, *related, "Comments (12)", "Sitemap | Privacy"])
     main = [a for a in clean_page(make_page(text), CleanConfig()).articles if a.segment == "main"]
     assert [a.text.splitlines() for a in main] == [body]
+
+
+_FESTIVAL = [
+    "The city's summer festival returns to the riverside park in July, organisers said on Monday, "
+    "with more stages, longer opening hours and free entry for children under twelve.",
+    "Tickets go on sale next week, and the organisers expect about forty thousand visitors over the "
+    "three weekends, roughly as many as before the park was rebuilt.",
+]
+
+
+def test_a_list_the_body_announces_is_kept_and_the_menu_after_it_is_not() -> None:
+    dates = ["July 4 -- Main Stage, Riverside Park", "July 5 -- Folk Tent, Riverside Park",
+             "July 11 -- Main Stage, Riverside Park", "July 12 -- Jazz Barge, Old Harbour",
+             "July 18 -- Main Stage, Riverside Park"]
+    menu = ["Magazine", "Customer Service", "Jobs", "Sitemap", "Events 2024"]
+    text = "\n".join(["Home", "News", "Festival returns to the river", *_FESTIVAL,
+                      "The festival's dates and stages:", *dates, *menu])
+    (article,) = clean_page(make_page(text), CleanConfig()).articles
+    lines = article.text.splitlines()
+    assert lines[-len(dates) - 1:] == ["The festival's dates and stages:", *dates]
+    assert not set(menu) & set(lines)
+
+
+@pytest.mark.parametrize("intro, items", [
+    # the headlines a teaser list announces do not each hold a digit
+    ("In case you missed it:", ["Rail fares to rise in spring", "Port strike ends after talks",
+                                "New bridge opens to traffic", "Flood defences get funding"]),
+    # two dated items are no list
+    ("The festival's dates and stages:", ["July 4 -- Main Stage", "July 5 -- Folk Tent"]),
+])
+def test_headlines_and_short_runs_after_a_colon_are_no_announced_list(intro: str, items: list[str]) -> None:
+    text = "\n".join(["Festival returns to the river", *_FESTIVAL, intro, *items])
+    (article,) = clean_page(make_page(text), CleanConfig()).articles
+    assert article.text.splitlines() == _FESTIVAL
+
+
+def test_a_short_page_with_one_teaser_like_line_keeps_its_prose_floor() -> None:
+    first = ("The council said on Monday that the budget was tight, and that more cuts to bus services "
+             "could follow if the government did not step in...")
+    result = clean_page(make_page("\n".join([first, _FESTIVAL[1]])), CleanConfig())
+    assert result.rejection is None and result.articles[0].text.splitlines() == [first, _FESTIVAL[1]]
+
+
+def test_spacer_lines_of_zero_width_characters_do_not_split_the_body() -> None:
+    caption = "The riverside park during last year's festival"
+    last = ("Food stalls will again line the embankment, and the council has asked traders to bring "
+            "reusable plates after complaints about litter last summer.")
+    text = "\n".join(["Festival returns to the river", _FESTIVAL[0], "\u200b", caption, "\u200b",
+                      _FESTIVAL[1], "\u200b", caption, "\u200b", caption, "\u200b", last])
+    (article,) = clean_page(make_page(text), CleanConfig()).articles
+    assert article.text.splitlines()[0] == _FESTIVAL[0] and article.text.splitlines()[-1] == last
+    assert "\u200b" not in article.text
+
+
+def test_a_ticker_of_teasers_cut_short_is_not_taken_for_the_body() -> None:
+    teasers = [f"{head} {city}: {lead} officials said on {day} that the plan would be ..."
+               for head, city, lead, day in [
+                   ("Port strike ends after talks", "ROTTERDAM", "Dock workers returned to work as", "Tuesday"),
+                   ("Rail fares to rise in spring", "LONDON", "Season tickets will cost more because", "Monday"),
+                   ("New bridge opens to traffic", "LISBON", "The crossing opened a month early and", "Friday"),
+                   ("Flood defences get funding", "HAMBURG", "The city will spend more on dykes and", "Sunday")]]
+    text = "\n".join(["World News", *teasers, "Festival returns to the river", "June 3, 2024", *_FESTIVAL])
+    result = clean_page(make_page(text), CleanConfig())
+    main = next(a for a in result.articles if a.segment == "main")
+    assert main.text.splitlines() == _FESTIVAL
+
+
+_MORE = [
+    "Organisers said the new stages would be placed further from the houses on the north bank, after "
+    "residents complained about the noise last year.",
+    "The council will also run extra night buses on the three Saturdays, paid for by the festival's "
+    "sponsors, and close two streets to traffic.",
+]
+
+
+def test_the_article_resumes_after_a_promo_inside_it() -> None:
+    promo = ["Rail fares to rise in spring", "Port strike ends after talks", "New bridge opens to traffic"]
+    teasers = ["Flood defences get funding",
+               "The city will spend more on dykes and pumps after the winter floods, the mayor said on Friday.",
+               "Tram line approved",
+               "The new line will open next year, with trams every ten minutes at peak times, officials said."]
+    text = "\n".join(["Festival returns to the river", *_FESTIVAL, "Don't miss", *promo, *_MORE,
+                      "Related stories", *teasers])
+    result = clean_page(make_page(text), CleanConfig())
+    main = next(a for a in result.articles if a.segment == "main")
+    assert main.text.splitlines() == [*_FESTIVAL, *_MORE]
+
+
+def test_a_related_list_of_headlines_and_summaries_is_no_resumed_article() -> None:
+    teasers = ["Flood defences get funding",
+               "The city will spend more on dykes and pumps after the winter floods, the mayor said on Friday.",
+               "Tram line approved",
+               "The new line will open next year, with trams every ten minutes at peak times, officials said."]
+    text = "\n".join(["Festival returns to the river", *_FESTIVAL, "Related stories", *teasers])
+    main = next(a for a in clean_page(make_page(text), CleanConfig()).articles if a.segment == "main")
+    assert main.text.splitlines() == _FESTIVAL

@@ -12,6 +12,8 @@ Issue 7: bad input never crashes the run, and nothing is lost or made up.
      ``text.splitlines()[n]`` (the audit's ``line_no``);
    * inside a line every run of :meth:`str.isspace` characters (tab, US ``\\x1f``, NBSP,
      U+1680, U+2000-U+200A, U+202F, U+205F, U+3000) becomes one space, and the ends are stripped;
+   * a line left with nothing but zero-width space, word joiner, BOM, soft hyphen, ZWNJ or ZWJ
+     is blank (it shows nothing; as a line it split the body region);
    * nothing else: no Unicode normalisation or case folding; NUL and other controls, zero-width
      characters, bidi marks, combining marks and lone surrogates stay as they are.
 
@@ -70,7 +72,11 @@ def _settings(max_examples: int) -> settings:
 
 def normalised(text: str) -> list[str]:
     """The input's lines as the cleaners see them (rules in the module docstring)."""
-    return [" ".join(raw.split()) for raw in text.splitlines()]
+    lines = [" ".join(raw.split()) for raw in text.splitlines()]
+    return ["" if not line.strip(_INVISIBLE + " ") else line for line in lines]
+
+
+_INVISIBLE = "\u200b\u2060\ufeff\u00ad\u200c\u200d"
 
 
 def make_page(text: str) -> Page:
@@ -294,6 +300,7 @@ def assert_body_cleaned(text: str, title: str | None) -> str:
 # ----------------------------------------------------------------------------- the properties
 @_settings(500)
 @given(ANY_TEXT)
+@example("a\n\u200b\n \ufeff\u200b \n\u200bword")
 @example("\r\u20280")  # bug 1: "\r" + U+2028 became one CRLF ending, shifting every later line number
 def test_split_lines_normalises_exactly_as_documented(text: str) -> None:
     lines = split_lines(text)
