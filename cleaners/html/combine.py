@@ -169,7 +169,7 @@ def tokens(text: str) -> list[str]:
     return [t.casefold() for t in _TOKEN.findall(text)]
 
 
-def line_inputs(texts: list[str]) -> np.ndarray | None:
+def line_inputs(texts: list[str]) -> np.ndarray:
     """The text stage's line features of the block lines, one row per block.
 
     Block texts hold no line breaks, so line i is block i. A block of nothing but invisible
@@ -182,7 +182,7 @@ def line_inputs(texts: list[str]) -> np.ndarray | None:
     nonblank, x = page_features(lines)
     if len(nonblank) == len(texts):
         return x
-    out = np.zeros((len(texts), x.shape[1] if x.ndim == 2 else len(LINE_COLUMNS)))
+    out = np.zeros((len(texts), x.shape[1]))
     out[nonblank] = x
     return out
 
@@ -193,8 +193,6 @@ def line_signals(texts: list[str], models: LineModels, x: np.ndarray | None = No
     if not texts:
         return out
     x = line_inputs(texts) if x is None else x
-    if x is None:
-        return out
     out[:, 0] = models.for_page(x).proba(x)
     out[:, 1:] = x[:, [LINE_COLUMNS.index(c) for c in LINE_KEEP]]
     return out

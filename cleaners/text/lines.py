@@ -72,7 +72,7 @@ def split_lines(text: str) -> list[Line]:
 def normalise_line(raw: str) -> str:
     """One line as every stage sees it: single spaces, stripped, "" when only invisible characters remain."""
     text = " ".join(raw.split())
-    if text[:1] in _INVISIBLE and text and not text.strip(_INVISIBLE_OR_SPACE):
+    if text and text[0] in _INVISIBLE and not text.strip(_INVISIBLE_OR_SPACE):
         return ""
     return text
 

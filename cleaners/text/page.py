@@ -166,16 +166,16 @@ def _locate_body(lines: list[Line], layout: Layout, config: CleanConfig, models:
     # Related and listing blocks stay candidates (in link-split text a "Related" fragment can open one
     # inside the article), but their entries' summaries are prose too: they must outscore the page's
     # own text by a margin to take the region.
+    soft = {i for i in nonblank if layout.outside.get(i) in _SOFT_BLOCKS}
     if config.body_related_penalty:
-        soft = np.array([layout.outside.get(i) in _SOFT_BLOCKS for i in nonblank])
-        scores = np.where(soft, scores - config.body_related_penalty, scores)
+        scores = np.where([i in soft for i in nonblank], scores - config.body_related_penalty, scores)
     # Lines below a comments header or a footer stay chrome: readers' comments are prose too.
     candidates = {i for i in nonblank if lines[i].kept and i not in in_entries and i not in layout.promo_lines
                   and layout.outside.get(i) not in _CLOSED_BLOCKS}
     body = locate_body(nonblank, scores, np.array([lines[i].words for i in nonblank], dtype=float),
                        candidates, config.body_center, config.body_min_score)
     # a list is announced by the page's own text, not by a related or listing block's
-    return announced_list(body, lines, candidates - {i for i in nonblank if layout.outside.get(i) in _SOFT_BLOCKS})
+    return announced_list(body, lines, candidates - soft)
 
 
 #: Blocks whose lines never rejoin the body. Related and feed headers are left to the model:

@@ -160,11 +160,7 @@ def _resumed(lines: list[Line], sections: list[list[int]], main: int, headers: l
     if header is None or header.kind not in ("related", "listing"):
         return []
     section = sections[main + 1]
-    run: list[int] = []
-    for i in reversed(section):
-        if not _prose(lines[i]):
-            break
-        run.insert(0, i)
+    run = list(itertools.takewhile(lambda i: _prose(lines[i]), reversed(section)))[::-1]
     words = sum(lines[i].words for i in run)
     if len(run) < _RESUME_LINES or words < _RESUME_WORDS or len(run) == len(section):
         return []

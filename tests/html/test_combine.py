@@ -143,5 +143,5 @@ def test_a_spacer_block_of_invisible_characters_keeps_the_line_signals_of_the_ot
              "\u200b", "Tickets go on sale next week, and organisers expect forty thousand visitors."]
     x = line_inputs(texts)
     plain = line_inputs([t for t in texts if t != "\u200b"])
-    assert x is not None and plain is not None and x.shape[0] == 4
+    assert x.shape[0] == 4
     assert not x[2].any() and (x[[0, 1, 3]] == plain).all()

@@ -140,9 +140,9 @@ def test_a_short_line_restating_the_articles_words_stays() -> None:
     lead = ("The council would not raise taxes this year, the finance officer said, although the budget "
             "for rural bus routes and libraries was cut again.")
     japanese = "この行為は商標権侵害と判断される場合がありますので、販売者は十分に注意してください。"
-    for later in ("The council would not raise taxes.", "<The Palace: Tale of Jang Noksu>",
+    for later in ("The council would not raise taxes.", "<The Winter Garden: A Musical>",
                   "商標権侵害と判断される場合があります。"):
-        first = japanese if later.startswith("商") else lead.replace("taxes", "taxes (The Palace: Tale of Jang Noksu)")
+        first = japanese if later.startswith("商") else lead.replace("taxes", "taxes (The Winter Garden: A Musical)")
         lines = split_lines(f"{first}\n{later}")
         collapse_repeats(lines, similarity=0.6, min_words=6)
         assert [line.reason for line in lines] == [None, None], later
