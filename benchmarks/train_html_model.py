@@ -6,7 +6,9 @@
     python benchmarks/train_html_model.py ../shared/bench/extraction ../shared/bench/extraction-snippets \\
         --cache /tmp/html-signals                   # train on all pages, write cleaners/html/combine_model.json
 
-Needs scikit-learn (the ``train`` extra); the product applies the model with numpy.
+Needs scikit-learn (the ``train`` extra); the product applies the model with numpy. The second
+stage blends boosted trees (``TREES``, weight ``--trees-weight``) with a logistic regression;
+the exported trees are checked against scikit-learn's own scores before the model is written.
 
 Data. The dev extraction pages (``ground-truth.json``: a block is body when
 half its word 3-grams are in the true body, :func:`train_line_model.label`)
@@ -41,9 +43,11 @@ on the same folds; snippet F1 (micro counts, its score.py) overall and per
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime
 import gzip
 import hashlib
+import inspect
 import json
 import logging
 import pickle
@@ -68,7 +72,8 @@ from cleaners.evaluate import precision_recall_f1
 from cleaners.html import combine
 from cleaners.html.blocks import DOM_COLUMNS
 from cleaners.html.extract import _declared_language
-from cleaners.text.line_model import Logistic, stack_features
+from cleaners.html.trees import BoostedTrees
+from cleaners.text.line_model import stack_features
 from cleaners.text.lines import word_count
 from cleaners.text.page import clean_extracted_body
 
@@ -83,6 +88,11 @@ LANGS = ("de", "en", "es", "fr", "pl")
 
 
 # ---------------------------------------------------------------- pages and their signals (cached)
+
+#: The modules whose code makes the cached signals, with :func:`combine.page_signals` (a change to
+#: one of them makes a new cache).
+SIGNAL_MODULES = ("blocks", "chrome", "extract", "flatten")
+
 
 def site_of(url: str) -> str:
     """The fold group: host without www; archive.org by the archived host; pseudo-URLs one group."""
@@ -138,9 +148,15 @@ def load_pages(dev: Path, snippets: Path, cache: Path | None) -> list[dict]:
     for pid, item in sorted(snips.items()):
         pages.append({"set": "snippets", "id": pid, "url": item["url"], "with": item["with"],
                       "without": item["without"], "path": snippets / "html" / f"{pid}.html.gz"})
+    cache = tlm.cache_for(cache, tlm.source(*(f"cleaners/html/{m}.py" for m in SIGNAL_MODULES))
+                          + [inspect.getsource(f) for f in (signals_of, read_html, combine.page_signals,
+                                                             combine.readability_text)]
+                          + [repr(combine.OPINIONS)])
     for n, page in enumerate(pages):
         page["site"] = site_of(page["url"])
-        file = cache / page["set"] / f"{page['id']}.pkl" if cache else None
+        # the page's own bytes and URL name its file: a page changed in the bench is never read stale
+        tag = hashlib.sha256(page["path"].read_bytes() + page["url"].encode()).hexdigest()[:10]
+        file = cache / page["set"] / f"{page['id']}.{tag}.pkl" if cache else None
         if file is not None and file.exists():
             sig = pickle.loads(file.read_bytes())
         else:
@@ -292,9 +308,18 @@ def weights(rows: list[tuple[dict, np.ndarray, np.ndarray]], snippet_weight: flo
                            for p, _, y in rows])
 
 
+#: Stage 2's boosted trees (scikit-learn HistGradientBoostingClassifier): shallow, a fixed number of
+#: rounds (no early stopping: its random validation split would make the model vary run to run).
+TREES = {"max_depth": 4, "max_iter": 200, "learning_rate": 0.1, "l2_regularization": 1.0, "min_samples_leaf": 40,
+         "early_stopping": False, "random_state": SEED}
+#: The trees' share of stage 2's score (the logistic model has the rest); chosen by CV of 0.3/0.5/0.7.
+TREES_WEIGHT = 0.7
+
+
 def train_combiner(rows: list[tuple[dict, np.ndarray, np.ndarray]], c: float, snippet_weight: float,
-                   inner: int = 4) -> tuple[Logistic, Logistic]:
-    """Stage 1 on labelled rows; stage 2 on rows plus stage 1's out-of-fold (by site) scores in context."""
+                   opinions: tuple[str, ...], trees_weight: float = TREES_WEIGHT, inner: int = 4) -> combine.Combiner:
+    """Stage 1 on labelled rows; stage 2 (logistic, and trees) on rows plus stage 1's out-of-fold (by site)
+    scores in context. Selection settings are placeholders: the caller sets them."""
     def stack(part):
         return (np.vstack([x[y >= 0] for _, x, y in part]), np.concatenate([y[y >= 0] for _, _, y in part]),
                 weights(part, snippet_weight))
@@ -314,21 +339,38 @@ def train_combiner(rows: list[tuple[dict, np.ndarray, np.ndarray]], c: float, sn
     stage1 = fit_logistic(x1, y1, c, w1)
     rows2 = [(p, np.hstack([x, stack_features(oof[i])]), y) for i, (p, x, y) in enumerate(rows)]
     x2, y2, w2 = stack(rows2)
-    return stage1, fit_logistic(x2, y2, c, w2)
+    trees = None
+    if trees_weight > 0:
+        from sklearn.ensemble import HistGradientBoostingClassifier
+
+        fitted = HistGradientBoostingClassifier(**TREES).fit(x2, y2, sample_weight=w2)
+        trees = BoostedTrees.from_sklearn(fitted)
+        check = x2[:: max(1, len(x2) // 2000)]
+        if not np.allclose(trees.proba(check), fitted.predict_proba(check)[:, 1], atol=1e-9):
+            raise RuntimeError("the exported trees do not score as scikit-learn's model does")
+    return combine.Combiner(stage1, fit_logistic(x2, y2, c, w2), combine.columns(opinions), opinions,
+                            "threshold", 0.5, 0.5, 1.0, {}, trees, trees_weight if trees is not None else 0.0)
 
 
-#: Body selections tried (kind, region center, min score, score that keeps a block outside the region).
-SELECTIONS = {"threshold 0.5": ("threshold", 0.5, 0.5, 1.0),
-              "region 0.5/0.5": ("region", 0.5, 0.5, 1.1), "region 0.5/0.5 +0.8": ("region", 0.5, 0.5, 0.8),
-              "region 0.3/0.5 +0.8": ("region", 0.3, 0.5, 0.8), "region 0.3/0.5 +0.7": ("region", 0.3, 0.5, 0.7),
-              "region 0.2/0.5 +0.8": ("region", 0.2, 0.5, 0.8), "region 0.4/0.5 +0.8": ("region", 0.4, 0.5, 0.8),
-              "region 0.4/0.5 +0.7": ("region", 0.4, 0.5, 0.7), "region 0.5/0.5 +0.7": ("region", 0.5, 0.5, 0.7)}
-DEFAULT_SELECTION = "region 0.4/0.5 +0.7"
+#: Body selections tried (kind, region center, min score, score that keeps a block outside the region, and
+#: the score that keeps one next to a kept block there).
+SELECTIONS = {"threshold 0.5": ("threshold", 0.5, 0.5, 1.0, 1.1),
+              "region 0.5/0.5": ("region", 0.5, 0.5, 1.1, 1.1), "region 0.5/0.5 +0.8": ("region", 0.5, 0.5, 0.8, 1.1),
+              "region 0.3/0.5 +0.8": ("region", 0.3, 0.5, 0.8, 1.1), "region 0.3/0.5 +0.7": ("region", 0.3, 0.5, 0.7, 1.1),
+              "region 0.2/0.5 +0.8": ("region", 0.2, 0.5, 0.8, 1.1), "region 0.4/0.5 +0.8": ("region", 0.4, 0.5, 0.8, 1.1),
+              "region 0.4/0.5 +0.7": ("region", 0.4, 0.5, 0.7, 1.1), "region 0.5/0.5 +0.7": ("region", 0.5, 0.5, 0.7, 1.1),
+              "region 0.5/0.5 +0.9": ("region", 0.5, 0.5, 0.9, 1.1),
+              "region 0.5/0.5 +0.8 next 0.7": ("region", 0.5, 0.5, 0.8, 0.7),
+              "region 0.5/0.5 +0.8 next 0.75": ("region", 0.5, 0.5, 0.8, 0.75)}
+DEFAULT_SELECTION = "region 0.5/0.5 +0.8 next 0.75"
 
 
-def body_text(p: dict, proba: np.ndarray, selection: tuple[str, float, float, float], config: CleanConfig) -> str:
+def body_text(p: dict, proba: np.ndarray, selection: tuple[str, float, float, float, float],
+              config: CleanConfig) -> str:
     """What the HTML stage would output as the page's main article for these block scores."""
-    sel = combine.Combiner(None, None, [], (), *selection, {})  # type: ignore[arg-type]
+    kind, center, min_score, outside, neighbour = selection
+    sel = combine.Combiner(None, None, [], (), kind, center, min_score, outside, {},  # type: ignore[arg-type]
+                           neighbour=neighbour)
     keep = sel.select(proba, combine.block_words(p["texts"]), p["removed"], config.min_article_words)
     text = "\n".join(t for t, k in zip(p["texts"], keep) if k)
     body, _ = clean_extracted_body(text, p["title"], config)
@@ -357,7 +399,7 @@ def lang_group(p: dict) -> str:
 
 def cross_validate(pages: list[dict], dev: Path, k: int, c: float, snippet_weight: float,
                    opinions: tuple[str, ...], drop: frozenset[str], config: CleanConfig,
-                   with_baselines: bool) -> dict:
+                   with_baselines: bool, trees_weight: float = TREES_WEIGHT) -> dict:
     folds = make_folds(pages, k)
     preds: dict[str, dict[str, str]] = {name: {} for name in SELECTIONS}
     fold_of: dict[str, int] = {}
@@ -367,9 +409,7 @@ def cross_validate(pages: list[dict], dev: Path, k: int, c: float, snippet_weigh
         lines = line_scores(pages, dev, train_sites)
         rows = [(p, features(p, lines[key(p)], opinions, drop), p["y"]) for p in pages
                 if p["site"] in train_sites and len(p["texts"])]
-        stage1, stage2 = train_combiner(rows, c, snippet_weight)
-        model = combine.Combiner(stage1, stage2, combine.columns(opinions), opinions, "threshold", 0.5, 0.5, 1.0,
-                                 {})
+        model = train_combiner(rows, c, snippet_weight, opinions, trees_weight)
         for p in pages:
             if p["site"] not in held:
                 continue
@@ -431,11 +471,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("dev", type=Path, help="the extraction bench folder (html/, text-blocks/, ground-truth.json)")
     parser.add_argument("snippets", type=Path, help="the extraction-snippets bench folder (html/, snippets.json)")
-    parser.add_argument("--cache", type=Path, help="folder caching each page's extractor outputs (slow to make)")
+    parser.add_argument("--cache", type=Path,
+                        help="folder caching each page's extractor outputs (slow to make; a subfolder per code version)")
     parser.add_argument("--cv", type=int, default=0, help="report K-fold (by site) cross-validated figures")
     parser.add_argument("--ablation", action="store_true", help="with --cv: also each signal group removed")
     parser.add_argument("--c", type=float, default=0.3, help="inverse L2 strength of both stages")
     parser.add_argument("--snippet-weight", type=float, default=1.0, help="weight of a snippet-labelled block")
+    parser.add_argument("--trees-weight", type=float, default=TREES_WEIGHT,
+                        help="the boosted trees' share of stage 2's score (0: logistic only, no trees)")
     parser.add_argument("--selection", default=DEFAULT_SELECTION, choices=sorted(SELECTIONS),
                         help="body selection written into the model (chosen by CV)")
     parser.add_argument("--out", type=Path, default=combine.MODEL_PATH)
@@ -445,29 +488,35 @@ def main() -> int:
     opinions = combine.OPINIONS
     if args.cv:
         report = {"command": " ".join(sys.argv), "c": args.c, "snippet_weight": args.snippet_weight,
+                  "trees": TREES if args.trees_weight > 0 else None, "trees_weight": args.trees_weight,
                   "full": cross_validate(pages, args.dev, args.cv, args.c, args.snippet_weight, opinions,
-                                         frozenset(), config, True)}
+                                         frozenset(), config, True, args.trees_weight)}
         if args.ablation:
             for group in ("dom", "trafilatura", "readability", "line model", "context", "metadata"):
                 r = cross_validate(pages, args.dev, args.cv, args.c, args.snippet_weight, opinions,
-                                   frozenset([group]), config, False)
+                                   frozenset([group]), config, False, args.trees_weight)
                 report[f"without {group}"] = {name: r["selections"][name]
                                               for name in (args.selection, "threshold 0.5", "region 0.5/0.5")}
         print(json.dumps(report, indent=1))
         return 0
     lines = line_scores(pages, args.dev, {p["site"] for p in pages})
     rows = [(p, features(p, lines[key(p)], opinions, frozenset()), p["y"]) for p in pages if len(p["texts"])]
-    stage1, stage2 = train_combiner(rows, args.c, args.snippet_weight)
-    kind, center, min_score, outside = SELECTIONS[args.selection]
+    trained = train_combiner(rows, args.c, args.snippet_weight, opinions, args.trees_weight)
+    kind, center, min_score, outside, neighbour = SELECTIONS[args.selection]
     meta = {"trained": datetime.date.today().isoformat(), "script": "benchmarks/train_html_model.py",
             "pages": {"dev": sum(p["set"] == "dev" for p in pages),
                       "snippets": sum(p["set"] == "snippets" for p in pages)},
             "labelled_blocks": int(sum((p["y"] >= 0).sum() for p in pages)), "c": args.c,
-            "snippet_weight": args.snippet_weight,
+            "snippet_weight": args.snippet_weight, "trees": TREES if args.trees_weight > 0 else None,
+            "trees_weight": args.trees_weight,
             "data_sha256": hashlib.sha256(b"".join(p["path"].read_bytes() for p in pages)).hexdigest()[:16]}
-    model = combine.Combiner(stage1, stage2, combine.columns(opinions), opinions, kind, center, min_score, outside,
-                             meta)
-    args.out.write_text(model.to_json() + "\n", encoding="utf-8")
+    model = dataclasses.replace(trained, selection=kind, center=center, min_score=min_score, outside=outside,
+                                neighbour=neighbour, meta=meta)
+    text = model.to_json()
+    check = np.vstack([r[1] for r in rows[:50]])
+    if not np.allclose(combine.Combiner.from_json(text).proba(check), model.proba(check), atol=1e-12):
+        raise RuntimeError("the model read back from its JSON scores differently; nothing written")
+    args.out.write_text(text + "\n", encoding="utf-8")
     print(f"wrote {args.out} ({meta['labelled_blocks']} labelled blocks)")
     return 0
 

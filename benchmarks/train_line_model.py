@@ -37,6 +37,7 @@ import bisect
 import datetime
 import gzip
 import hashlib
+import inspect
 import json
 import re
 import sys
@@ -122,6 +123,32 @@ def load(bench: Path, config: CleanConfig) -> dict[tuple[str, str], dict]:
     return pages
 
 
+def cache_for(cache: Path | None, code: list[str]) -> Path | None:
+    """``cache``'s subfolder for data made by this ``code`` (source texts) and these parser versions.
+
+    A cache made by other code is never read: a stale one once fed an HTML
+    CV run a DOM-feature table one column wider than the code's, shifting
+    every later feature, and nothing failed.
+    """
+    if cache is None:
+        return None
+    import bs4
+    import trafilatura
+    from lxml import etree
+
+    # the parsers decide the tree as much as our code does (libxml2 2.14 changed its HTML parsing)
+    versions = (trafilatura.__version__, bs4.__version__, etree.LXML_VERSION, etree.LIBXML_VERSION)
+    digest = hashlib.sha256(repr(versions).encode())
+    for text in code:
+        digest.update(text.encode() + b"\0")
+    return cache / digest.hexdigest()[:12]
+
+
+def source(*paths: str) -> list[str]:
+    """The texts of these repo files, for :func:`cache_for`."""
+    return [(ROOT / p).read_text(encoding="utf-8") for p in paths]
+
+
 def flatten_blocks(html: bytes) -> str:
     """One block per line, as the dev set's ``text-blocks/``: :func:`block_lines` of trafilatura's parse."""
     from trafilatura import load_html
@@ -197,6 +224,8 @@ def load_snippets(bench: Path, config: CleanConfig, cache: Path | None = None,
     pages twice takes minutes).
     """
     items = json.loads((bench / "snippets.json").read_text(encoding="utf-8"))
+    cache = cache_for(cache, source("cleaners/html/flatten.py")
+                      + [inspect.getsource(f) for f in (flatten_blocks, flatten_text)])
     pages = {}
     for pid, item in sorted(items.items()):
         cached = cache / f"{pid}.json" if cache else None

@@ -114,6 +114,10 @@ LINE_RULES: tuple[LineRule, ...] = (
           r"(?:comment|reply|response|conversation|discussion)(?:\s+cancel reply)?\s*[:!]?$", 6,
           "'Join the discussion at the town hall.' is prose: only the bare label matches",
           ends_article="comments"),
+    _rule("comments", r"^(?:(?:tell|let) us (?:know )?(?:what you think|your (?:thoughts|views|opinions?))|"
+          r"what do you think\?\s*(?:let us know|tell us|leave a comment|share your))"
+          r"(?:\s+(?:in|below|on|about|of|via) [^.!?,]{0,40})?[\s.!?…]*$", 16,
+          "'Tell us what you think of the plan, the mayor urged' goes on after a comma: the prompt ends the line"),
     _rule("comments", r"^(?:be the first to (?:comment|reply|review)|comments? (?:are|is) closed|"
           r"(?:show|view|load|hide|read|see)(?: all| more)? (?:\d+ )?comments?|"
           r"(?:log|sign) ?in to (?:comment|reply|post)|you must be logged in to (?:post|leave) a comment|"
@@ -141,6 +145,14 @@ LINE_RULES: tuple[LineRule, ...] = (
           "an article about cookie law talks of 'its cookie banner', not 'we use cookies'",
           needs=("cookie", "by continuing", "by using", "accept", "allow", "reject", "decline", "refuse",
                  "manage", "customi", "akzept", "aceptar")),
+    # the consent plugin's long "Privacy Overview" paragraphs say the same in more words
+    _rule("cookie_notice", r"^(?:this (?:web)?site|our (?:web)?site|we(?: and our partners)?) uses? cookies "
+          r"(?:to|that|and similar|for|on|in order)\b|"
+          r"^(?:strictly )?(?:necessary|non-necessary|functional|analytics|performance|advertisement|marketing) "
+          r"cookies (?:are|is|help|may|ensure)\b|^any cookies that (?:may|are)\b", 150,
+          "a story quoting a site's own notice at length; the notice's words must open the paragraph ('We use "
+          "cookies, the cafe owner joked' goes on otherwise)",
+          needs=("cookie",)),
     # ------------------------------------------------------------- related / recommended blocks
     _rule("related_block",
           r"^(?:related|similar|more|recommended|suggested|popular|trending|top|latest|recent|further|"
@@ -173,6 +185,11 @@ LINE_RULES: tuple[LineRule, ...] = (
           r"читайте также|смотрите также|関連記事|相关阅读|相關閱讀|延伸阅读|延伸閱讀|관련 ?기사)"
           r"\s*[:：]\s*\S.*$", 25,
           "'Read: the report' citing a document; bounded to a labelled short line"),
+    _rule("related_link", r"^(?:follow|read|see|get|find|check out|explore)(?: all)?(?: of)? (?:our|the|[\w.]+(?:['’]s|s['’])) "
+          r"(?:full|complete|latest|continuing|ongoing|live|in-depth|extensive) coverage (?:of|on|at)\b[^!?]{0,120}$|"
+          r"^for (?:more|the latest|full|complete|all the latest|continuing) (?:coverage|news|updates|stories)"
+          r"(?: on| of| about)\b[^!?]{0,100}\b(?:visit|go to|see|click|head to|check out|follow)\b", 30,
+          "'The full coverage of the trial was criticised' does not open with the pointer's verb"),
     _rule("read_more", r"^(?:read|continue reading|keep reading|read the (?:full|whole|rest of the) "
           r"(?:story|article)|read (?:more|full (?:story|article))|weiterlesen|lire la suite|leer más|"
           r"continua a leggere)\s*(?:[»›>→…]|\.\.\.)*$", 6, "none known: a bare link label"),
@@ -200,6 +217,11 @@ LINE_RULES: tuple[LineRule, ...] = (
           r"[.!]?$".replace("_P", "(?:twitter|x|facebook|instagram|linkedin|youtube|tiktok|threads|bluesky|"
                             "mastodon)"), 20,
           "'Follow these steps on Facebook.' names one platform: the line must list two or more"),
+    _rule("share_prompt", r"^follow (?:us|@\w+) on _P (?:to|for) (?:keep up|stay|get|the latest|more|updates|news|"
+          r"all (?:the|our))\b[^.!?]{0,80}[.!]?$".replace("_P", "(?:twitter|x|facebook|instagram|linkedin|youtube|"
+                                                           "tiktok|threads|bluesky|mastodon|telegram|whatsapp)"), 25,
+          "a quoted call ('Follow us on Twitter for updates, police told residents') reads the same; bounded "
+          "to one short sentence naming what following brings"),
     _rule("newsletter_prompt", r"^(?:sign up|subscribe|join|get)\b.{0,50}\b(?:newsletters?|"
           r"inbox|alerts|digest|briefing)\b|\bdelivered (?:straight |directly )?to your inbox\b|"
           r"^enter your e-?mail\b|^(?:your )?e-?mail(?: address)?:?$|\bunsubscribe at any time\b|"
@@ -229,6 +251,21 @@ LINE_RULES: tuple[LineRule, ...] = (
           r"^explore what .{1,40} can do(?: for you)?\s*:?$|"
           r"^(?:download|get|install) (?:our|the) (?:free |new )?(?:\w+ ){0,2}app\b.{0,40}$", 14,
           "product reviews phrase 'try the app'; bounded to short imperative lines"),
+    # a subscription offer: an imperative, a subscription word and a price or offer, in one short line
+    _rule("promo", r"^(?=(?:get|subscribe|join|try|unlock|enjoy|become)\b(?!-))"
+          r"(?=.{0,200}?\b(?:subscri|members?\b|membership|premium|unlimited access|digital access|"
+          r"print edition|\d+ issues|delivered (?:to|through|straight to) your))"
+          r"(?=.{0,240}?(?:\bfor (?:as little as|just|only|less than)\b|\bper (?:month|year|week)\b|"
+          r"\b\d+ issues\b|\bfree trial\b))|"
+          r"^if you (?:enjoyed|liked|appreciated|value|valued|found value in) (?:this|our|reading this) "
+          r"(?:article|story|piece|post|newsletter|reporting|journalism|coverage)\b", 60,
+          "a story about a paper's prices ('Subscribers get the paper for just $1 a week, the publisher "
+          "said') does not open with the imperative; 'Get the vaccine for just $5' names no subscription"),
+    # a show's or app's link list: "Download: https://...", "Apple Podcasts: https://..."
+    _rule("promo", r"^(?:download|listen|subscribe|stream|watch|itunes|apple podcasts|spotify|google (?:play|podcasts)|"
+          r"app store|stitcher|soundcloud|deezer|tunein|pocket casts|overcast|rss(?: feed)?|android|ios)\s*[:：]\s*"
+          r"(?:https?://|www\.)\S+$", 25,
+          "'Source: https://...' cites a document and is kept: only a platform or an action labels the URL"),
     _rule("promo", r"\b(?:promo|coupon|discount|voucher) code\b|"
           r"\b(?:use|enter|apply) (?:the |our )?code [\"'“‘][a-z0-9]{3,20}[\"'”’]", 30,
           "a shopping story quoting a discount code; 'use code from libraries' or 'the code name "

@@ -112,6 +112,22 @@ def test_selection_keeps_one_dense_region_and_falls_back_when_chrome_took_the_ar
     assert not model.select(proba, words, removed, 10)[[2, 3]].any()
 
 
+def test_outside_the_region_a_neighbour_of_a_kept_block_needs_less() -> None:
+    cols = columns(("default",))
+    flat = Logistic(np.zeros(len(cols)), np.ones(len(cols)), np.zeros(len(cols)), 0.0)
+    proba = np.array([0.9, 0.9, 0.9] + [0.0] * 6 + [0.85, 0.78, 0.77, 0.3, 0.78])
+    words = np.full(len(proba), 20.0)
+    removed = np.zeros(len(proba), dtype=bool)
+    plain = Combiner(flat, flat, cols, ("default",), "region", 0.5, 0.5, 0.8, {})
+    assert np.flatnonzero(plain.select(proba, words, removed, 50)).tolist() == [0, 1, 2, 9]
+    # 10 and 11 continue the run 9 starts; 13 is alone behind a low block, as a teaser would be
+    grows = Combiner(flat, flat, cols, ("default",), "region", 0.5, 0.5, 0.8, {}, neighbour=0.75)
+    assert np.flatnonzero(grows.select(proba, words, removed, 50)).tolist() == [0, 1, 2, 9, 10, 11]
+    removed[11] = True  # chrome is never taken back this way
+    assert np.flatnonzero(grows.select(proba, words, removed, 50)).tolist() == [0, 1, 2, 9, 10]
+    assert Combiner.from_json(grows.to_json()).neighbour == 0.75
+
+
 def test_the_feature_matrix_matches_the_shipped_model_columns() -> None:
     model = load_combiner()
     dom, line = np.zeros((3, len(DOM_COLUMNS))), np.zeros((3, 1 + len(LINE_KEEP)))

@@ -44,6 +44,11 @@ def reason(text: str) -> str | None:
     ("Accept all cookies", "cookie_notice"),
     ("Manage settings", "cookie_notice"),
     ("Cookie Policy", "cookie_notice"),
+    ("This website uses cookies to improve your experience while you navigate through the website. Out of "
+     "these, the cookies that are categorised as necessary are stored on your browser as they are essential "
+     "for the basic functions of the site. We also use third-party cookies that help us analyse how you use "
+     "it. These will be stored in your browser only with your consent.", "cookie_notice"),
+    ("Necessary cookies are absolutely essential for the website to function properly.", "cookie_notice"),
     # related / recommended blocks
     ("Related Stories", "related_block"),
     ("More Articles", "related_block"),
@@ -134,6 +139,21 @@ def reason(text: str) -> str | None:
     ("</div>", "template_residue"),
     ("undefined", "template_residue"),
     ("https://cdn.example.org/images/2024/05/storm-coast-1200x630.jpg", "template_residue"),
+    # follow prompts naming one platform, subscription offers, coverage pointers, comment prompts
+    ("Follow @CityDeskNews on Twitter to keep up with the latest from the council.", "share_prompt"),
+    ("Follow us on Instagram for the latest photos from the festival.", "share_prompt"),
+    ("Get The Weekly Gardener delivered to your door every month. 6 issues for just £9.99.", "promo"),
+    ("Subscribe today for just $1 a week and get unlimited digital access.", "promo"),
+    ("Unlock premium membership for as little as €3 per month.", "promo"),
+    ("If you enjoyed this story, please consider becoming a member.", "promo"),
+    ("Spotify: https://open.spotify.com/show/abc123", "promo"),
+    ("Download: https://example.fm/episodes/42.mp3", "promo"),
+    ("Read our full coverage of the storm here.", "related_link"),
+    ("Follow Reuters' continuing coverage of the summit at reuters.com/summit", "related_link"),
+    ("For more coverage of the election, visit our live blog.", "related_link"),
+    ("Tell us what you think in the comments below.", "comments"),
+    ("What do you think? Let us know in the comments.", "comments"),
+    ("Let us know your thoughts", "comments"),
     # navigation labels
     ("Skip to main content", "navigation"),
     ("Back to top", "navigation"),
@@ -215,6 +235,17 @@ def test_prose_is_never_chrome(line: str) -> None:
     "Другие новости: в Москве выпал снег",
     "인기 기사, 정치인들이 가장 많이 읽었다",
     "See https://example.org/report.pdf for the full report.",
+    "Subscribers get the paper for just $1 a week, the publisher said.",
+    "Get the vaccine for just $5 at pharmacies, the health ministry said.",
+    "Start-ups get subscriptions for just $10 a month under the scheme.",
+    "The full coverage of the trial was criticised by the judge.",
+    "Tell us what you think of the plan, the mayor urged residents at the meeting.",
+    "Join the club for just $20 a year, the organisers said.",
+    "Regulators said the website uses cookies without consent, a breach of the law that could cost it millions "
+    "in fines, and ordered the company to change its banner within 30 days of the ruling.",
+    "Necessary reforms are overdue, the minister said of the cookie rules.",
+    "Source: https://www.ons.gov.uk/releases/labour-market-may",
+    "Download the report at https://example.org/report.pdf before Friday.",
 ])
 def test_short_prose_and_headlines_are_never_chrome(line: str) -> None:
     assert reason(line) is None
