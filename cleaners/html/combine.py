@@ -220,7 +220,16 @@ def feature_matrix(dom: np.ndarray, shares: dict[str, np.ndarray], line: np.ndar
     return np.column_stack([own] + context)
 
 
-_LINE = "\0%s\0"  # placeholder of a tree array in to_json's text
+_TREE_ARRAY = "\0%s\0"  # placeholder of a tree array in to_json's text
+
+
+def _runs_touching(keep: np.ndarray, grow: np.ndarray) -> np.ndarray:
+    """The ``grow`` blocks in an unbroken run of ``keep | grow`` blocks that holds a kept one (one pass)."""
+    joined = keep | grow
+    run = np.cumsum(~joined)  # blocks of one run share a number; a block outside every run starts a new one
+    has_kept = np.zeros(run[-1] + 1 if len(run) else 1, dtype=bool)
+    has_kept[run[keep]] = True
+    return grow & has_kept[run]
 
 
 @dataclass(frozen=True)
@@ -271,15 +280,7 @@ class Combiner:
         keep = (proba >= self.outside) & candidates
         keep[body.kept] = True
         if self.neighbour <= 1.0:
-            grow = (proba >= self.neighbour) & candidates
-            while True:
-                near = np.zeros(len(keep), dtype=bool)
-                near[1:] |= keep[:-1]
-                near[:-1] |= keep[1:]
-                add = near & grow & ~keep
-                if not add.any():
-                    break
-                keep |= add
+            keep |= _runs_touching(keep, (proba >= self.neighbour) & candidates)
         return keep
 
     def to_json(self) -> str:
@@ -289,9 +290,9 @@ class Combiner:
                            "center": self.center, "min_score": self.min_score, "outside": self.outside,
                            "neighbour": self.neighbour, "meta": self.meta, "trees_weight": self.trees_weight,
                            "stage1": self.stage1.to_dict(), "stage2": self.stage2.to_dict(),
-                           "trees": {k: _LINE % k for k in trees} if trees else None}, indent=1)
+                           "trees": {k: _TREE_ARRAY % k for k in trees} if trees else None}, indent=1)
         for k, v in (trees or {}).items():
-            text = text.replace(json.dumps(_LINE % k), json.dumps(v, separators=(",", ":")))
+            text = text.replace(json.dumps(_TREE_ARRAY % k), json.dumps(v, separators=(",", ":")))
         return text
 
     @classmethod
