@@ -439,6 +439,8 @@ def cross_validate(pages: list[dict], dev: Path, k: int, c: float, snippet_weigh
 
 def score_all(pages: list[dict], pred: dict[str, str], fold_of: dict[str, int], k: int) -> dict:
     dev_pairs: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    per_page: dict[str, float] = {}  # for telling a broad gain from one page's swing
+    snip_page: dict[str, list[int]] = {}
     snip_counts: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(4))
     snip_fold: dict[int, np.ndarray] = defaultdict(lambda: np.zeros(4))
     for p in pages:
@@ -447,8 +449,10 @@ def score_all(pages: list[dict], pred: dict[str, str], fold_of: dict[str, int], 
             continue
         if p["set"] == "dev":
             dev_pairs[fold_of[kp]].append((p["truth"], pred.get(kp, "")))
+            per_page[p["id"][:12]] = round(dev_f1(dev_pairs[fold_of[kp]][-1:]), 4)
         else:
             counts = snippet_counts(p, pred.get(kp, ""))
+            snip_page[p["id"][:12]] = [int(v) for v in counts]
             snip_counts["all"] += counts
             snip_counts[lang_group(p)] += counts
             snip_fold[fold_of[kp]] += counts
@@ -457,11 +461,13 @@ def score_all(pages: list[dict], pred: dict[str, str], fold_of: dict[str, int], 
     if everything:
         out["dev_f1"] = round(dev_f1(everything), 4)
         out["dev_f1_per_fold"] = [round(dev_f1(dev_pairs[f]), 4) for f in range(k)]
+        out["dev_f1_per_page"] = dict(sorted(per_page.items()))
     if snip_counts:
         out["snippets_f1"] = round(snippet_f1(snip_counts["all"]), 4)
         out["snippets_counts_tp_fp_fn_tn"] = [int(v) for v in snip_counts["all"]]
         out["snippets_f1_per_lang"] = {g: round(snippet_f1(snip_counts[g]), 4) for g in (*LANGS, "other/none")}
         out["snippets_f1_per_fold"] = [round(snippet_f1(snip_fold[f]), 4) for f in range(k)]
+        out["snippets_per_page_tp_fp_fn_tn"] = dict(sorted(snip_page.items()))
     return out
 
 

@@ -18,7 +18,7 @@ import numpy as np
 from lxml import etree
 
 from .chrome import _measure, intent_of
-from .flatten import BLOCK_TAGS, SKIP_TAGS
+from .flatten import BLOCK_TAGS, PRE_TAGS, SKIP_TAGS, visible
 
 #: Chrome intents, in the order of their one-hot columns.
 INTENTS = ["html_ad", "html_related", "html_comments", "html_newsletter", "html_consent", "html_share",
@@ -55,31 +55,33 @@ class Block:
 def page_blocks(root: etree._Element) -> list[Block]:
     """The page's blocks in reading order, one per :func:`.flatten.block_lines` line."""
     pieces: list[tuple[str, etree._Element | None, bool]] = []  # (text, owner, in a link); text "\n" breaks
-    stack: list[tuple[etree._Element, bool, etree._Element, bool]] = [(root, False, root, False)]
+    # (node, closing, owner, in a link, in <pre>); when closing, the last three are the parent's, for the tail
+    stack: list[tuple[etree._Element, bool, etree._Element, bool, bool]] = [(root, False, root, False, False)]
     while stack:
-        node, closing, owner, in_link = stack.pop()
+        node, closing, owner, in_link, in_pre = stack.pop()
         tag = node.tag if isinstance(node.tag, str) else ""
         name = tag.rsplit("}", 1)[-1].lower()
-        if closing:  # owner/in_link here are the parent's, for the tail
+        if closing:
             if name in BLOCK_TAGS:
                 pieces.append(("\n", None, False))
             if node.tail:
-                pieces.append((node.tail, owner, in_link))
+                pieces.append((visible(node.tail, in_pre), owner, in_link))
             continue
         if not tag or name in SKIP_TAGS:
             if node.tail:
-                pieces.append((node.tail, owner, in_link))
+                pieces.append((visible(node.tail, in_pre), owner, in_link))
             continue
         inner_owner = node if name in BLOCK_TAGS or name in ("td", "th") else owner
         inner_link = in_link or name == "a"
+        inner_pre = in_pre or name in PRE_TAGS
         if name in BLOCK_TAGS:
             pieces.append(("\n", None, False))
         elif name in ("td", "th"):
             pieces.append((" ", None, False))
         if node.text:
-            pieces.append((node.text, inner_owner, inner_link))
-        stack.append((node, True, owner, in_link))
-        stack.extend((child, False, inner_owner, inner_link) for child in reversed(node))
+            pieces.append((visible(node.text, inner_pre), inner_owner, inner_link))
+        stack.append((node, True, owner, in_link, in_pre))
+        stack.extend((child, False, inner_owner, inner_link, inner_pre) for child in reversed(node))
     return _join(pieces)
 
 
@@ -99,7 +101,7 @@ def _join(pieces: list[tuple[str, etree._Element | None, bool]]) -> list[Block]:
             close()
             parts, owner, link = [], None, 0
             continue
-        for k, chunk in enumerate(text.split("\n")):  # a newline inside text is a line break too
+        for k, chunk in enumerate(text.split("\n")):  # a newline left in text (inside <pre>) breaks the line
             if k:
                 close()
                 parts, owner, link = [], None, 0

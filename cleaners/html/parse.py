@@ -62,7 +62,7 @@ import lxml.html
 import trafilatura
 from lxml import etree
 
-from .flatten import BLOCK_TAGS, block_lines
+from .flatten import BLOCK_TAGS, PRE_TAGS, block_lines, visible
 
 #: lxml settings trafilatura's loader parses with, for the parses it does not do itself.
 _PARSER = lxml.html.HTMLParser(collect_ids=False, default_doctype=False, encoding="utf-8",
@@ -477,22 +477,26 @@ class _TextCollector(_StdlibParser):
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self._hidden = 0
+        self._pre = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _HIDDEN:
             self._hidden += 1
         elif tag in BLOCK_TAGS:
             self.parts.append("\n")
+        self._pre += tag in PRE_TAGS
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _HIDDEN:
             self._hidden = max(0, self._hidden - 1)
         elif tag in BLOCK_TAGS:
             self.parts.append("\n")
+        if tag in PRE_TAGS:
+            self._pre = max(0, self._pre - 1)
 
     def handle_data(self, data: str) -> None:
         if not self._hidden:
-            self.parts.append(data)
+            self.parts.append(visible(data, self._pre > 0))
 
 
 __all__ = ["markup_depth", "parse_html", "visible_lines"]

@@ -55,3 +55,12 @@ def test_dom_features_say_where_a_block_sits_and_what_its_ancestors_declare() ->
     assert gone[teaser] and gone[comment] and not gone[body]
     assert _col(rows, comment, "chrome_removed") == 1
 
+
+
+def test_source_newlines_inside_a_paragraph_do_not_split_its_block() -> None:
+    tree = trafilatura.load_html("<html><body><p>Shares of\n  <a href='/q/HD'>Home Depot</a>\n  fell.</p>"
+                                 "<pre>a\nb</pre></body></html>")
+    blocks = page_blocks(tree)
+    assert [(b.text, b.element.tag, b.link_chars) for b in blocks] == [
+        ("Shares of Home Depot fell.", "p", 10), ("a", "pre", 0), ("b", "pre", 0)]
+    assert [b.text for b in blocks] == block_lines(tree)

@@ -28,3 +28,22 @@ def test_deep_nesting_does_not_exhaust_recursion() -> None:
         node = etree.SubElement(node, "div")
     node.text = "deep"
     assert block_lines(root) == ["deep"]
+
+
+def test_source_newlines_are_spaces_except_in_pre() -> None:
+    # pretty-printed markup breaks a paragraph's source lines around its links; a browser shows one line
+    root = lxml.html.fromstring(
+        "<html><body><p>Still, the stock has slid, and peer\n      <a href='/q/LOW'>Lowe's</a>\n"
+        "      (LOW) is off too.</p><pre>line one\nline two</pre><p>after</p></body></html>")
+    assert block_lines(root) == ["Still, the stock has slid, and peer Lowe's (LOW) is off too.",
+                                 "line one", "line two", "after"]
+
+
+def test_the_last_resort_tokenizer_treats_newlines_alike() -> None:
+    from cleaners.html.parse import _TextCollector
+
+    collector = _TextCollector()
+    collector.feed("<p>one\n<a>two</a>\nthree</p><pre>a\nb</pre>")
+    collector.close()
+    lines = [" ".join(c.split()) for c in "".join(collector.parts).split("\n")]
+    assert [line for line in lines if line] == ["one two three", "a", "b"]
