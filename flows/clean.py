@@ -31,6 +31,7 @@ from prefect.context import FlowRunContext
 from prefect.futures import wait
 from prefect.settings import PREFECT_API_URL, temporary_settings
 from prefect.states import Failed
+from prefect.task_runners import ThreadPoolTaskRunner
 from pydantic import ValidationError
 
 from cleaners import pipeline, progress
@@ -39,6 +40,12 @@ from cleaners.faults import RETRIES, RETRY_DELAYS, is_transient
 from cleaners.io.readers import InputFile, supported_suffixes
 from cleaners.io.writer import OutputError, StagingArea
 from cleaners.outcome import NothingCommitted, Outcome, not_committed
+from cleaners.parallel import (
+    clean_shard_here,
+    clean_shards_in_processes,
+    shard_workers,
+    use_processes,
+)
 from cleaners.pipeline import ShardStats, settle_shard, worker_id
 from cleaners.reasons import kind_of
 from cleaners.summary import Orchestration, RunSummary
@@ -84,8 +91,11 @@ def clean_shard_task(files: list[InputFile], shard: str, area: StagingArea, conf
     The shard reads inputs and writes its part files, so a transient I/O fault
     is retried (the shard starts again from nothing); the dedup task is not
     retried: its input is this run's own files, and a failure there is a bug.
+    On the thread runner the work itself runs in a worker process of the
+    flow's :class:`~cleaners.parallel.ShardPool` (the GIL would otherwise
+    hold the shards to one core); the task's thread waits for it.
     """
-    return pipeline.clean_shard(files, shard, area, config)
+    return clean_shard_here(files, shard, area, config)
 
 
 @task(name="dedup", cache_policy=NO_CACHE)
@@ -101,7 +111,17 @@ def dedup_task(shards: list[ShardStats], area: StagingArea, config: CleanConfig)
 
 
 def _shards_as_tasks(shards: list[list[InputFile]], area: StagingArea, config: CleanConfig) -> list[ShardStats]:
-    """One task per shard on the flow's task runner; each result settled by the library's shard policy."""
+    """One task per shard on the flow's task runner; on threads, with the work in worker processes."""
+    context = FlowRunContext.get()
+    on_threads = context is not None and isinstance(context.task_runner, ThreadPoolTaskRunner)
+    if not on_threads or not use_processes(shards):
+        return _submit_shards(shards, area, config)
+    with shard_workers():
+        return _submit_shards(shards, area, config)
+
+
+def _submit_shards(shards: list[list[InputFile]], area: StagingArea, config: CleanConfig) -> list[ShardStats]:
+    """Each shard's task submitted, each result settled by the library's shard policy."""
     futures = [clean_shard_task.submit(files, pipeline.shard_name(n), area, config)
                for n, files in enumerate(shards)]
     here = worker_id()
@@ -272,8 +292,11 @@ def build_parser() -> argparse.ArgumentParser:
                         "Dask cluster (a worker process per core) for this run; dask://HOST:PORT: an existing "
                         "Dask scheduler whose workers have this package and see INPUT and OUTPUT")
     parser.add_argument("--no-prefect", action="store_true",
-                        help="run the same pipeline in this process without Prefect (no server start; "
-                        "the shards run one after the other)")
+                        help="run the same pipeline without Prefect (no server start); the shards run in "
+                        "--workers processes")
+    parser.add_argument("--workers", type=int, default=0, metavar="N",
+                        help="with --no-prefect: worker processes for the shards (0: one per core; 1: in this "
+                        "process, one shard after the other)")
     parser.add_argument("--json", action="store_true", help="print the run summary as JSON")
     parser.add_argument("--no-progress", action="store_true",
                         help="no progress line on stderr (files, records, articles per second)")
@@ -360,7 +383,9 @@ def check_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Cle
         parser.error(describe_errors(exc))
     if args.no_prefect and params.uses_dask:
         parser.error(f"--task-runner {params.task_runner} needs Prefect: drop --no-prefect "
-                     "(without Prefect the shards run one after the other in this process)")
+                     "(without Prefect the shards run in --workers local processes)")
+    if args.workers < 0:
+        parser.error(f"--workers {args.workers}: give a number of processes, or 0 for one per core")
     if args.inputs == DEFAULT_INPUTS and not Path(DEFAULT_INPUTS[0]).exists():
         parser.error(f"input not found: {DEFAULT_INPUTS[0]} (run from the project folder, or pass INPUT paths)")
     if problem := unreachable_services(params):
@@ -447,7 +472,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.no_prefect:
             try:
                 result = pipeline.run(params.inputs, params.output, params.config, full_rebuild=params.full_rebuild,
-                                      index=params.index, strict=params.strict)
+                                      index=params.index, strict=params.strict,
+                                      clean_shards=clean_shards_in_processes(args.workers or None),
+                                      orchestration=Orchestration(task_runner="processes", flow_process=worker_id()))
             except NothingCommitted as exc:  # the output, its index or Redis: what to fix, no traceback
                 result = not_committed(str(exc))
         else:

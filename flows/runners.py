@@ -15,10 +15,13 @@ from typing import Any
 
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
+from cleaners.parallel import default_workers
+
 from .parameters import dask_address
 
-#: Shards are CPU-bound and mostly hold the GIL (Python text code), so more threads than cores buy nothing.
-THREADS = 2
+#: A thread per core: each waits for its shard's worker process (:class:`cleaners.parallel.ShardPool`),
+#: so more threads than cores would only queue there.
+THREADS = default_workers()
 
 
 def build_task_runner(spec: str) -> TaskRunner[Any]:

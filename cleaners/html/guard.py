@@ -111,13 +111,27 @@ def _die_with_the_caller() -> None:
         with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     else:  # no parent-death signal: a thread notices the reparenting (while Python code runs)
-        threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True, name="parent-watch").start()
+        exit_when_orphaned()
     caller = multiprocessing.parent_process()
     try:  # the caller died (and so the forkserver) before the signal was asked for
         if caller is not None and caller.pid is not None:
             os.kill(caller.pid, 0)
     except ProcessLookupError:
         os._exit(1)
+
+
+def exit_when_orphaned(parent: int | None = None) -> None:
+    """In a child: exit (within half a second, even mid-work) once ``parent`` (its parent) is gone.
+
+    For children whose parent-death signal would fire at the wrong time: the
+    kernel sends it when the parent *thread* that started the child exits
+    (shard workers are started by whichever thread needs one), and it does
+    not exist outside Linux. A reparented child sees a new ``getppid()``;
+    the caller passes its pid, so a parent that died while the child was
+    still importing is noticed too.
+    """
+    threading.Thread(target=_watch_parent, args=(os.getppid() if parent is None else parent,), daemon=True,
+                     name="parent-watch").start()
 
 
 def _watch_parent(parent: int) -> None:

@@ -75,6 +75,17 @@ def register_reader(reader: Reader) -> Reader:
     return reader
 
 
+def builtin_reader_for(path: Path) -> bool:
+    """Whether ``path`` is read by one of this package's readers (or none): a worker process has those only.
+
+    A reader the calling program registered at run time (:func:`register_reader`)
+    exists in that program's process alone, so shards with its files stay
+    there (:mod:`cleaners.parallel`).
+    """
+    reader = reader_for(path)
+    return reader is None or type(reader).__module__.startswith("cleaners.")
+
+
 def reader_for(path: Path) -> Reader | None:
     name = path.name.lower()
     name = name.removesuffix(".gz")

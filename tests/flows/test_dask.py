@@ -70,11 +70,13 @@ def assert_same_datasets(out: Path, reference: Path) -> None:
         assert table(out, name) == table(reference, name), name
 
 
-def test_threads_reference_run_has_several_shards_all_in_this_process(threads_run: tuple[Path, dict]) -> None:
+def test_threads_reference_run_has_several_shards_in_worker_processes(threads_run: tuple[Path, dict]) -> None:
     out, summary = threads_run
     shards = summary.orchestration.shard_workers
     assert summary.timings.shards == len(shards) >= 4
-    assert worker_pids(shards) == {os.getpid()}
+    # the task threads wait while the flow's process pool cleans (cleaners.parallel): one process per core
+    pids = worker_pids(shards)
+    assert pids and os.getpid() not in pids and len(pids) <= len(os.sched_getaffinity(0))
     assert summary.rejected_by_reason == {}, "the HTML page and every record must be readable"
     assert any(r["source"] == "html/ferry.html" for r in table(out, "articles"))
     assert summary.counts.duplicates > 0
