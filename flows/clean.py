@@ -386,6 +386,9 @@ def check_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Cle
                      "(without Prefect the shards run in --workers local processes)")
     if args.workers < 0:
         parser.error(f"--workers {args.workers}: give a number of processes, or 0 for one per core")
+    if args.workers and not args.no_prefect:
+        parser.error("--workers applies to --no-prefect; a Prefect run on threads uses a worker process per core, "
+                     "and --task-runner dask one per Dask worker")
     if args.inputs == DEFAULT_INPUTS and not Path(DEFAULT_INPUTS[0]).exists():
         parser.error(f"input not found: {DEFAULT_INPUTS[0]} (run from the project folder, or pass INPUT paths)")
     if problem := unreachable_services(params):

@@ -148,6 +148,12 @@ def test_cli_refuses_dask_without_prefect(capsys: pytest.CaptureFixture[str], ru
     assert f"--task-runner {runner} needs Prefect: drop --no-prefect" in err
 
 
+def test_cli_refuses_workers_that_would_be_ignored(capsys: pytest.CaptureFixture[str]) -> None:
+    assert "--workers applies to --no-prefect" in cli_error(capsys, ["--workers", "2", str(SEEDS)])
+    assert "--workers -1: give a number of processes" in cli_error(capsys, ["--no-prefect", "--workers", "-1",
+                                                                          str(SEEDS)])
+
+
 def test_cli_says_when_the_dask_scheduler_cannot_be_reached(capsys: pytest.CaptureFixture[str]) -> None:
     with socket.socket() as s:  # a port that was free a moment ago: nothing listens there
         s.bind(("127.0.0.1", 0))
