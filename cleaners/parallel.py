@@ -20,7 +20,7 @@ retries, timing), and no worker starts a Prefect server or talks to one.
   stages once, about 2 s, paid only by runs with more than one shard. Not
   ``fork``: the command runs threads (Prefect's, the progress line's) whose
   locks a fork would copy mid-state.
-- Each worker exits within half a second once the command is gone, even
+- Each worker exits within about 2 s once the command is gone, even
   mid-shard (``kill -9``, the OOM killer): a thread in it watches for the
   reparenting (:func:`cleaners.html.guard.exit_when_orphaned`; the kernel's
   parent-death signal fires when the starting *thread* exits).
@@ -159,13 +159,11 @@ class ShardPool:
         self._closed = False
 
     def clean(self, files: Sequence[InputFile], shard: str, area: StagingArea, config: CleanConfig) -> ShardStats:
-        if self._closed:  # a worker started now would outlive the run
-            raise RuntimeError("the run's shard workers are closed")
-        worker = getattr(self._local, "worker", None)
-        if worker is None:
-            with self._lock:
-                if self._closed:
-                    raise RuntimeError("the run's shard workers are closed")
+        with self._lock:
+            if self._closed:  # a worker started now would outlive the run
+                raise RuntimeError("the run's shard workers are closed")
+            worker = getattr(self._local, "worker", None)
+            if worker is None:
                 worker = self._local.worker = ShardWorker()
                 self._workers.append(worker)
         return worker.clean(files, shard, area, config)
@@ -224,7 +222,7 @@ def clean_shards_in_processes(workers: int | None = None) -> ShardExecutor:
             return clean_shards_inline(shards, area, config)
         here = process_name()
         with ShardPool() as pool, ThreadPoolExecutor(n, thread_name_prefix="shard") as threads:
-            futures = [threads.submit(with_retries, _in(pool, files, shard_name(k), area, config))
+            futures = [threads.submit(with_retries, functools.partial(pool.clean, files, shard_name(k), area, config))
                        for k, files in enumerate(shards)]
             for files, future in zip(shards, futures):  # progress as shards end, in any order
                 future.add_done_callback(functools.partial(_count, files=files, here=here))
@@ -241,15 +239,13 @@ def clean_shards_in_processes(workers: int | None = None) -> ShardExecutor:
     return execute
 
 
-def _in(pool: ShardPool, files: Sequence[InputFile], shard: str, area: StagingArea, config: CleanConfig) -> Any:
-    return lambda: pool.clean(files, shard, area, config)
-
-
 def _count(future: Any, files: Sequence[InputFile], here: str) -> None:
-    """Add a worker's shard to this process's progress line (the worker's own counts stay in it)."""
-    if future.cancelled() or future.exception() is not None:
-        return
-    stats = future.result()
-    if stats.worker != here:
+    if not future.cancelled() and future.exception() is None:
+        count_elsewhere(future.result(), files, here)
+
+
+def count_elsewhere(stats: ShardStats, files: Sequence[InputFile], here: str) -> None:
+    """Add a shard cleaned in another process to this one's progress line (its counts stayed there)."""
+    if stats.worker and stats.worker != here:
         progress.add(files=stats.files, records=stats.records, articles=stats.articles,
                      nbytes=sum(f.size for f in files))

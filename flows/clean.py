@@ -43,6 +43,7 @@ from cleaners.outcome import NothingCommitted, Outcome, not_committed
 from cleaners.parallel import (
     clean_shard_here,
     clean_shards_in_processes,
+    count_elsewhere,
     shard_workers,
     use_processes,
 )
@@ -132,9 +133,7 @@ def _submit_shards(shards: list[list[InputFile]], area: StagingArea, config: Cle
         except OutputError:  # the run ends; let the other tasks finish first, or they write into its cleared folder
             wait(futures)
             raise
-        if stats.worker and stats.worker != here:  # counted where it ran, in a process whose counts cannot reach us
-            progress.add(files=stats.files, records=stats.records, articles=stats.articles,
-                         nbytes=sum(f.size for f in files))
+        count_elsewhere(stats, files, here)  # counted where it ran, in a process whose counts cannot reach us
         done.append(stats)
     return done
 
