@@ -11,10 +11,16 @@ very same pipeline without Prefect's server and bookkeeping
 """
 from __future__ import annotations
 
+import sys
+
+if __name__ == "__main__":  # before the imports below: the server starts while they run (flows/server.py)
+    from flows.server import start_early
+
+    start_early(sys.argv[1:])
+
 import argparse
 import logging
 import socket
-import sys
 import time
 import typing
 from collections.abc import Callable, Iterator
@@ -67,7 +73,7 @@ from flows.parameters import (
 )
 from flows.progress import PROGRESS_KEY, PrefectProgress, TerminalProgress
 from flows.runners import build_task_runner, dask_client, runner_spec
-from flows.server import server_dies_with_this_process
+from flows.server import ServerDidNotStart, start_embedded_server
 
 # The library's narrative (run start, each shard's result, retries, the summary line) at INFO: the
 # flow run's log gets it through PREFECT_LOGGING_EXTRA_LOGGERS (flows/__init__.py, the work pool).
@@ -480,8 +486,14 @@ def main(argv: list[str] | None = None) -> int:
             except NothingCommitted as exc:  # the output, its index or Redis: what to fix, no traceback
                 result = not_committed(str(exc))
         else:
-            server_dies_with_this_process()  # the embedded server, if any, must not outlive a killed command
-            _, result = run_as_flow(params)
+            try:
+                server = start_embedded_server()  # None when an API is configured (a long-lived server)
+                if server is not None:
+                    server.wait_ready()
+            except ServerDidNotStart as exc:
+                result = not_committed(str(exc))
+            else:
+                _, result = run_as_flow(params)
     if isinstance(result, BaseException):
         raise result  # a bug: Python's traceback and exit status 1
     if not isinstance(result, RunSummary):

@@ -1,23 +1,31 @@
-"""The embedded Prefect server of ``python -m flows.clean``, tied to the command's life.
+"""The embedded Prefect server of ``python -m flows.clean``: started early, tied to the command's life.
 
-With no ``PREFECT_API_URL``, Prefect starts a temporary server for the run
-(``prefect.server.api.server.SubprocessASGIServer``: ``python -m uvicorn``
-in a child process) and stops it from an ``atexit`` hook. A command that is
-killed (``kill -9``, the OOM killer, a plain ``kill``: Python runs no
-``atexit`` on SIGTERM) never runs that hook, and the server lived on,
-holding the command's stdout, ``prefect.db`` and its port.
+With no ``PREFECT_API_URL``, Prefect itself would start a temporary server
+at the first API call (``prefect.server.api.server.SubprocessASGIServer``):
+it imports the server application into the command's process (FastAPI,
+SQLAlchemy: 1.4-1.5 s here) only to learn how to start it, then starts
+``python -m uvicorn`` and waits for it, with the cleaning not yet begun.
+The seeds took 11.6-13.4 s that way, of which 3.8 s is the run itself.
 
-:func:`server_dies_with_this_process` starts that very server, Prefect's own
-command and environment, before the flow does, from the main thread, through
-a launcher that first asks the kernel to SIGKILL the process when its parent
-dies (Linux ``prctl(PR_SET_PDEATHSIG)``, which survives the ``exec`` into
-uvicorn). It registers the server where Prefect looks for its temporary
-server (``SubprocessASGIServer()``, the instance kept for port None, as
-Prefect's own test harness does), so Prefect's clients use it and Prefect's
-``atexit`` hook still stops it on a normal exit, after the log and event
-workers have drained into it. The launcher is a separate ``exec``, not a
-``preexec_fn``: nothing but ``fork`` runs between fork and exec in a
-process that may already have threads.
+:func:`start_embedded_server` starts that very server, Prefect's own command
+and environment, as the command's first act, before its own imports, so the
+server starts on one core while the command imports the cleaners on the
+other; :meth:`EmbeddedServer.wait_ready` is called just before the flow
+needs it. Its address goes into ``PREFECT_API_URL`` (the environment and
+Prefect's global settings), so for Prefect the run is one against a running
+server: no thread (heartbeats, event and log workers) can ask for a
+temporary server of its own, and Dask workers inherit the address.
+
+The server dies with the command. A normal exit stops it from an ``atexit``
+hook registered before Prefect's own, so it runs after Prefect's log and
+event workers have drained into it (hooks run last-in, first-out). A killed
+command (``kill -9``, the OOM killer, a plain ``kill``: Python runs no
+``atexit`` on SIGTERM) cannot run hooks, so on Linux the server starts
+through a launcher that first asks the kernel to SIGKILL it when its parent
+dies (``prctl(PR_SET_PDEATHSIG)``, which survives the ``exec`` into
+uvicorn). The launcher is a separate ``exec``, not a ``preexec_fn``:
+nothing but ``fork`` runs between fork and exec in a process that may
+already have threads.
 
 The temporary Dask cluster of ``--task-runner dask`` needs nothing of this:
 its worker processes already exit at once when the command's end of their
@@ -26,14 +34,17 @@ scheduler and nannies live in the command's own process.
 """
 from __future__ import annotations
 
+import atexit
+import contextlib
 import os
+import random
+import socket
 import subprocess
 import sys
-import types
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:  # the server module is heavy (FastAPI, SQLAlchemy): imported only when a server is started
-    from prefect.server.api.server import SubprocessASGIServer
+import time
+import urllib.error
+import urllib.request
+from typing import Any
 
 #: Run by ``python -I -S -c`` as the server's first program: the parent-death signal, a check that the
 #: parent did not die before it was asked for (then the signal would never come), then the real command.
@@ -45,61 +56,154 @@ _LAUNCHER = (
     "os.execv(sys.argv[2], sys.argv[2:])\n"
 )
 
+#: What Prefect's ``SubprocessASGIServer._run_uvicorn_command`` adds to the server's environment
+#: (the UI off, the server told it is a temporary one). tests/flows/test_server.py checks that this
+#: and :func:`server_command` still equal what the pinned Prefect runs.
+SERVER_ENV = {"PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
 
-class _DiesWithParent:
-    """Stands for the ``subprocess`` module inside Prefect's server start: ``Popen`` goes through the launcher."""
+#: uvicorn's exit status when it cannot bind its port (another process took it after it was found free).
+_PORT_TAKEN = 3
 
-    def __init__(self, parent: int) -> None:
-        self.parent = parent
-
-    def Popen(self, args: list[str], **kwargs: Any) -> subprocess.Popen[Any]:
-        launcher = [sys.executable, "-I", "-S", "-c", _LAUNCHER, str(self.parent), *args]
-        return subprocess.Popen(launcher, **kwargs)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(subprocess, name)
+#: The ports Prefect picks its temporary server's from.
+_PORTS = range(8000, 9000)
 
 
-def _server_class() -> type[SubprocessASGIServer]:
-    from prefect.server.api import server as module
-    from prefect.server.api.server import SubprocessASGIServer
-
-    original = SubprocessASGIServer._run_uvicorn_command
-    # Prefect's own method, run with a private copy of its module's globals in which ``subprocess`` is
-    # the launcher: Prefect's command line and environment as they are, nothing patched process-wide.
-    launch = types.FunctionType(original.__code__, {**vars(module), "subprocess": _DiesWithParent(os.getpid())},
-                                original.__name__, original.__defaults__, original.__closure__)
-
-    class ServerDyingWithCaller(SubprocessASGIServer):
-        """Prefect's temporary server, started so that it dies with the process that started it."""
-
-        def _run_uvicorn_command(self) -> subprocess.Popen[Any]:
-            return launch(self)
-
-    return ServerDyingWithCaller
+class ServerDidNotStart(RuntimeError):
+    """The embedded server did not answer in time; the message says what to do instead."""
 
 
-def server_dies_with_this_process() -> str | None:
-    """Start Prefect's temporary server now, killed by the kernel when this process dies; its API URL.
+def server_command(port: int) -> list[str]:
+    """Prefect's command for its temporary server on ``port`` (``SubprocessASGIServer``, Prefect 3.9)."""
+    import prefect
 
-    None, and nothing started, when Prefect would not start one: an API URL is
-    set (a long-lived server), temporary servers are off, or this is not
-    Linux (no parent-death signal; Prefect then starts its server itself, as
-    before). Call it from the main thread: the signal is tied to the thread
-    that started the child.
+    return [sys.executable, "-m", "uvicorn", "--app-dir", str(prefect.__module_path__.parent),
+            "--factory", "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(port),
+            "--log-level", "error", "--lifespan", "on"]
+
+
+class EmbeddedServer:
+    """One temporary Prefect server of this process: started at once, awaited when the flow starts."""
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+        self.process: subprocess.Popen[Any] | None = None
+        self.port = 0
+        self.ready = False
+        self._start()
+        atexit.register(self.stop)
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api"
+
+    def _start(self) -> None:
+        from prefect.settings import get_current_settings
+
+        self.port = _free_port()
+        env = {**os.environ, **SERVER_ENV, **get_current_settings().to_environment_variables(exclude_unset=True)}
+        env.pop("PREFECT_API_URL", None)  # a previous start's address (a port found taken): not the server's
+        command = server_command(self.port)
+        if sys.platform.startswith("linux"):
+            command = [sys.executable, "-I", "-S", "-c", _LAUNCHER, str(os.getpid()), *command]
+        self.process = subprocess.Popen(command, env=env)
+        _use_api(self.api_url)
+
+    def wait_ready(self) -> str:
+        """Block until the server answers its health check; its API URL. Raises :class:`ServerDidNotStart`."""
+        deadline = time.monotonic() + self.timeout
+        while not self.ready:
+            assert self.process is not None
+            code = self.process.poll()
+            if code == _PORT_TAKEN and not _bindable(self.port):  # taken after it was found free: another one
+                self._start()
+                continue
+            if code is not None:
+                raise ServerDidNotStart(f"the embedded Prefect server exited with status {code} before it answered "
+                                        f"(its log above says why){_INSTEAD}")
+            if time.monotonic() > deadline:
+                raise ServerDidNotStart(f"the embedded Prefect server did not answer within {self.timeout:g} s "
+                                        f"(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS){_INSTEAD}")
+            self.ready = _healthy(self.api_url)
+            if not self.ready:
+                time.sleep(0.05)
+        return self.api_url
+
+    def stop(self) -> None:
+        """Stop the server (Prefect's own way: terminate, then kill after 5 s)."""
+        process, self.process = self.process, None
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+_INSTEAD = ("; run with --no-prefect, or start one server (`prefect server start`) and set PREFECT_API_URL "
+            "to it (README, 'Prefect')")
+
+_SERVER: EmbeddedServer | None = None
+
+
+def start_embedded_server() -> EmbeddedServer | None:
+    """Start this process's temporary Prefect server now, unless Prefect would not start one.
+
+    None, and nothing started, when an API URL is set (by the environment or
+    the active profile: a long-lived server) or temporary servers are off.
+    Called twice, it returns the first call's server. Call it from the main
+    thread: the parent-death signal is tied to the thread that started the child.
     """
+    global _SERVER
+    if _SERVER is not None:
+        return _SERVER
     from prefect.settings import get_current_settings
 
     settings = get_current_settings()
-    if settings.api.url or not settings.server.ephemeral.enabled or not sys.platform.startswith("linux"):
+    if settings.api.url or not settings.server.ephemeral.enabled:
         return None
-    from prefect.server.api.server import SubprocessASGIServer
+    _SERVER = EmbeddedServer(timeout=float(settings.server.ephemeral.startup_timeout_seconds))
+    return _SERVER
 
-    if not (hasattr(SubprocessASGIServer, "_run_uvicorn_command") and hasattr(SubprocessASGIServer, "_instances")):
-        return None  # another Prefect than the one pinned: it starts its server itself, as before
-    if None in SubprocessASGIServer._instances:  # one is registered already (a harness, an earlier call)
-        server = SubprocessASGIServer()
-    else:
-        server = _server_class()()
-    server.start()
-    return str(server.api_url)
+
+def start_early(argv: list[str]) -> None:
+    """:func:`start_embedded_server` for ``python -m flows.clean``, before its imports, when the command
+    will need a server: not for ``--help``, nor for ``--no-prefect``."""
+    if not {"-h", "--help", "--no-prefect"} & {arg.split("=", 1)[0] for arg in argv}:
+        start_embedded_server()
+
+
+def _use_api(url: str) -> None:
+    """Point this process (and the processes it starts) at ``url``, as a user's PREFECT_API_URL would."""
+    from prefect.context import refresh_global_settings_context
+
+    os.environ["PREFECT_API_URL"] = url
+    refresh_global_settings_context()
+
+
+def _free_port() -> int:
+    """A port of Prefect's range nothing listens on now (as Prefect picks its temporary server's)."""
+    for _ in range(50):
+        port = random.choice(_PORTS)
+        if _bindable(port):
+            return port
+    raise ServerDidNotStart(f"no free port in {_PORTS.start}-{_PORTS.stop - 1} for the embedded Prefect server"
+                            f"{_INSTEAD}")
+
+
+def _bindable(port: int) -> bool:
+    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _healthy(api_url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{api_url}/health", timeout=2) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False

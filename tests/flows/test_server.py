@@ -120,11 +120,49 @@ def test_a_killed_cli_on_a_temporary_dask_cluster_leaves_no_process(tmp_path: Pa
 
 
 def test_no_server_of_its_own_when_an_api_url_is_set(tmp_path: Path) -> None:
-    """(That a normal run's server stops, by Prefect's exit hook, is checked in test_clean.py's fresh-machine run.)"""
-    code = "import flows.server as s; print(s.server_dies_with_this_process())"
+    """(That a normal run's server stops, by its exit hook, is checked in test_clean.py's fresh-machine run.)"""
+    code = "import flows.server as s; print(s.start_embedded_server())"
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
                           env=base_env(tmp_path) | {"PREFECT_API_URL": "http://127.0.0.1:9/api"})
     assert done.stdout.strip() == "None", done.stderr
+
+
+def test_the_embedded_server_is_prefects_own_command_and_environment() -> None:
+    """flows.server starts the server without importing Prefect's server module; this checks that its copy
+    of the command and environment is what the pinned Prefect's ``SubprocessASGIServer`` would run."""
+    import types
+
+    from prefect.server.api import server as module
+
+    from flows.server import SERVER_ENV, server_command
+
+    seen: dict[str, object] = {}
+
+    class Recorder:
+        def Popen(self, args: list[str], **kwargs: object) -> None:  # noqa: N802 (subprocess's name)
+            seen.update(args=args, env=kwargs["env"])
+
+    method = module.SubprocessASGIServer._run_uvicorn_command
+    run = types.FunctionType(method.__code__, {**vars(module), "subprocess": Recorder()})
+    run(types.SimpleNamespace(port=8123))
+    assert seen["args"] == server_command(8123)
+    env = seen["env"]
+    assert isinstance(env, dict)
+    assert {key: env[key] for key in SERVER_ENV} == SERVER_ENV
+
+
+def test_a_server_that_cannot_start_is_a_clear_error_not_a_traceback(tmp_path: Path) -> None:
+    env = base_env(tmp_path) | {"PREFECT_SERVER_DATABASE_CONNECTION_URL": "postgresql+asyncpg://nobody@127.0.0.1:9/x",
+                                "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "20"}
+    env.pop("PREFECT_API_URL", None)
+    done = subprocess.run([sys.executable, "-m", "flows.clean", str(SEEDS), "-o", str(tmp_path / "out"),
+                           "--no-progress"], cwd=ROOT, capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode != 0
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: the embedded Prefect server"), done.stderr[-2000:]
+    assert "--no-prefect" in last and "PREFECT_API_URL" in last
+    assert "flows/clean.py" not in done.stderr  # no traceback of the command's own (the server logs why it failed)
+    assert not (tmp_path / "out" / "articles").exists()
 
 
 def _cmdline(process: psutil.Process) -> list[str]:
