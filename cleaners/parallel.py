@@ -28,7 +28,9 @@ retries, timing), and no worker starts a Prefect server or talks to one.
   (``OSError`` keeps its errno, so a transient fault is retried), else as a
   ``RuntimeError`` naming it.
 - One shard, or one core, runs in the calling thread: a worker would only add
-  its start (seeds: one shard). So do all shards when the calling program
+  its start (seeds: one shard). One large file is one shard too: there, the
+  pages of its large chunks are cleaned by helper processes
+  (:class:`PageHelpers`), while reading and writing stay in the thread. So do all shards when the calling program
   registered a reader of its own for some of the files, which a worker would
   not have
   (:func:`cleaners.io.readers.builtin_reader_for`).
@@ -40,8 +42,8 @@ import multiprocessing
 import os
 import pickle
 import threading
-from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from contextvars import ContextVar
 from multiprocessing.connection import Connection
@@ -50,17 +52,21 @@ from typing import Any
 from . import progress
 from .config import CleanConfig
 from .faults import process_name, with_retries
-from .html.guard import exit_when_orphaned
+from .html.guard import BoundedExtractor, exit_when_orphaned
 from .io.readers import InputFile, builtin_reader_for
 from .io.writer import StagingArea
+from .model import Page, PageResult
 from .pipeline import (
+    PAGE_HELPERS,
     ShardExecutor,
     ShardStats,
+    clean_pages,
     clean_shard,
     clean_shards_inline,
     settle_shard,
     shard_name,
 )
+from .text.boilerplate import site_key
 
 
 class WorkerDied(RuntimeError):
@@ -84,13 +90,18 @@ class ShardWorker:
 
     def clean(self, files: Sequence[InputFile], shard: str, area: StagingArea, config: CleanConfig) -> ShardStats:
         """:func:`cleaners.pipeline.clean_shard` in the worker process; its stats name that process."""
+        stats: ShardStats = self.call(clean_shard, (list(files), shard, area, config), f"shard {shard}")
+        return stats
+
+    def call(self, function: Callable[..., Any], args: tuple[Any, ...], what: str) -> Any:
+        """``function(*args)`` in the worker process (a module-level function: it travels by name)."""
         conn = self._start()
         try:
-            conn.send((list(files), shard, area, config))
+            conn.send((function, args))
             ok, value = conn.recv()
         except (EOFError, OSError) as exc:  # the worker is gone: join it before the shard is settled
             code = self._stop(kill=True)
-            raise WorkerDied(f"the worker process cleaning shard {shard} ended (exit code {code}) "
+            raise WorkerDied(f"the worker process cleaning {what} ended (exit code {code}) "
                              f"without an answer: {type(exc).__name__}") from None
         if ok:
             return value
@@ -126,15 +137,15 @@ class ShardWorker:
 
 
 def _serve(conn: Connection, parent: int) -> None:
-    """The worker: clean shards until the pipe closes."""
+    """The worker: clean shards (or pages) until the pipe closes."""
     exit_when_orphaned(parent)
     while True:
         try:
-            files, shard, area, config = conn.recv()
+            function, args = conn.recv()
         except EOFError:
             return
         try:
-            answer: tuple[bool, Any] = (True, clean_shard(files, shard, area, config))
+            answer: tuple[bool, Any] = (True, function(*args))
         except Exception as exc:  # noqa: BLE001 (the calling thread settles it, as if the shard ran there)
             answer = (False, _portable(exc))
         conn.send(answer)
@@ -159,6 +170,13 @@ class ShardPool:
         self._closed = False
 
     def clean(self, files: Sequence[InputFile], shard: str, area: StagingArea, config: CleanConfig) -> ShardStats:
+        return self._worker().clean(files, shard, area, config)
+
+    def call(self, function: Callable[..., Any], args: tuple[Any, ...], what: str) -> Any:
+        return self._worker().call(function, args, what)
+
+    def _worker(self) -> ShardWorker:
+        """This thread's worker."""
         with self._lock:
             if self._closed:  # a worker started now would outlive the run
                 raise RuntimeError("the run's shard workers are closed")
@@ -166,7 +184,7 @@ class ShardPool:
             if worker is None:
                 worker = self._local.worker = ShardWorker()
                 self._workers.append(worker)
-        return worker.clean(files, shard, area, config)
+        return worker
 
     def close(self) -> None:
         with self._lock:
@@ -206,6 +224,100 @@ def clean_shard_here(files: Sequence[InputFile], shard: str, area: StagingArea, 
     return pool.clean(files, shard, area, config)
 
 
+#: Pages a chunk must weigh before its cleaning goes to helper processes while none runs yet: starting one
+#: costs about 2 s of imports, about what 2,000 news-length text pages take to clean on one core. An HTML
+#: page weighs :data:`HTML_PAGE_WEIGHT` text pages (extraction takes about that much longer).
+FIRST_HELPED_CHUNK = 2_000
+#: Once helpers run, a smaller chunk (a file's last one) is still worth sending them.
+HELPED_CHUNK = 200
+HTML_PAGE_WEIGHT = 10
+#: Batches per helper and chunk: helpers that finish early take another batch, so none idles at the end.
+BATCHES_PER_HELPER = 4
+
+
+class PageHelpers:
+    """Helper processes that clean the pages of a shard cleaned in this process, chunk by chunk.
+
+    One large input file is one shard, cleaned in the thread that runs the
+    command: without help it used one core. Reading, the ledger and the
+    writes stay in the shard's thread, in the same order as before; only
+    :func:`cleaners.pipeline.clean_pages` (where the time goes) runs in the
+    helpers, on batches of a chunk, and the chunk is written from their
+    results in page order, so the rows are those of a run without helpers.
+    The site boilerplate of a chunk is still counted over the whole chunk.
+    A helper that dies fails the shard with :class:`WorkerDied`, as a shard
+    worker's death does. Threads that clean chunks at the same time take
+    turns (they would share one core anyway).
+    """
+
+    def __init__(self, helpers: int) -> None:
+        self.helpers = helpers
+        self._pool = ShardPool()
+        self._threads = ThreadPoolExecutor(helpers, thread_name_prefix="pages")
+        self._lock = threading.Lock()
+        self._started = False
+
+    def __call__(self, pages: list[Page], site_lines: dict[str, frozenset[str]],
+                 config: CleanConfig) -> tuple[list[PageResult], list[str]] | None:
+        weight = sum(HTML_PAGE_WEIGHT if page.html is not None else 1 for page in pages)
+        if weight < (HELPED_CHUNK if self._started else FIRST_HELPED_CHUNK):
+            return None
+        with self._lock:
+            self._started = True
+            step = -(-len(pages) // (self.helpers * BATCHES_PER_HELPER))
+            futures = []
+            for start in range(0, len(pages), step):
+                batch = pages[start:start + step]
+                sites = {key: site_lines[key] for key in {site_key(p) for p in batch} if key in site_lines}
+                futures.append(self._threads.submit(self._pool.call, _clean_batch, (batch, sites, config),
+                                                    f"pages {start:,}-{start + len(batch) - 1:,} of a chunk"))
+            wait(futures)  # every helper done with this chunk before it is settled, whatever failed
+            results: list[PageResult] = []
+            names: list[str] = []
+            for future in futures:
+                batch_results, name = future.result()  # a helper's death or error: the shard fails
+                results.extend(batch_results)
+                if name not in names:
+                    names.append(name)
+        return results, names
+
+    def close(self) -> None:
+        self._threads.shutdown(wait=True)
+        self._pool.close()
+
+
+#: A helper's time-bounded HTML extractor (:class:`cleaners.html.guard.BoundedExtractor`), kept for its life.
+_EXTRACTORS: dict[float, BoundedExtractor] = {}
+
+
+def _clean_batch(pages: list[Page], site_lines: dict[str, frozenset[str]],
+                 config: CleanConfig) -> tuple[list[PageResult], str]:
+    """In a helper: a batch's results, and the helper's name."""
+    html = None
+    if config.html_timeout > 0 and any(page.html is not None for page in pages):
+        html = _EXTRACTORS.get(config.html_timeout)
+        if html is None:
+            html = _EXTRACTORS[config.html_timeout] = BoundedExtractor(config.html_timeout)
+    return clean_pages(pages, site_lines, config, html), process_name()
+
+
+@contextmanager
+def page_helpers(workers: int | None = None) -> Iterator[PageHelpers | None]:
+    """:class:`PageHelpers` for the shards cleaned in this context and process (:data:`PAGE_HELPERS`), when
+    there are cores to spare and this process may start children; else None, and pages are cleaned here."""
+    n = workers or default_workers()
+    if n <= 1 or multiprocessing.current_process().daemon:
+        yield None
+        return
+    helpers = PageHelpers(n)
+    token = PAGE_HELPERS.set(helpers)
+    try:
+        yield helpers
+    finally:
+        PAGE_HELPERS.reset(token)
+        helpers.close()
+
+
 def use_processes(shards: list[list[InputFile]]) -> bool:
     """Whether shards go to worker processes: more than one shard and core, only files the package's own
     readers read, and a process that may start children (a daemonic one, a Dask worker, may not)."""
@@ -219,7 +331,8 @@ def clean_shards_in_processes(workers: int | None = None) -> ShardExecutor:
     def execute(shards: list[list[InputFile]], area: StagingArea, config: CleanConfig) -> list[ShardStats]:
         n = min(workers or default_workers(), len(shards))
         if n <= 1 or not use_processes(shards):
-            return clean_shards_inline(shards, area, config)
+            with page_helpers(workers):
+                return clean_shards_inline(shards, area, config)
         here = process_name()
         with ShardPool() as pool, ThreadPoolExecutor(n, thread_name_prefix="shard") as threads:
             futures = [threads.submit(with_retries, functools.partial(pool.clean, files, shard_name(k), area, config))

@@ -14,6 +14,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -95,6 +96,8 @@ class ShardStats:
     seconds: float = 0.0
     #: ``host:pid`` of the process that cleaned it (empty for a shard given up)
     worker: str = ""
+    #: ``host:pid`` of the other processes that cleaned some of its pages (:data:`PAGE_HELPERS`)
+    page_workers: list[str] = field(default_factory=list)
 
 
 worker_id = process_name
@@ -246,6 +249,24 @@ class _ReaderRejections:
         self.parts += 1
 
 
+#: Cleans a chunk's pages elsewhere: (pages, their sites' repeated lines, config) -> (results in order, the
+#: processes that cleaned them), or None when the chunk is better cleaned in this thread
+#: (:class:`cleaners.parallel.PageHelpers`).
+PageCleaner = Callable[[list[Page], dict[str, frozenset[str]], CleanConfig],
+                       "tuple[list[PageResult], list[str]] | None"]
+
+#: The page cleaner of the shards cleaned in this context (None: every page in the shard's own thread). Set
+#: where a shard is cleaned in the process that runs the command, with cores to spare: one large input
+#: file is one shard, and its pages are what takes the time.
+PAGE_HELPERS: ContextVar[PageCleaner | None] = ContextVar("page_helpers", default=None)
+
+
+def clean_pages(pages: list[Page], site_lines: dict[str, frozenset[str]], config: CleanConfig,
+                html: BoundedExtractor | None = None) -> list[PageResult]:
+    """Each page's result (a bug on a page is its rejection), as a chunk cleans them."""
+    return [_clean_safely(page, config, site_lines.get(site_key(page), frozenset()), html) for page in pages]
+
+
 def _clean_chunk(items: list[tuple[Page, bytes]], part: str, area: StagingArea, config: CleanConfig,
                  stats: ShardStats, html: BoundedExtractor | None) -> None:
     articles: list[dict[str, Any]] = []
@@ -256,11 +277,18 @@ def _clean_chunk(items: list[tuple[Page, bytes]], part: str, area: StagingArea, 
     run_id = area.run_id
     site_lines = repeated_lines((i for i, _ in items if i.html is None),
                                 config.site_repeat_min_pages, config.site_repeat_share, config.site_repeat_max_words)
-    for item, key in items:
+    pages = [item for item, _ in items]
+    helpers = PAGE_HELPERS.get()
+    elsewhere = helpers(pages, site_lines, config) if helpers is not None else None
+    if elsewhere is not None:
+        results: Iterator[PageResult] = iter(elsewhere[0])
+        stats.page_workers.extend(w for w in elsewhere[1] if w not in stats.page_workers)
+    else:  # page by page as the rows are built: one page's result is held at a time
+        results = (_clean_safely(p, config, site_lines.get(site_key(p), frozenset()), html) for p in pages)
+    for (item, key), result in zip(items, results):
         stats.records += 1
         stats.pages += 1
         _count_decoding(item, stats)
-        result = _clean_safely(item, config, site_lines.get(site_key(item), frozenset()), html)
         if stats.input_ledger is not None:  # a page a limit stopped is recorded with the limit's value
             key = stats.input_ledger.cleaned(item, key, result.rejection)
         ledger.append((key, "record", item.source, item.record))
@@ -515,6 +543,7 @@ def run(inputs: Sequence[str | Path], output: str | Path, config: CleanConfig | 
             summary.orchestration = orchestration
             if orchestration is not None:
                 orchestration.shard_workers = {s.shard: s.worker for s in shards if s.worker}
+                orchestration.page_workers = sorted({w for s in shards for w in s.page_workers})
             summary.incremental = Incremental(
                 full_rebuild=area.previous is None, builds_on=area.previous.name if area.previous else None,
                 earlier_runs=len(writer.previous_manifest["runs"]) if area.previous and writer.previous_manifest else 0,

@@ -98,6 +98,8 @@ class Orchestration(_Part):
     #: ``host:pid`` of the process that ran the flow, and of each shard's process
     flow_process: str = ""
     shard_workers: dict[str, str] = Field(default_factory=dict)
+    #: ``host:pid`` of the helper processes that cleaned pages of shards cleaned in the flow's process
+    page_workers: list[str] = Field(default_factory=list)
 
 
 class RunSummary(_Part):

@@ -50,6 +50,7 @@ from cleaners.parallel import (
     clean_shard_here,
     clean_shards_in_processes,
     count_elsewhere,
+    page_helpers,
     shard_workers,
     use_processes,
 )
@@ -118,12 +119,13 @@ def dedup_task(shards: list[ShardStats], area: StagingArea, config: CleanConfig)
 
 
 def _shards_as_tasks(shards: list[list[InputFile]], area: StagingArea, config: CleanConfig) -> list[ShardStats]:
-    """One task per shard on the flow's task runner; on threads, with the work in worker processes."""
+    """One task per shard on the flow's task runner; on threads, with the work in worker processes (one
+    shard: its pages in helper processes, :class:`~cleaners.parallel.PageHelpers`)."""
     context = FlowRunContext.get()
     on_threads = context is not None and isinstance(context.task_runner, ThreadPoolTaskRunner)
-    if not on_threads or not use_processes(shards):
+    if not on_threads:
         return _submit_shards(shards, area, config)
-    with shard_workers():
+    with shard_workers() if use_processes(shards) else page_helpers():
         return _submit_shards(shards, area, config)
 
 
@@ -434,8 +436,10 @@ def format_summary(summary: RunSummary) -> str:
     if summary.orchestration is not None:
         run = summary.orchestration
         processes = len(set(run.shard_workers.values()))
+        helped = (f"; pages in {len(run.page_workers)} helper process{'es' if len(run.page_workers) != 1 else ''}"
+                  if run.page_workers else "")
         lines.append(f"  shard tasks            {summary.timings.shards:>6}   (on {run.task_runner}, "
-                     f"{processes} process{'es' if processes != 1 else ''})")
+                     f"{processes} process{'es' if processes != 1 else ''}{helped})")
     if summary.committed:
         lines.append(f"output: {out}/  articles/ duplicates/ rejected/ removed/  "
                      f"summary: {out}/runs/{summary.run_id}.json")

@@ -1,6 +1,7 @@
 """Shards in worker processes: the same rows as one process; a dead worker costs its shards, never success."""
 from __future__ import annotations
 
+import json
 import os
 import signal
 import threading
@@ -9,7 +10,7 @@ from pathlib import Path
 
 from cleaners.config import CleanConfig
 from cleaners.faults import process_name
-from cleaners.parallel import clean_shards_in_processes
+from cleaners.parallel import FIRST_HELPED_CHUNK, clean_shards_in_processes
 from cleaners.pipeline import run
 from cleaners.summary import Orchestration, RunSummary
 from tests.badinput import story
@@ -114,6 +115,71 @@ def test_a_worker_killed_mid_run_fails_shards_and_the_run_never_reports_success(
     rows = summary.dataset
     assert (rows.articles + rows.duplicates, rows.rejected) == (81 - lost, lost)  # shard_failed rows, none silent
 
+
+
+def feed(path: Path, pages: int) -> Path:
+    """One JSONL file of ``pages`` stories and an HTML copy of one of them: one shard, one chunk."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rows = [{"id": f"s{k}", "text": story(f"town {k}", n=2)} for k in range(pages)]
+    paragraphs = "".join(f"<p>{p}</p>" for p in story("town 7", n=2).split("\n\n")[1:])
+    rows.append({"id": "html", "html": f"<html><body><article><h1>Town 7</h1>{paragraphs}</article></body></html>"})
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_large_file_has_its_pages_cleaned_in_helpers_with_the_rows_of_one_process(tmp_path: Path) -> None:
+    path = feed(tmp_path / "in" / "feed.jsonl", FIRST_HELPED_CHUNK + 100)
+    run([path], tmp_path / "one", CleanConfig())  # no executor: every page in this thread
+    where = Orchestration(task_runner="processes", flow_process=process_name())
+    summary = run([path], tmp_path / "two", clean_shards=clean_shards_in_processes(2), orchestration=where)
+    assert summary.outcome.ok and summary.timings.shards == 1
+    assert set(where.shard_workers.values()) == {process_name()}  # the shard: here
+    assert len(where.page_workers) == 2 and process_name() not in where.page_workers  # its pages: two helpers
+    for name in ("articles", "duplicates", "removed", "rejected"):
+        assert comparable(tmp_path / "one", name) == comparable(tmp_path / "two", name), name
+    assert summary.dataset.duplicates >= 1  # the HTML copy
+
+
+def test_a_small_file_starts_no_helper(tmp_path: Path) -> None:
+    where = Orchestration(task_runner="processes", flow_process=process_name())
+    summary = run([feed(tmp_path / "in" / "feed.jsonl", 50)], tmp_path / "out",
+                  clean_shards=clean_shards_in_processes(2), orchestration=where)
+    assert summary.outcome.ok and where.page_workers == []
+
+
+def test_a_helper_killed_mid_chunk_fails_its_shard_and_the_run_never_reports_success(tmp_path: Path) -> None:
+    path = feed(tmp_path / "in" / "feed.jsonl", 4 * FIRST_HELPED_CHUNK)
+    before = _descendants()
+    result: list[RunSummary | BaseException] = []
+
+    def clean() -> None:
+        try:
+            result.append(run([path], tmp_path / "out", clean_shards=clean_shards_in_processes(2)))
+        except BaseException as exc:  # noqa: BLE001 (the assertion below shows it)
+            result.append(exc)
+
+    thread = threading.Thread(target=clean)
+    thread.start()
+    killed = None
+    seen: dict[int, float] = {}
+    deadline = time.monotonic() + 90
+    while killed is None and time.monotonic() < deadline and thread.is_alive():
+        for pid in _descendants():
+            if pid not in before and _is_worker(pid):
+                seen.setdefault(pid, time.monotonic())
+        old = [pid for pid, since in seen.items() if time.monotonic() - since > 3.0]  # started, and cleaning
+        if old:
+            killed = old[0]
+            os.kill(killed, signal.SIGKILL)
+        time.sleep(0.01)
+    thread.join(120)
+    assert killed is not None and result, "no helper to kill, or the run did not end"
+    summary = result[0]
+    assert isinstance(summary, RunSummary), summary
+    assert not summary.outcome.ok
+    assert len(summary.failed_shards) == 1 and "WorkerDied" in summary.failed_shards[0].error
+    rows = summary.dataset
+    assert (rows.rejected, rows.articles, rows.duplicates) == (1, 0, 0)  # the file's shard_failed row, none silent
 
 
 def test_an_error_comes_back_as_itself_when_it_can_cross_the_pipe() -> None:
