@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import importlib.util
 import os
 import random
 import socket
@@ -44,7 +45,13 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 from typing import Any
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: the profile is then only read by Prefect, after the early start
+    tomllib = None  # type: ignore[assignment]
 
 #: Run by ``python -I -S -c`` as the server's first program: the parent-death signal, a check that the
 #: parent did not die before it was asked for (then the signal would never come), then the real command.
@@ -73,10 +80,12 @@ class ServerDidNotStart(RuntimeError):
 
 
 def server_command(port: int) -> list[str]:
-    """Prefect's command for its temporary server on ``port`` (``SubprocessASGIServer``, Prefect 3.9)."""
-    import prefect
+    """Prefect's command for its temporary server on ``port`` (``SubprocessASGIServer``, Prefect 3.9).
 
-    return [sys.executable, "-m", "uvicorn", "--app-dir", str(prefect.__module_path__.parent),
+    Found without importing Prefect (``prefect.__module_path__.parent`` is the folder holding the package)."""
+    spec = importlib.util.find_spec("prefect")
+    assert spec is not None and spec.origin is not None, "prefect is not installed"
+    return [sys.executable, "-m", "uvicorn", "--app-dir", str(Path(spec.origin).parent.parent),
             "--factory", "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(port),
             "--log-level", "error", "--lifespan", "on"]
 
@@ -89,6 +98,7 @@ class EmbeddedServer:
         self.process: subprocess.Popen[Any] | None = None
         self.port = 0
         self.ready = False
+        self.published = False
         self._start()
         atexit.register(self.stop)
 
@@ -97,16 +107,28 @@ class EmbeddedServer:
         return f"http://127.0.0.1:{self.port}/api"
 
     def _start(self) -> None:
-        from prefect.settings import get_current_settings
-
+        """Spawn the server. Its environment is this process's (with the settings ``flows/__init__.py``
+        defaulted) and Prefect's :data:`SERVER_ENV`; Prefect also passes the settings its client holds,
+        but at this point those are what the server reads itself: the same environment, profile and
+        settings files."""
         self.port = _free_port()
-        env = {**os.environ, **SERVER_ENV, **get_current_settings().to_environment_variables(exclude_unset=True)}
+        env = {**os.environ, **SERVER_ENV}
         env.pop("PREFECT_API_URL", None)  # a previous start's address (a port found taken): not the server's
         command = server_command(self.port)
         if sys.platform.startswith("linux"):
             command = [sys.executable, "-I", "-S", "-c", _LAUNCHER, str(os.getpid()), *command]
         self.process = subprocess.Popen(command, env=env)
-        _use_api(self.api_url)
+        if self.published:
+            self.publish()
+
+    def publish(self) -> None:
+        """Point this process (and the processes it starts) at the server, as a user's PREFECT_API_URL would."""
+        self.published = True
+        os.environ["PREFECT_API_URL"] = self.api_url
+        if "prefect.context" in sys.modules:  # settings already read: read them again
+            from prefect.context import refresh_global_settings_context
+
+            refresh_global_settings_context()
 
     def wait_ready(self) -> str:
         """Block until the server answers its health check; its API URL. Raises :class:`ServerDidNotStart`."""
@@ -148,38 +170,68 @@ _SERVER: EmbeddedServer | None = None
 
 
 def start_embedded_server() -> EmbeddedServer | None:
-    """Start this process's temporary Prefect server now, unless Prefect would not start one.
+    """This process's temporary Prefect server, started now, unless Prefect would not start one.
 
-    None, and nothing started, when an API URL is set (by the environment or
-    the active profile: a long-lived server) or temporary servers are off.
-    Called twice, it returns the first call's server. Call it from the main
-    thread: the parent-death signal is tied to the thread that started the child.
+    None, and nothing started (or the early start stopped), when an API URL
+    is set (by the environment or the active profile: a long-lived server)
+    or temporary servers are off. Called twice, it returns the first call's
+    server. Call it from the main thread: the parent-death signal is tied to
+    the thread that started the child.
     """
-    global _SERVER
+    global _SERVER, _EARLY
     if _SERVER is not None:
         return _SERVER
+    early, _EARLY = _EARLY, None
     from prefect.settings import get_current_settings
 
-    settings = get_current_settings()
+    settings = get_current_settings()  # the user's settings: no address of ours is in them yet
     if settings.api.url or not settings.server.ephemeral.enabled:
+        if early is not None:
+            early.stop()
         return None
-    _SERVER = EmbeddedServer(timeout=float(settings.server.ephemeral.startup_timeout_seconds))
+    timeout = float(settings.server.ephemeral.startup_timeout_seconds)
+    if early is not None:
+        early.timeout = timeout
+    _SERVER = early or EmbeddedServer(timeout)
+    _SERVER.publish()
     return _SERVER
 
 
+#: The server :func:`start_early` started before Prefect was imported, until :func:`start_embedded_server`
+#: has read Prefect's settings and kept it (or stopped it).
+_EARLY: EmbeddedServer | None = None
+
+
 def start_early(argv: list[str]) -> None:
-    """:func:`start_embedded_server` for ``python -m flows.clean``, before its imports, when the command
-    will need a server: not for ``--help``, nor for ``--no-prefect``."""
-    if not {"-h", "--help", "--no-prefect"} & {arg.split("=", 1)[0] for arg in argv}:
-        start_embedded_server()
+    """Start the server for ``python -m flows.clean`` as its first act, before Prefect is imported (0.9 s),
+    when the command will need one: not for ``--help`` nor ``--no-prefect``, not when the environment or
+    the active profile names an API. :func:`start_embedded_server` then checks every other source of
+    Prefect's settings, and stops this server if they name an API after all."""
+    global _EARLY
+    if {"-h", "--help", "--no-prefect"} & {arg.split("=", 1)[0] for arg in argv}:
+        return
+    if os.environ.get("PREFECT_API_URL") or _profile_names_api() or _SERVER is not None or _EARLY is not None:
+        return
+    if os.environ.get("PREFECT_SERVER_EPHEMERAL_ENABLED", "true").lower() in ("0", "false", "no", "off"):
+        return
+    _EARLY = EmbeddedServer(float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")))
+    start_embedded_server()
 
 
-def _use_api(url: str) -> None:
-    """Point this process (and the processes it starts) at ``url``, as a user's PREFECT_API_URL would."""
-    from prefect.context import refresh_global_settings_context
-
-    os.environ["PREFECT_API_URL"] = url
-    refresh_global_settings_context()
+def _profile_names_api() -> bool:
+    """Whether the active profile of Prefect's profiles file sets PREFECT_API_URL or turns temporary
+    servers off (read with tomllib, without importing Prefect; anything unclear: False)."""
+    if tomllib is None:
+        return False
+    home = Path(os.environ.get("PREFECT_HOME") or Path.home() / ".prefect").expanduser()
+    path = Path(os.environ.get("PREFECT_PROFILES_PATH") or home / "profiles.toml").expanduser()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        profile = data.get("profiles", {}).get(os.environ.get("PREFECT_PROFILE") or data.get("active"), {})
+        off = str(profile.get("PREFECT_SERVER_EPHEMERAL_ENABLED", "true")).lower() in ("0", "false", "no", "off")
+        return bool(profile.get("PREFECT_API_URL")) or off
+    except (OSError, ValueError, AttributeError, TypeError):
+        return False
 
 
 def _free_port() -> int:

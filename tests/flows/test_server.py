@@ -127,6 +127,42 @@ def test_no_server_of_its_own_when_an_api_url_is_set(tmp_path: Path) -> None:
     assert done.stdout.strip() == "None", done.stderr
 
 
+#: Starts the server early as the command does; prints how many were started, what is kept, and the live
+#: processes left below (a stopped server is gone).
+EARLY = ("import psutil, flows.server as s\n"
+         "started = []\n"
+         "init = s.EmbeddedServer.__init__\n"
+         "s.EmbeddedServer.__init__ = lambda self, t: (started.append(1), init(self, t))[1]\n"
+         "s.start_early([])\n"
+         "alive = [c for c in psutil.Process().children(recursive=True) if c.status() != psutil.STATUS_ZOMBIE]\n"
+         "print(len(started), s._SERVER, s._EARLY, len(alive))\n")
+
+
+def test_a_profile_that_names_an_api_starts_no_server(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "profiles.toml").write_text('active = "remote"\n[profiles.remote]\n'
+                                        'PREFECT_API_URL = "http://127.0.0.1:9/api"\n', encoding="utf-8")
+    env = base_env(tmp_path) | {"PREFECT_HOME": str(home)}
+    env.pop("PREFECT_API_URL", None)
+    done = subprocess.run([sys.executable, "-c", EARLY], cwd=ROOT, capture_output=True, text=True, timeout=60, env=env)
+    assert done.stdout.split() == ["0", "None", "None", "0"], done.stderr  # not even started early
+
+
+def test_an_api_named_where_only_prefect_looks_stops_the_early_server(tmp_path: Path) -> None:
+    """A prefect.toml in the working folder is read by Prefect alone: the server started early is stopped."""
+    (tmp_path / "prefect.toml").write_text('[api]\nurl = "http://127.0.0.1:9/api"\n', encoding="utf-8")
+    env = base_env(tmp_path)
+    env.pop("PREFECT_API_URL", None)
+    code = EARLY.replace("s.start_early([])", "s.start_early([])\nimport prefect.settings as ps\n"
+                         "print(ps.get_current_settings().api.url)")
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60,
+                          env=env | {"PYTHONPATH": str(ROOT)})
+    lines = done.stdout.splitlines()
+    assert lines[0] == "http://127.0.0.1:9/api", done.stderr  # the user's API, not an address of ours
+    assert lines[1].split() == ["1", "None", "None", "0"], done.stderr  # started early, then stopped
+
+
 def test_the_embedded_server_is_prefects_own_command_and_environment() -> None:
     """flows.server starts the server without importing Prefect's server module; this checks that its copy
     of the command and environment is what the pinned Prefect's ``SubprocessASGIServer`` would run."""
