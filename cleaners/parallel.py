@@ -44,7 +44,7 @@ import os
 import pickle
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from contextvars import ContextVar
 from multiprocessing.connection import Connection
@@ -280,18 +280,27 @@ class PageHelpers:
                 sites = {key: site_lines[key] for key in {site_key(p) for p in batch} if key in site_lines}
                 futures.append(self._threads.submit(self._pool.call, _clean_batch, (batch, sites, config),
                                                     f"pages {start:,}-{start + len(batch) - 1:,} of a chunk"))
-            wait(futures)  # every helper done with this chunk before it is settled, whatever failed
+            try:
+                # a helper's death or error fails the shard: the batches not yet started are not started
+                wait(futures, return_when=FIRST_EXCEPTION)
+            finally:  # (also on Ctrl-C)
+                for future in futures:
+                    future.cancel()
+                wait(futures)  # every helper done with this chunk before it is settled
+            failed = next((f.exception() for f in futures if not f.cancelled() and f.exception()), None)
+            if failed is not None:
+                raise failed
             results: list[PageResult] = []
             names: list[str] = []
             for future in futures:
-                batch_results, name = future.result()  # a helper's death or error: the shard fails
+                batch_results, name = future.result()
                 results.extend(batch_results)
                 if name not in names:
                     names.append(name)
         return results, names
 
     def close(self) -> None:
-        self._threads.shutdown(wait=True)
+        self._threads.shutdown(wait=True, cancel_futures=True)
         self._pool.close()
 
 

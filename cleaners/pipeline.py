@@ -285,7 +285,7 @@ def _clean_chunk(items: list[tuple[Page, bytes]], part: str, area: StagingArea, 
         stats.page_workers.extend(w for w in elsewhere[1] if w not in stats.page_workers)
     else:  # page by page as the rows are built: one page's result is held at a time
         results = (_clean_safely(p, config, site_lines.get(site_key(p), frozenset()), html) for p in pages)
-    for (item, key), result in zip(items, results):
+    for (item, key), result in zip(items, results, strict=True):
         stats.records += 1
         stats.pages += 1
         _count_decoding(item, stats)

@@ -42,6 +42,7 @@ import random
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -50,8 +51,8 @@ from typing import Any
 
 try:
     import tomllib
-except ModuleNotFoundError:  # Python 3.10: the profile is then only read by Prefect, after the early start
-    tomllib = None  # type: ignore[assignment]
+except ModuleNotFoundError:  # Python 3.10: the toml package (a dependency of Prefect) reads the profile
+    import toml as tomllib  # type: ignore[no-redef,unused-ignore]
 
 #: Run by ``python -I -S -c`` as the server's first program: the parent-death signal, a check that the
 #: parent did not die before it was asked for (then the signal would never come), then the real command.
@@ -99,6 +100,7 @@ class EmbeddedServer:
         self.port = 0
         self.ready = False
         self.published = False
+        self._previous: str | None = None
         self._start()
         atexit.register(self.stop)
 
@@ -115,7 +117,8 @@ class EmbeddedServer:
         env = {**os.environ, **SERVER_ENV}
         env.pop("PREFECT_API_URL", None)  # a previous start's address (a port found taken): not the server's
         command = server_command(self.port)
-        if sys.platform.startswith("linux"):
+        # the kernel's signal comes when the starting *thread* ends: only the main thread lives as long as we do
+        if sys.platform.startswith("linux") and threading.current_thread() is threading.main_thread():
             command = [sys.executable, "-I", "-S", "-c", _LAUNCHER, str(os.getpid()), *command]
         self.process = subprocess.Popen(command, env=env)
         if self.published:
@@ -123,32 +126,57 @@ class EmbeddedServer:
 
     def publish(self) -> None:
         """Point this process (and the processes it starts) at the server, as a user's PREFECT_API_URL would."""
+        if not self.published:
+            self._previous = os.environ.get("PREFECT_API_URL")
         self.published = True
         os.environ["PREFECT_API_URL"] = self.api_url
-        if "prefect.context" in sys.modules:  # settings already read: read them again
-            from prefect.context import refresh_global_settings_context
+        _refresh_settings()
 
-            refresh_global_settings_context()
+    def withdraw(self) -> None:
+        """Stop the server and take its address back: this process is as it was before :meth:`publish`."""
+        global _SERVER
+        self.stop()
+        if self.published:
+            if self._previous is None:
+                os.environ.pop("PREFECT_API_URL", None)
+            else:
+                os.environ["PREFECT_API_URL"] = self._previous
+            self.published = False
+            _refresh_settings()
+        if _SERVER is self:
+            _SERVER = None
 
     def wait_ready(self) -> str:
-        """Block until the server answers its health check; its API URL. Raises :class:`ServerDidNotStart`."""
+        """Block until the server answers its health check; its API URL. Raises :class:`ServerDidNotStart`
+        (the server stopped and its address withdrawn: nothing in this process points at a dead server)."""
+        try:
+            return self._wait()
+        except ServerDidNotStart:
+            self.withdraw()
+            raise
+
+    def _wait(self) -> str:
         deadline = time.monotonic() + self.timeout
-        while not self.ready:
-            assert self.process is not None
+        while True:
+            if self.process is None:
+                raise ServerDidNotStart(f"the embedded Prefect server was stopped{_INSTEAD}")
             code = self.process.poll()
-            if code == _PORT_TAKEN and not _bindable(self.port):  # taken after it was found free: another one
+            if code == _PORT_TAKEN and not _bindable(self.port) and time.monotonic() < deadline:
+                self.ready = False  # the port was taken after it was found free: another one
                 self._start()
                 continue
             if code is not None:
-                raise ServerDidNotStart(f"the embedded Prefect server exited with status {code} before it answered "
-                                        f"(its log above says why){_INSTEAD}")
+                raise ServerDidNotStart(f"the embedded Prefect server exited with status {code} "
+                                        f"{'' if self.ready else 'before it answered '}(its log above says why)"
+                                        f"{_INSTEAD}")
+            if self.ready:
+                return self.api_url
             if time.monotonic() > deadline:
                 raise ServerDidNotStart(f"the embedded Prefect server did not answer within {self.timeout:g} s "
                                         f"(PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS){_INSTEAD}")
             self.ready = _healthy(self.api_url)
             if not self.ready:
                 time.sleep(0.05)
-        return self.api_url
 
     def stop(self) -> None:
         """Stop the server (Prefect's own way: terminate, then kill after 5 s)."""
@@ -221,8 +249,6 @@ def start_early(argv: list[str]) -> None:
 def _profile_names_api() -> bool:
     """Whether the active profile of Prefect's profiles file sets PREFECT_API_URL or turns temporary
     servers off (read with tomllib, without importing Prefect; anything unclear: False)."""
-    if tomllib is None:
-        return False
     home = Path(os.environ.get("PREFECT_HOME") or Path.home() / ".prefect").expanduser()
     path = Path(os.environ.get("PREFECT_PROFILES_PATH") or home / "profiles.toml").expanduser()
     try:
@@ -232,6 +258,14 @@ def _profile_names_api() -> bool:
         return bool(profile.get("PREFECT_API_URL")) or off
     except (OSError, ValueError, AttributeError, TypeError):
         return False
+
+
+def _refresh_settings() -> None:
+    """Prefect reads its settings once; when it already has, it reads them again (the new address)."""
+    if "prefect.context" in sys.modules:
+        from prefect.context import refresh_global_settings_context
+
+        refresh_global_settings_context()
 
 
 def _free_port() -> int:

@@ -117,10 +117,20 @@ def test_a_worker_killed_mid_run_fails_shards_and_the_run_never_reports_success(
 
 
 
+#: Each site's line on most of its pages: site boilerplate, counted over a whole chunk
+SITE_LINES = {"gazette.example": "Porthaven Gazette, harbour news since 1901",
+              "courier.example": "The Valley Courier: independent local reporting"}
+
+
 def feed(path: Path, pages: int) -> Path:
-    """One JSONL file of ``pages`` stories and an HTML copy of one of them: one shard, one chunk."""
+    """One JSONL file of ``pages`` stories of two sites, each site's line on 4 of its 5 pages, and an HTML
+    copy of one story: one shard."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    rows = [{"id": f"s{k}", "text": story(f"town {k}", n=2)} for k in range(pages)]
+    rows = []
+    for k in range(pages):
+        site = sorted(SITE_LINES)[k % 2]
+        footer = f"\n\n{SITE_LINES[site]}\n" if k % 5 else ""
+        rows.append({"id": f"s{k}", "url": f"https://{site}/{k}", "text": story(f"town {k}", n=2) + footer})
     paragraphs = "".join(f"<p>{p}</p>" for p in story("town 7", n=2).split("\n\n")[1:])
     rows.append({"id": "html", "html": f"<html><body><article><h1>Town 7</h1>{paragraphs}</article></body></html>"})
     path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
@@ -138,6 +148,8 @@ def test_a_large_file_has_its_pages_cleaned_in_helpers_with_the_rows_of_one_proc
     for name in ("articles", "duplicates", "removed", "rejected"):
         assert comparable(tmp_path / "one", name) == comparable(tmp_path / "two", name), name
     assert summary.dataset.duplicates >= 1  # the HTML copy
+    # each site's line went as its site's boilerplate, from batches that held pages of both sites
+    assert summary.removed_by_reason.get("site_boilerplate", 0) >= 0.8 * FIRST_HELPED_CHUNK
 
 
 def test_a_small_file_starts_no_helper(tmp_path: Path) -> None:

@@ -163,6 +163,17 @@ def test_an_api_named_where_only_prefect_looks_stops_the_early_server(tmp_path: 
     assert lines[1].split() == ["1", "None", "None", "0"], done.stderr  # started early, then stopped
 
 
+def test_a_server_that_did_not_start_leaves_no_address_behind(tmp_path: Path) -> None:
+    """main() called in-process: after the failure nothing points at the dead server (a later call, a child)."""
+    env = base_env(tmp_path) | {"PREFECT_SERVER_DATABASE_CONNECTION_URL": "postgresql+asyncpg://nobody@127.0.0.1:9/x"}
+    env.pop("PREFECT_API_URL", None)
+    code = ("import os, flows.clean as c, flows.server as s, prefect.settings as ps\n"
+            f"code = c.main([{str(SEEDS)!r}, '-o', {str(tmp_path / 'out')!r}, '--no-progress'])\n"
+            "print(code, os.environ.get('PREFECT_API_URL'), s._SERVER, ps.get_current_settings().api.url)\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120, env=env)
+    assert done.stdout.split() == ["2", "None", "None", "None"], done.stderr[-2000:]
+
+
 def test_the_embedded_server_is_prefects_own_command_and_environment() -> None:
     """flows.server starts the server without importing Prefect's server module; this checks that its copy
     of the command and environment is what the pinned Prefect's ``SubprocessASGIServer`` would run."""
