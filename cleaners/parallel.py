@@ -28,12 +28,12 @@ retries, timing), and no worker starts a Prefect server or talks to one.
   (``OSError`` keeps its errno, so a transient fault is retried), else as a
   ``RuntimeError`` naming it.
 - One shard, or one core, runs in the calling thread: a worker would only add
-  its start (seeds: one shard). One large file is one shard too: there, the
-  pages of its large chunks are cleaned by helper processes
-  (:class:`PageHelpers`), while reading and writing stay in the thread. So do all shards when the calling program
+  its start (seeds: one shard). So do all shards when the calling program
   registered a reader of its own for some of the files, which a worker would
-  not have
-  (:func:`cleaners.io.readers.builtin_reader_for`).
+  not have (:func:`cleaners.io.readers.builtin_reader_for`). One large file
+  is one shard too: there, the pages of its large chunks are cleaned by
+  helper processes (:class:`PageHelpers`), while reading and writing stay in
+  the thread.
 """
 from __future__ import annotations
 
