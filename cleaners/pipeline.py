@@ -264,7 +264,12 @@ PAGE_HELPERS: ContextVar[PageCleaner | None] = ContextVar("page_helpers", defaul
 def clean_pages(pages: list[Page], site_lines: dict[str, frozenset[str]], config: CleanConfig,
                 html: BoundedExtractor | None = None) -> list[PageResult]:
     """Each page's result (a bug on a page is its rejection), as a chunk cleans them."""
-    return [_clean_safely(page, config, site_lines.get(site_key(page), frozenset()), html) for page in pages]
+    return list(_page_results(pages, site_lines, config, html))
+
+
+def _page_results(pages: list[Page], site_lines: dict[str, frozenset[str]], config: CleanConfig,
+                  html: BoundedExtractor | None) -> Iterator[PageResult]:
+    return (_clean_safely(page, config, site_lines.get(site_key(page), frozenset()), html) for page in pages)
 
 
 def _clean_chunk(items: list[tuple[Page, bytes]], part: str, area: StagingArea, config: CleanConfig,
@@ -284,7 +289,7 @@ def _clean_chunk(items: list[tuple[Page, bytes]], part: str, area: StagingArea, 
         results: Iterator[PageResult] = iter(elsewhere[0])
         stats.page_workers.extend(w for w in elsewhere[1] if w not in stats.page_workers)
     else:  # page by page as the rows are built: one page's result is held at a time
-        results = (_clean_safely(p, config, site_lines.get(site_key(p), frozenset()), html) for p in pages)
+        results = _page_results(pages, site_lines, config, html)
     for (item, key), result in zip(items, results, strict=True):
         stats.records += 1
         stats.pages += 1

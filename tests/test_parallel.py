@@ -6,6 +6,7 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from cleaners.config import CleanConfig
@@ -78,14 +79,15 @@ def _is_worker(pid: int) -> bool:
         return False
 
 
-def test_a_worker_killed_mid_run_fails_shards_and_the_run_never_reports_success(tmp_path: Path) -> None:
-    folder = inbox(tmp_path / "in", 80)
+def killing_a_worker(start: Callable[[], RunSummary], after: float, within: float = 60) -> RunSummary:
+    """``start()`` in a thread; SIGKILL the first worker process it started once that has lived ``after``
+    seconds (as the OOM killer meets one); the run's summary."""
     before = _descendants()
     result: list[RunSummary | BaseException] = []
 
     def clean() -> None:
         try:
-            result.append(run([folder], tmp_path / "out", SMALL_SHARDS, clean_shards=clean_shards_in_processes(2)))
+            result.append(start())
         except BaseException as exc:  # noqa: BLE001 (the assertion below shows it)
             result.append(exc)
 
@@ -93,13 +95,12 @@ def test_a_worker_killed_mid_run_fails_shards_and_the_run_never_reports_success(
     thread.start()
     killed = None
     seen: dict[int, float] = {}
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + within
     while killed is None and time.monotonic() < deadline and thread.is_alive():
         for pid in _descendants():
             if pid not in before and _is_worker(pid):
                 seen.setdefault(pid, time.monotonic())
-        # a worker that has run a while, as the OOM killer meets one (with its shard, started or not)
-        old = [pid for pid, since in seen.items() if time.monotonic() - since > 0.3]
+        old = [pid for pid, since in seen.items() if time.monotonic() - since > after]
         if old:
             killed = old[0]
             os.kill(killed, signal.SIGKILL)
@@ -108,13 +109,20 @@ def test_a_worker_killed_mid_run_fails_shards_and_the_run_never_reports_success(
     assert killed is not None and result, "no worker to kill, or the run did not end"
     summary = result[0]
     assert isinstance(summary, RunSummary), summary
+    return summary
+
+
+def test_a_worker_killed_mid_run_fails_shards_and_the_run_never_reports_success(tmp_path: Path) -> None:
+    folder = inbox(tmp_path / "in", 80)
+    # a worker that has run a while (with its shard, started or not)
+    summary = killing_a_worker(lambda: run([folder], tmp_path / "out", SMALL_SHARDS,
+                                           clean_shards=clean_shards_in_processes(2)), after=0.3)
     assert not summary.outcome.ok  # shards were lost: the run says so, whatever else it committed
     # the killed worker's shard alone is lost; its thread's next shard starts a fresh worker
     assert len(summary.failed_shards) == 1 and "WorkerDied" in summary.failed_shards[0].error
     lost = sum(s.files for s in summary.failed_shards)
     rows = summary.dataset
     assert (rows.articles + rows.duplicates, rows.rejected) == (81 - lost, lost)  # shard_failed rows, none silent
-
 
 
 #: Each site's line on most of its pages: site boilerplate, counted over a whole chunk
@@ -161,33 +169,9 @@ def test_a_small_file_starts_no_helper(tmp_path: Path) -> None:
 
 def test_a_helper_killed_mid_chunk_fails_its_shard_and_the_run_never_reports_success(tmp_path: Path) -> None:
     path = feed(tmp_path / "in" / "feed.jsonl", 4 * FIRST_HELPED_CHUNK)
-    before = _descendants()
-    result: list[RunSummary | BaseException] = []
-
-    def clean() -> None:
-        try:
-            result.append(run([path], tmp_path / "out", clean_shards=clean_shards_in_processes(2)))
-        except BaseException as exc:  # noqa: BLE001 (the assertion below shows it)
-            result.append(exc)
-
-    thread = threading.Thread(target=clean)
-    thread.start()
-    killed = None
-    seen: dict[int, float] = {}
-    deadline = time.monotonic() + 90
-    while killed is None and time.monotonic() < deadline and thread.is_alive():
-        for pid in _descendants():
-            if pid not in before and _is_worker(pid):
-                seen.setdefault(pid, time.monotonic())
-        old = [pid for pid, since in seen.items() if time.monotonic() - since > 3.0]  # started, and cleaning
-        if old:
-            killed = old[0]
-            os.kill(killed, signal.SIGKILL)
-        time.sleep(0.01)
-    thread.join(120)
-    assert killed is not None and result, "no helper to kill, or the run did not end"
-    summary = result[0]
-    assert isinstance(summary, RunSummary), summary
+    # a helper 3 s after its start: its imports done, and cleaning
+    summary = killing_a_worker(lambda: run([path], tmp_path / "out", clean_shards=clean_shards_in_processes(2)),
+                               after=3.0, within=90)
     assert not summary.outcome.ok
     assert len(summary.failed_shards) == 1 and "WorkerDied" in summary.failed_shards[0].error
     rows = summary.dataset

@@ -56,7 +56,6 @@ def test_dom_features_say_where_a_block_sits_and_what_its_ancestors_declare() ->
     assert _col(rows, comment, "chrome_removed") == 1
 
 
-
 def test_source_newlines_inside_a_paragraph_do_not_split_its_block() -> None:
     tree = trafilatura.load_html("<html><body><p>Shares of\n  <a href='/q/HD'>Home Depot</a>\n  fell.</p>"
                                  "<pre>a\nb</pre></body></html>")
