@@ -57,6 +57,13 @@ class Outcome(BaseModel):
         return EXIT_CODES[self.status]
 
 
+def also_failed(outcome: Outcome, cause: str) -> Outcome:
+    """``outcome`` with one more cause of failure (after the commit: publishing the output, say)."""
+    if outcome.status == "failed" and outcome.cause:
+        cause = f"{outcome.cause}; {cause}"
+    return Outcome(status="failed", cause=one_line(cause))
+
+
 def not_committed(cause: str) -> Outcome:
     """A run stopped before it wrote anything (the output is as it was)."""
     return Outcome(status="not_committed", cause=one_line(cause))

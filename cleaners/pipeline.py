@@ -32,6 +32,7 @@ from .html.page import clean_html_page
 from .io.dataset import current_snapshot
 from .io.ledger import InputLedger, item_key, ledger_table, provisional_entries, seen_in
 from .io.readers import InputFile, discover, read_file, read_position
+from .io.remote import is_url, local_path
 from .io.schema import (
     ARTICLES,
     DATASETS,
@@ -44,7 +45,7 @@ from .io.schema import (
 )
 from .io.writer import OutputError, SnapshotWriter, StagingArea, not_input, write_parquet
 from .model import Page, PageResult, Rejection
-from .outcome import NothingCommitted, judge, one_line
+from .outcome import NothingCommitted, also_failed, judge, one_line
 from .reasons import GLUED_PROMO, METADATA_REMOVALS, REPEAT_REMOVALS, is_chrome_line
 from .summary import (
     Counts,
@@ -53,6 +54,8 @@ from .summary import (
     FailedShard,
     Incremental,
     Orchestration,
+    Published,
+    PublishedTable,
     RunSummary,
     Timings,
 )
@@ -167,10 +170,11 @@ def check_visible(files: Sequence[InputFile], area: StagingArea) -> None:
             f"process {worker_id()} cannot see this run's output folder {area.scratch.parent.parent.parent}: "
             "Dask workers need the output on a filesystem they share with the flow, at the same path")
     # In the process that found the files, a file gone since is an `unreadable` row, not a setup error.
-    if area.origin != worker_id() and files and not any(f.path.exists() for f in files):
+    local = [f for f in files if f.url is None]  # objects at URLs are the same everywhere
+    if area.origin != worker_id() and local and not any(Path(f.path).exists() for f in local):
         raise WorkerSetupError(
-            f"process {worker_id()} cannot see the input files (none of the {len(files)} of its shard, e.g. "
-            f"{files[0].path}): Dask workers need the inputs on a filesystem they share with the flow, at "
+            f"process {worker_id()} cannot see the input files (none of the {len(local)} of its shard, e.g. "
+            f"{local[0].path}): Dask workers need the inputs on a filesystem they share with the flow, at "
             "the same paths")
 
 
@@ -494,7 +498,8 @@ def shard_name(n: int) -> str:
 def run(inputs: Sequence[str | Path], output: str | Path, config: CleanConfig | None = None, *,
         run_id: str | None = None, engine: str = "local", full_rebuild: bool = False, index: str | None = None,
         strict: bool = False, clean_shards: ShardExecutor = clean_shards_inline,
-        dedup: DedupExecutor = dedup_stage, orchestration: Orchestration | None = None) -> RunSummary:
+        dedup: DedupExecutor = dedup_stage, orchestration: Orchestration | None = None,
+        publish_to: str | None = None) -> RunSummary:
     """The whole run; returns its summary, whose ``outcome`` says how it ended.
 
     A run builds on what earlier runs into the same output committed: it
@@ -503,6 +508,9 @@ def run(inputs: Sequence[str | Path], output: str | Path, config: CleanConfig | 
     from nothing instead). A run that finds nothing new commits nothing, so
     readers pinned to the current snapshot keep it. ``index`` is where the
     dedup index lives: None for files next to the dataset, or a ``redis://`` URL.
+    ``publish_to``: after the commit, mirror the output into Delta tables there
+    (:mod:`cleaners.store.delta`; checked before the run starts). A publish that
+    fails leaves the run committed and its outcome failed, saying why.
 
     ``clean_shards`` and ``dedup`` say *where* the steps execute (inline here,
     as Prefect tasks in ``flows/clean.py``); what the run does, in which
@@ -514,6 +522,13 @@ def run(inputs: Sequence[str | Path], output: str | Path, config: CleanConfig | 
     config = config or CleanConfig()
     started = time.time()
     run_id = run_id or new_run_id()
+    if is_url(str(output)):
+        raise OutputError(f"output {output}: the output must be a local folder for now (inputs may be URLs)")
+    output = local_path(str(output))
+    if publish_to is not None:
+        from .store.delta import check_target
+
+        check_target(publish_to)  # a missing package or a bad URL stops the run before it starts
     # Absolute before anything travels: a Dask worker's working folder is not this one.
     out = Path(output).absolute()
     if index is not None:
@@ -544,7 +559,8 @@ def run(inputs: Sequence[str | Path], output: str | Path, config: CleanConfig | 
             summary = summarise(run_id, [str(i) for i in inputs], Path(output), config, engine, started,
                                 files, shards, new_rejects, dedup_result)
             summary.missing_inputs = missing
-            summary.input_paths = [str(Path(i).absolute()) for i in inputs]
+            summary.input_paths = [str(i) if is_url(str(i)) else str(Path(local_path(str(i))).absolute())
+                                   for i in inputs]
             summary.orchestration = orchestration
             if orchestration is not None:
                 orchestration.shard_workers = {s.shard: s.worker for s in shards if s.worker}
@@ -576,6 +592,8 @@ def run(inputs: Sequence[str | Path], output: str | Path, config: CleanConfig | 
                 _completed(summary, writer.previous_manifest or {})
     except NothingCommitted as exc:  # stopped before the switch: say what readers still see
         raise type(exc)(f"{exc}\nNothing of run {run_id} was committed: {_output_state(out)}") from exc
+    if publish_to is not None:
+        _publish(out, publish_to, summary)
     progress.phase("report")
     summary.wall_seconds = round(time.time() - started, 3)
     if _write_report(out, summary):  # the path as the caller named the output, like every path it prints
@@ -587,6 +605,23 @@ def run(inputs: Sequence[str | Path], output: str | Path, config: CleanConfig | 
     progress.finish()
     log.log(logging.INFO if summary.outcome.ok else logging.ERROR, "%s", summary.headline(), extra=NARRATIVE)
     return summary
+
+
+def _publish(out: Path, target: str, summary: RunSummary) -> None:
+    """Publish the committed output to ``target``; a failure fails the run's outcome (its rows stay committed)."""
+    from .store.delta import PublishError, publish
+
+    published = Published(target=target)
+    try:
+        tables = publish(out, target)
+    except PublishError as exc:
+        tables, published.error = exc.committed, str(exc)
+        summary.outcome = also_failed(summary.outcome, f"the output is committed, but publishing to {target} "
+                                                       f"failed: {exc}")
+    published.tables = [PublishedTable(dataset=t.dataset, version=t.version, rows=t.rows, committed=t.committed,
+                                       runs_written=len(t.runs_written), runs_removed=len(t.runs_removed))
+                        for t in tables]
+    summary.published = published
 
 
 def _completed(summary: RunSummary, manifest: dict[str, Any]) -> RunSummary:

@@ -102,6 +102,26 @@ class Orchestration(_Part):
     page_workers: list[str] = Field(default_factory=list)
 
 
+class PublishedTable(_Part):
+    """One table a run's publish wrote or found in step (:mod:`cleaners.store.delta`)."""
+
+    dataset: str
+    version: int
+    rows: int
+    committed: bool
+    runs_written: int = 0
+    runs_removed: int = 0
+
+
+class Published(_Part):
+    """Where the run's output was published as Delta tables, and how that went."""
+
+    target: str
+    tables: list[PublishedTable] = Field(default_factory=list)
+    #: why the publish failed (the run's output is committed all the same); None when it did not
+    error: str | None = None
+
+
 class RunSummary(_Part):
     """Everything a run reports about itself; :func:`cleaners.pipeline.run` makes it."""
 
@@ -133,6 +153,8 @@ class RunSummary(_Part):
     dataset: DatasetRows = Field(default_factory=DatasetRows)
     #: the run report's path, set once it was written
     report: str | None = None
+    #: the Delta tables the output was published to (``publish_to``); None when not asked
+    published: Published | None = None
     orchestration: Orchestration | None = None
     outcome: Outcome = Outcome(status="completed")
     #: the whole command's time, Prefect's start included (CLI only)

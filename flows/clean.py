@@ -68,6 +68,7 @@ from flows.parameters import (
     IndexURL,
     InputPaths,
     OutputPath,
+    PublishTarget,
     Strict,
     TaskRunnerSpec,
     dask_address,
@@ -158,7 +159,7 @@ def clean_flow(inputs: InputPaths = DEFAULT_INPUTS, output: OutputPath = DEFAULT
                config: CleanConfig = CleanConfig(),  # noqa: B008 (frozen; Prefect's form shows the default)
                full_rebuild: FullRebuild = False,
                index: IndexURL = None, task_runner: TaskRunnerSpec = DEFAULT_TASK_RUNNER,
-               strict: Strict = False) -> RunSummary | State:
+               strict: Strict = False, publish: PublishTarget = None) -> RunSummary | State:
     """Clean scraped pages into the Parquet layout of CONTRACT.md; returns the run summary.
 
     The parameters are those of :class:`flows.parameters.CleanParameters`.
@@ -174,7 +175,7 @@ def clean_flow(inputs: InputPaths = DEFAULT_INPUTS, output: OutputPath = DEFAULT
     itself with ``with_options`` and needs no subflow.
     """
     params = CleanParameters(inputs=inputs, output=output, config=config, full_rebuild=full_rebuild,
-                             index=index, task_runner=task_runner, strict=strict)
+                             index=index, task_runner=task_runner, strict=strict, publish=publish)
     if problem := unreachable_services(params):  # a deployment's run: the CLI has checked this already
         get_run_logger().error("nothing was committed: %s", problem)
         return Failed(message=problem, data=not_committed(problem))
@@ -220,7 +221,7 @@ def run_pipeline(params: CleanParameters, context: FlowRunContext | None) -> Run
                                    engine="prefect+dask" if params.uses_dask else "prefect",
                                    full_rebuild=params.full_rebuild, index=params.index, strict=params.strict,
                                    clean_shards=_shards_as_tasks, dedup=_dedup_as_task,
-                                   orchestration=orchestration)
+                                   orchestration=orchestration, publish_to=params.publish)
     except NothingCommitted as exc:  # the message says what to fix; anything else is a bug, with its traceback
         outcome = not_committed(str(exc))
         logger.error("nothing was committed: %s", outcome.cause)
@@ -293,7 +294,9 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument("inputs", nargs="*", metavar="INPUT", default=DEFAULT_INPUTS,
-                        help="files or directories (read recursively): " + ", ".join(supported_suffixes()))
+                        help="files or directories (read recursively), or fsspec URLs such as s3://bucket/crawl/ "
+                             "(credentials from the environment; s3:// needs the s3 extra): "
+                             + ", ".join(supported_suffixes()))
     parser.add_argument("-o", "--output", default=DEFAULT_OUTPUT, help="output directory")
     parser.add_argument("--full-rebuild", action="store_true",
                         help="ignore what earlier runs into OUTPUT processed and rebuild it from these inputs alone")
@@ -312,6 +315,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--json", action="store_true", help="print the run summary as JSON")
     parser.add_argument("--no-progress", action="store_true",
                         help="no progress line on stderr (files, records, articles per second)")
+    parser.add_argument("--publish", metavar="TARGET", default=None,
+                        help="after the run, publish the output as Delta Lake tables in TARGET (a folder or a URL "
+                        "such as s3://lake/news; the delta extra); see python -m flows.publish")
     parser.add_argument("--strict", action="store_true",
                         help="fail the run (exit 3) when any input could not be used (rejections of kind input, "
                         "limit or fault; not pages that held no article); the run is still committed")
@@ -336,7 +342,7 @@ def params_from_args(args: argparse.Namespace) -> CleanParameters:
     """The flow's parameters from the command line; raises pydantic's ValidationError."""
     return CleanParameters(inputs=list(args.inputs), output=args.output, config=config_from_args(args),
                            full_rebuild=args.full_rebuild, index=args.index, task_runner=args.task_runner,
-                           strict=args.strict)
+                           strict=args.strict, publish=args.publish)
 
 
 def describe_errors(exc: ValidationError) -> str:
@@ -450,6 +456,10 @@ def format_summary(summary: RunSummary) -> str:
                      f"summary: {out}/runs/{summary.run_id}.json")
     else:
         lines.append(f"output: {out}/ unchanged  summary: {out}/runs/{summary.run_id}.json")
+    if summary.published is not None:
+        p = summary.published
+        tables = ", ".join(f"{t.dataset} v{t.version}" + ("" if t.committed else " (unchanged)") for t in p.tables)
+        lines.append(f"published: {p.target}  {tables or 'nothing'}" + ("  FAILED (see the error)" if p.error else ""))
     if summary.report:
         lines.append(f"report: {summary.report}  (one page line by line: python -m flows.report {out} --doc ID)")
     return "\n".join(lines)
@@ -491,7 +501,8 @@ def main(argv: list[str] | None = None) -> int:
                 result = pipeline.run(params.inputs, params.output, params.config, full_rebuild=params.full_rebuild,
                                       index=params.index, strict=params.strict,
                                       clean_shards=clean_shards_in_processes(args.workers or None),
-                                      orchestration=Orchestration(task_runner="processes", flow_process=worker_id()))
+                                      orchestration=Orchestration(task_runner="processes", flow_process=worker_id()),
+                                      publish_to=params.publish)
             except NothingCommitted as exc:  # the output, its index or Redis: what to fix, no traceback
                 result = not_committed(str(exc))
         else:

@@ -35,6 +35,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 from pydantic.json_schema import WithJsonSchema
 
 from cleaners.config import CleanConfig
+from cleaners.io.remote import is_url, local_path, url_problem
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -72,19 +73,42 @@ def _task_runner_valid(spec: str) -> str:
     return spec
 
 
+def _output_local(path: str) -> str:
+    if is_url(path):
+        raise ValueError(f"output must be a local folder for now, got the URL {path!r} (inputs may be URLs; "
+                         "write the output locally and copy it, e.g. with `aws s3 sync`)")
+    return local_path(path)  # file:///x is the folder /x
+
+
+def _inputs_without_secrets(urls: list[str]) -> list[str]:
+    for url in urls:
+        if is_url(url) and (problem := url_problem(url)) is not None:
+            raise ValueError(problem)
+    return urls
+
+
+def _publish_target_valid(target: str | None) -> str | None:
+    if target is not None and is_url(target) and (problem := url_problem(target)) is not None:
+        raise ValueError(problem)
+    return target
+
+
 CONFIG_DESCRIPTION = ("Cleaning options: thresholds, text and HTML stage settings, shard size "
                       "(`python -m flows.clean --help` describes each one).")
 
 InputPaths = Annotated[
     list[Annotated[str, StringConstraints(min_length=1)]],
-    Field(min_length=1, description="Files or directories to clean (directories are read recursively). "
+    Field(min_length=1, description="Files or directories to clean (directories are read recursively), or "
+          "fsspec URLs of objects and prefixes (s3://bucket/crawl/; credentials from the environment). "
           "Relative paths are taken from the working directory of the run (the checkout, NEWSCLEAN_DIR, "
           "for a deployment)."),
+    AfterValidator(_inputs_without_secrets),
 ]
 OutputPath = Annotated[
     str,
     StringConstraints(min_length=1),
     Field(description="Output dataset directory; each run adds its rows to it (see full_rebuild)."),
+    AfterValidator(_output_local),
 ]
 FullRebuild = Annotated[
     bool,
@@ -113,6 +137,13 @@ Strict = Annotated[
     Field(description="Fail the run when any input could not be used (rejections of kind input, limit or "
           "fault; not pages that held no article). The run's rows are committed either way."),
 ]
+PublishTarget = Annotated[
+    str | None,
+    Field(description="After the run, publish the output as Delta Lake tables there: a folder, or a URL such as "
+          "s3://lake/news (credentials from the environment; the delta extra, and s3 for s3://). A failed publish "
+          "fails the run, whose rows stay committed. None: not published."),
+    AfterValidator(_publish_target_valid),
+]
 
 
 class CleanParameters(BaseModel):
@@ -127,6 +158,7 @@ class CleanParameters(BaseModel):
     index: IndexURL = None
     task_runner: TaskRunnerSpec = DEFAULT_TASK_RUNNER
     strict: Strict = False
+    publish: PublishTarget = None
 
     def flow_kwargs(self) -> dict[str, Any]:
         """The keyword arguments of ``clean_flow`` that run with exactly these parameters."""

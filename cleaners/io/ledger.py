@@ -44,14 +44,14 @@ from ..faults import is_transient
 from ..model import Page, Rejection
 from ..reasons import LIMIT_OPTIONS
 from .dataset import snapshot_files
-from .readers import open_regular
+from .readers import InputFile, open_regular
 from .schema import LEDGER
 
 KEY_BYTES = 16
 _READ_BLOCK = 1 << 20
 
 
-def file_key(path: Path) -> bytes:
+def file_key(path: Path | InputFile) -> bytes:
     return file_keys(path)[0]
 
 
@@ -148,7 +148,7 @@ def tagged(key: bytes, options: Iterable[str], config: CleanConfig) -> bytes:
     return h.digest()
 
 
-def file_keys(path: Path, prefixes: Iterable[int] = ()) -> tuple[bytes, dict[int, bytes], int]:
+def file_keys(path: Path | InputFile, prefixes: Iterable[int] = ()) -> tuple[bytes, dict[int, bytes], int]:
     """The file's key, the key its first N bytes would have as a file for each N (in the same read), and its
     size as read."""
     h = hashlib.blake2b(b"file\x00", digest_size=KEY_BYTES)
@@ -298,7 +298,7 @@ class InputLedger:
         earlier = self.provisional.get(file.source, [])
         try:
             key: bytes | None
-            key, prefixes, size = file_keys(file.path, [c.size for _, c in earlier if not c.any])
+            key, prefixes, size = file_keys(file, [c.size for _, c in earlier if not c.any])
         except OSError as exc:
             if is_transient(exc):
                 raise

@@ -18,11 +18,12 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from pathlib import Path, PurePosixPath
+from pathlib import Path, PurePath, PurePosixPath
 from typing import BinaryIO, Protocol
 
 from ..faults import is_transient
 from ..model import Page, Rejection
+from . import remote
 from .decode import DecodeError, decode_bytes, text_after_bom, utf16_without_bom
 
 #: Bytes looked at to tell binary from text (NUL never occurs in text).
@@ -40,12 +41,20 @@ class InputFile:
     """A file to read, with the ``source`` name the output will carry.
 
     ``path`` is absolute when :func:`discover` made it, so it stays valid in
-    another process with another working directory (a Dask worker).
+    another process with another working directory (a Dask worker). An object
+    at an fsspec URL (:mod:`.remote`) has its ``url``; its ``path`` is then the
+    URL's path part, for what looks only at names.
     """
 
-    path: Path
+    path: PurePath
     source: str
     size: int
+    url: str | None = None
+
+    @property
+    def where(self) -> str:
+        """The file as messages name it: its URL or its path."""
+        return self.url if self.url is not None else str(self.path)
 
 
 class Reader(Protocol):
@@ -75,7 +84,7 @@ def register_reader(reader: Reader) -> Reader:
     return reader
 
 
-def builtin_reader_for(path: Path) -> bool:
+def builtin_reader_for(path: PurePath) -> bool:
     """Whether ``path`` is read by one of this package's readers (or none): a worker process has those only.
 
     A reader the calling program registered at run time (:func:`register_reader`)
@@ -86,7 +95,7 @@ def builtin_reader_for(path: Path) -> bool:
     return reader is None or type(reader).__module__.startswith("cleaners.")
 
 
-def reader_for(path: Path) -> Reader | None:
+def reader_for(path: PurePath) -> Reader | None:
     name = path.name.lower()
     name = name.removesuffix(".gz")
     return next((r for s, r in _READERS.items() if name.endswith(s)), None)
@@ -126,14 +135,22 @@ def discover(inputs: Iterable[str | Path], *, follow_links: bool = False,
     ``exclude``: paths never read, nor anything below them (the run's own
     output, :func:`cleaners.io.writer.not_input`); each one met is one
     ``own_output`` row, compared by real path, so a link to it is one too.
+
+    An INPUT may be an fsspec URL (``s3://bucket/crawl/``): its objects are
+    listed and named by the same rules (:mod:`.remote`, which says how URLs
+    of several buckets, or beside local paths, are kept apart).
     """
-    given = list(inputs)
+    given = [remote.local_path(str(raw)) for raw in inputs]
+    urls = [raw for raw in given if remote.is_url(raw)]
+    given = [raw for raw in given if not remote.is_url(raw)]
+    found: dict[tuple[str, str], InputFile] = {}
+    rejected: list[Rejection] = []
+    for file in _url_files(urls, bool(given), rejected):
+        _add(found, rejected, file, file.where)
     roots = [Path(raw).absolute() for raw in given]
     base = source_base(roots)
     inside = _Inside(roots, follow_links)
     own = _Inside(list(map(Path, exclude)), False)
-    found: dict[tuple[str, str], InputFile] = {}
-    rejected: list[Rejection] = []
     for raw, root in zip(given, roots):
         name = _relative(root, base) if base is not None else root.name
         kind, detail, real, size = _what_is(root)
@@ -151,16 +168,27 @@ def discover(inputs: Iterable[str | Path], *, follow_links: bool = False,
             rejected.append(_not_a_file(name or str(raw), kind, f"input {raw!s}: {detail}"))
             continue
         for path, source, real, size in paths:
-            source = printable_name(source)
-            if reader_for(path) is None:
-                rejected.append(Rejection(source, None, "unsupported_format",
-                                          f"no reader for {path.name!r}; accepted: "
-                                          + ", ".join(supported_suffixes())))
-                continue
-            found[(real, source)] = InputFile(path, source, size)
-    files = _drop_identical_copies(sorted(found.values(), key=lambda f: (f.source, str(f.path))), rejected)
+            _add(found, rejected, InputFile(path, printable_name(source), size), real)
+    files = _one_per_name(_drop_identical_copies(sorted(found.values(), key=lambda f: (f.source, f.where)),
+                                                 rejected), rejected)
     rejected = [replace(r, source=printable_name(r.source), detail=printable_name(r.detail)) for r in rejected]
     return files, sorted(rejected, key=lambda r: (r.source, r.reason))
+
+
+def _url_files(urls: Sequence[str], with_paths: bool, rejected: list[Rejection]) -> list[InputFile]:
+    """The objects at or under URL INPUTs, named as :func:`discover` names them beside ``with_paths``."""
+    base = remote.remote_base(urls, with_paths)
+    return [InputFile(key, printable_name(source), size, where)
+            for url in dict.fromkeys(urls) for where, key, source, size in remote.list_url(url, base, rejected)]
+
+
+def _add(found: dict[tuple[str, str], InputFile], rejected: list[Rejection], file: InputFile, real: str) -> None:
+    """Take a file a reader handles (once per real path and name); reject the others."""
+    if reader_for(file.path) is None:
+        rejected.append(Rejection(file.source, None, "unsupported_format",
+                                  f"no reader for {file.path.name!r}; accepted: " + ", ".join(supported_suffixes())))
+        return
+    found[(real, file.source)] = file
 
 
 class _Inside:
@@ -259,6 +287,22 @@ def find_input(inputs: Sequence[str | Path], source: str) -> Path | None:
     return None
 
 
+def find_input_file(inputs: Sequence[str | Path], source: str) -> InputFile | None:
+    """:func:`find_input` for local INPUTs and URLs alike (URL INPUTs are listed again to find the name)."""
+    urls = [str(raw) for raw in inputs if remote.is_url(str(raw))]
+    paths = [remote.local_path(str(raw)) for raw in inputs if not remote.is_url(str(raw))]
+    if urls:
+        try:
+            files = _url_files(urls, bool(paths), [])
+        except remote.RemoteInputError:
+            files = []
+        match = next((f for f in files if f.source == source), None)
+        if match is not None:
+            return match
+    path = find_input(paths, source)
+    return InputFile(path, source, path.stat().st_size) if path is not None else None
+
+
 def printable_name(name: str) -> str:
     """A file name as text every writer takes: bytes that are not UTF-8 (a Latin-1 name) shown as ``\\xe9``."""
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
@@ -338,24 +382,38 @@ def _drop_identical_copies(files: list[InputFile], rejected: list[Rejection]) ->
     whose name occurs twice are hashed.
     """
     kept: list[InputFile] = []
-    digests: dict[str, dict[str, Path]] = {}
+    digests: dict[str, dict[str, str]] = {}
     names = Counter(f.source for f in files)
     for file in files:
         if names[file.source] > 1:
-            digest = _file_sha256(file.path)
-            first = digests.setdefault(file.source, {}).setdefault(digest, file.path)
-            if first != file.path:
+            digest = _file_sha256(file)
+            first = digests.setdefault(file.source, {}).setdefault(digest, file.where)
+            if first != file.where:
                 rejected.append(Rejection(file.source, None, "duplicate_input",
-                                          f"{file.path} has the same name and bytes as {first}, read once"))
+                                          f"{file.where} has the same name and bytes as {first}, read once"))
                 continue
         kept.append(file)
     return kept
 
 
-def _file_sha256(path: Path) -> str:
+def _one_per_name(files: list[InputFile], rejected: list[Rejection]) -> list[InputFile]:
+    """Two inputs of one name and different bytes would share ids and ledger entries: read the first, say why not
+    the others. The naming rules keep names apart (a guard, like :func:`_drop_identical_copies`)."""
+    kept: list[InputFile] = []
+    for file in files:
+        if kept and kept[-1].source == file.source:
+            rejected.append(Rejection(file.source, None, "duplicate_input",
+                                      f"{file.where} has the same name as {kept[-1].where} and other bytes: not read "
+                                      "(give them in separate runs, or rename one)"))
+            continue
+        kept.append(file)
+    return kept
+
+
+def _file_sha256(file: InputFile) -> str:
     """SHA-256 of a file, read in blocks (an input may be gigabytes)."""
     h = hashlib.sha256()
-    with open_regular(path) as fh:
+    with open_regular(file) as fh:
         while block := fh.read(1 << 20):
             h.update(block)
     return h.hexdigest()
@@ -365,7 +423,7 @@ _READING = threading.local()
 
 
 @contextmanager
-def open_raw(path: Path) -> Iterator[BinaryIO]:
+def open_raw(path: Path | InputFile) -> Iterator[BinaryIO]:
     """The file's own bytes, opened for reading; while it is open, :func:`read_position` follows it.
 
     Readers open their files through here (or :func:`open_binary`), so the
@@ -380,9 +438,14 @@ def open_raw(path: Path) -> Iterator[BinaryIO]:
             _READING.raw = None
 
 
-def open_regular(path: Path) -> BinaryIO:
+def open_regular(path: Path | InputFile) -> BinaryIO:
     """``open(path, "rb")`` for a regular file only: a path that became a FIFO or a device since it was found
-    raises ``OSError`` (ENXIO) at once, where opening a FIFO would wait for a writer and a device never end."""
+    raises ``OSError`` (ENXIO) at once, where opening a FIFO would wait for a writer and a device never end.
+    An input file at a URL opens through fsspec (:mod:`.remote`)."""
+    if isinstance(path, InputFile):
+        if path.url is not None:
+            return remote.open_url(path.url)
+        path = Path(path.path)
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     try:
         mode = os.fstat(fd).st_mode
@@ -405,7 +468,7 @@ def read_position() -> int | None:
 
 
 @contextmanager
-def open_binary(path: Path) -> Iterator[BinaryIO]:
+def open_binary(path: Path | InputFile) -> Iterator[BinaryIO]:
     """The file as a binary stream, gunzipped on the fly when it is gzip (by magic number, not name).
 
     Streaming, so a 1 GB ``.jsonl.gz`` never sits in memory; a gzip stream that
@@ -421,7 +484,7 @@ def open_binary(path: Path) -> Iterator[BinaryIO]:
             yield raw
 
 
-def read_limited(path: Path, limit: int | None) -> bytes | None:
+def read_limited(path: Path | InputFile, limit: int | None) -> bytes | None:
     """The (gunzipped) content, or None when it holds more than ``limit`` bytes (never reading past it)."""
     with open_binary(path) as stream:
         data = stream.read() if limit is None else stream.read(limit + 1)

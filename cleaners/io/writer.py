@@ -71,6 +71,7 @@ import pyarrow.parquet as pq
 from ..faults import process_name
 from ..outcome import NothingCommitted
 from .atomic import stale_temp, temp_path
+from .remote import is_url, local_path
 from .schema import DATASETS, INTERNAL, SCHEMA_VERSION, SchemaMismatch, conform_table, schema_of
 
 SNAPSHOTS = ".snapshots"
@@ -112,7 +113,9 @@ def not_input(out: str | Path, inputs: Iterable[str | Path]) -> list[Path]:
     """
     home = os.path.realpath(out)
     for raw in inputs:
-        real = os.path.realpath(raw)
+        if is_url(str(raw)):  # an object store holds no local output
+            continue
+        real = os.path.realpath(local_path(str(raw)))
         if real == home or real.startswith(home.rstrip(os.sep) + os.sep):
             return own_entries(out)
     return [Path(out)]

@@ -29,7 +29,7 @@ import pyarrow.dataset as ds
 
 from ..config import CleanConfig
 from ..io.dataset import current_snapshot, open_dataset
-from ..io.readers import InputFile, find_input, read_file
+from ..io.readers import find_input_file, read_file
 from ..model import Page
 from ..reasons import GLUED_PROMO, removal_kind
 from ..summary import RunSummary
@@ -268,11 +268,11 @@ def _input_page(out: Path, run_id: str, source: str, page_ids: set[str]) -> dict
         summary = RunSummary.read(summary_path)
     except (OSError, ValueError):
         summary = RunSummary.read(current_snapshot(out) / "_run.json")
-    path = find_input(summary.input_paths or summary.inputs, source)
+    file = find_input_file(summary.input_paths or summary.inputs, source)
     found: dict[str, Page] = {}
-    if path is None:
+    if file is None:
         return found
-    for item in read_file(InputFile(path, source, path.stat().st_size), run_limit(summary)):
+    for item in read_file(file, run_limit(summary)):
         if isinstance(item, Page) and item.page_id in page_ids:
             found[item.page_id] = item
             if len(found) == len(page_ids):

@@ -17,6 +17,7 @@ from flows.clean import clean_flow
 from tests.conftest import ROOT, SEEDS
 from tests.flows.helpers import DATASETS, base_env, cli, table
 from tests.html.pages import article_page
+from tests.s3server import s3_server
 
 pytestmark = pytest.mark.prefect
 
@@ -187,3 +188,31 @@ def test_relative_paths_travel_to_an_existing_cluster_as_absolute_ones(
     strays = [p for p in tmp_path.rglob("*") if "elsewhere" not in p.relative_to(tmp_path).parts
               and (p.suffix == ".parquet" or p.name in ("out", ".staging", "in"))]
     assert strays == []  # nothing in the workers' own folder
+
+
+def test_dask_workers_in_folders_of_their_own_read_inputs_from_s3(
+        threads_run: tuple[Path, dict], corpus: Path, tmp_path: Path) -> None:
+    """The corpus only in a loopback S3 server: each worker, in a working folder of its own, opens the
+    objects itself with the credentials of its environment, and the rows are those of the threads run."""
+    import dask
+    import fsspec
+    from distributed import Client, LocalCluster
+
+    with s3_server() as env, pytest.MonkeyPatch.context() as patch:
+        for key, value in env.items():
+            patch.setenv(key, value)
+        fsspec.filesystem("s3").put(str(corpus), "corpus/in", recursive=True)
+        with dask.config.set({"logging.distributed": "warning"}), LocalCluster(
+                n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None,
+                scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}, env=env) as cluster, \
+                Client(cluster, set_as_default=False) as client:
+            for n, worker in enumerate(client.scheduler_info()["workers"]):
+                (tmp_path / f"home{n}").mkdir()
+                client.run(os.chdir, str(tmp_path / f"home{n}"), workers=[worker])
+            summary = clean_flow(inputs=["s3://corpus/in"], output=str(tmp_path / "out"), config=CONFIG,
+                                 task_runner="dask://" + cluster.scheduler_address.removeprefix("tcp://"))
+            homes = set(client.run(os.getcwd).values())
+    assert homes == {str(tmp_path / "home0"), str(tmp_path / "home1")}
+    assert summary.engine == "prefect+dask" and summary.rejected_by_reason == {}
+    assert len(worker_pids(summary.orchestration.shard_workers)) == 2
+    assert_same_datasets(tmp_path / "out", threads_run[0])

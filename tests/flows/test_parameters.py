@@ -17,6 +17,7 @@ from flows.parameters import (
     IndexURL,
     InputPaths,
     OutputPath,
+    PublishTarget,
     Strict,
     TaskRunnerSpec,
     dask_address,
@@ -41,7 +42,7 @@ def test_the_flow_signature_is_the_parameter_model() -> None:
     assert list(signature.parameters) == list(fields)
     defaults = CleanParameters()
     types = {"inputs": InputPaths, "output": OutputPath, "config": CleanConfig, "full_rebuild": FullRebuild,
-             "index": IndexURL, "task_runner": TaskRunnerSpec, "strict": Strict}
+             "index": IndexURL, "task_runner": TaskRunnerSpec, "strict": Strict, "publish": PublishTarget}
     for name, parameter in signature.parameters.items():
         assert parameter.default == getattr(defaults, name), name
         assert parameter.annotation is types[name], name
@@ -121,6 +122,19 @@ def test_other_parameters_are_checked_too() -> None:
     with pytest.raises(ParameterTypeError, match="shard_bytes"):
         clean_flow.validate_parameters({"config": {"shard_bytes": 10}})
     assert clean_flow.validate_parameters({"config": {"shard_bytes": 5000}})["config"] == CleanConfig(shard_bytes=5000)
+
+
+def test_inputs_may_be_urls_without_passwords_and_the_output_is_local() -> None:
+    assert CleanParameters(inputs=["s3://bkt/crawl/", "seeds"]).inputs == ["s3://bkt/crawl/", "seeds"]
+    with pytest.raises(ValidationError, match="must not hold a user name or password") as refused:
+        CleanParameters(inputs=["s3://key:secret@bkt/crawl"])
+    assert "secret" not in str(refused.value).split("input_value")[0]  # the message itself never repeats it
+    with pytest.raises(ValidationError, match="query string"):
+        CleanParameters(publish="https://lake.example/news?sig=abc")
+    assert CleanParameters(publish="s3://lake/news").publish == "s3://lake/news"
+    with pytest.raises(ValidationError, match="output must be a local folder"):
+        CleanParameters(output="s3://bkt/clean")
+    assert CleanParameters(output="file:///tmp/clean").output == "/tmp/clean"  # a local path in URL form
 
 
 def test_dask_address_is_the_schedulers_tcp_address() -> None:

@@ -45,7 +45,7 @@ class JsonlReader:
     def read(self, file: InputFile, limit: int | None) -> Generator[Page | Rejection, None, str]:
         """One item per non-blank line; returns what the file held, for a file without a record."""
         cap = None if limit is None else limit * _LINE_FACTOR
-        with open_binary(file.path) as stream:
+        with open_binary(file) as stream:
             gzipped = isinstance(stream, gzip.GzipFile)
             lines = _Lines(stream, cap, limit * _BOMB_FACTOR if gzipped and limit is not None else None)
             for row, line, whole in lines:

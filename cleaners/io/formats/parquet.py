@@ -32,7 +32,6 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any, BinaryIO
 
 import pyarrow as pa
@@ -61,7 +60,7 @@ class ParquetReader:
     def read(self, file: InputFile, limit: int | None) -> Generator[Page | Rejection, None, str]:
         """One item per row; returns what the file held, for a file without a row."""
         budget = None if limit is None else max(_SPOOL_FLOOR * limit, _SPOOL_RATIO * file.size)
-        with _seekable(file.path, budget) as spooled:
+        with _seekable(file, budget) as spooled:
             if isinstance(spooled, Rejection):
                 yield Rejection(file.source, None, "too_large", spooled.detail, provisional=True)
                 return ""
@@ -165,16 +164,21 @@ def _text(value: bytes, body: bool) -> str | bytes:
 
 
 @contextmanager
-def _seekable(path: Path, budget: int | None) -> Iterator[tuple[str | BinaryIO, int] | Rejection]:
-    """The file to hand pyarrow and its size: the path, or for gzip an anonymous temporary file holding the
-    gunzipped bytes; a :class:`Rejection` (its detail only) when they run past ``budget`` bytes."""
-    with open_raw(path) as raw:
+def _seekable(file: InputFile, budget: int | None) -> Iterator[tuple[str | BinaryIO, int] | Rejection]:
+    """The file to hand pyarrow and its size: the path (an object at a URL: its open stream, which seeks),
+    or for gzip an anonymous temporary file holding the gunzipped bytes; a :class:`Rejection` (its detail
+    only) when they run past ``budget`` bytes."""
+    with open_raw(file) as raw:
         gzipped = raw.read(2) == b"\x1f\x8b"
         size = raw.seek(0, 2)
+        if not gzipped and file.url is not None:
+            raw.seek(0)
+            yield raw, size
+            return
     if not gzipped:
-        yield str(path), size
+        yield str(file.path), size
         return
-    with tempfile.TemporaryFile() as tmp, open_binary(path) as stream:  # no name: nothing left by a kill
+    with tempfile.TemporaryFile() as tmp, open_binary(file) as stream:  # no name: nothing left by a kill
         copied = 0
         while block := stream.read(_BUFFER):
             copied += len(block)

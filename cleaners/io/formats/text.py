@@ -19,7 +19,7 @@ class TextReader:
     suffixes = (".txt",)
 
     def read(self, file: InputFile, limit: int | None) -> Iterator[Page | Rejection]:
-        data = read_limited(file.path, limit)
+        data = read_limited(file, limit)
         if data is None:
             yield too_large(file.source, None, f"more than {limit}", limit or 0)
             return

@@ -37,7 +37,7 @@ class WarcReader:
     def read(self, file: InputFile, limit: int | None) -> Generator[Page | Rejection, None, str]:
         """One item per response or resource record; returns the record types found, for a WARC without one."""
         types: Counter[str] = Counter()
-        with open_raw(file.path) as stream:
+        with open_raw(file) as stream:
             if not stream.read(1):  # warcio takes a file of no bytes for a cut gzip member: it is empty
                 return "0 records in 0 bytes"
             stream.seek(0)
