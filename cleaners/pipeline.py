@@ -528,15 +528,17 @@ def run(inputs: Sequence[str | Path], output: str | Path, config: CleanConfig | 
     if publish_to is not None:
         from .store.delta import check_target
 
-        check_target(publish_to)  # a missing package or a bad URL stops the run before it starts
+        check_target(publish_to, output)  # a missing package, a bad URL, the output itself: before the run starts
     # Absolute before anything travels: a Dask worker's working folder is not this one.
     out = Path(output).absolute()
     if index is not None:
         with _index_errors():
             parse_redis_url(index)  # a malformed URL fails before any work
-    # never the run's own output (an OUTPUT inside an INPUT, or equal to it): one own_output row each
+    # never the run's own output (an OUTPUT inside an INPUT, or equal to it), nor the tables it publishes:
+    # one own_output row each
+    published_here = [] if publish_to is None or is_url(publish_to) else [Path(local_path(publish_to)).absolute()]
     files, discovery_rejects = discover(inputs, follow_links=config.follow_links == "all",
-                                        exclude=not_input(out, inputs))
+                                        exclude=[*not_input(out, inputs), *published_here])
     missing = [r.source for r in discovery_rejects if r.reason == "not_found"]
     if full_rebuild and missing:  # a rebuild replaces the dataset: from part of its inputs it would lose rows
         raise NothingCommitted(f"input not found: {', '.join(missing)}; a full rebuild from the other inputs "
@@ -590,10 +592,10 @@ def run(inputs: Sequence[str | Path], output: str | Path, config: CleanConfig | 
                     summary.incremental.index_articles_added = _apply_to_index(redis_index, run_id, final)
             else:  # nothing new: the current snapshot stays, and with it every pinned reader's files
                 _completed(summary, writer.previous_manifest or {})
+            if publish_to is not None:  # under the output's lock: the next run's publish waits for this one
+                _publish(out, publish_to, summary)
     except NothingCommitted as exc:  # stopped before the switch: say what readers still see
         raise type(exc)(f"{exc}\nNothing of run {run_id} was committed: {_output_state(out)}") from exc
-    if publish_to is not None:
-        _publish(out, publish_to, summary)
     progress.phase("report")
     summary.wall_seconds = round(time.time() - started, 3)
     if _write_report(out, summary):  # the path as the caller named the output, like every path it prints
@@ -615,9 +617,10 @@ def _publish(out: Path, target: str, summary: RunSummary) -> None:
     try:
         tables = publish(out, target)
     except PublishError as exc:
-        tables, published.error = exc.committed, str(exc)
-        summary.outcome = also_failed(summary.outcome, f"the output is committed, but publishing to {target} "
-                                                       f"failed: {exc}")
+        tables, published.error = exc.committed, one_line(str(exc))
+        state = "committed" if summary.committed else "unchanged"
+        summary.outcome = also_failed(summary.outcome, f"the output is {state}, but publishing it to {target} "
+                                                       f"failed: {published.error}")
     published.tables = [PublishedTable(dataset=t.dataset, version=t.version, rows=t.rows, committed=t.committed,
                                        runs_written=len(t.runs_written), runs_removed=len(t.runs_removed))
                         for t in tables]

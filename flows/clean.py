@@ -317,7 +317,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="no progress line on stderr (files, records, articles per second)")
     parser.add_argument("--publish", metavar="TARGET", default=None,
                         help="after the run, publish the output as Delta Lake tables in TARGET (a folder or a URL "
-                        "such as s3://lake/news; the delta extra); see python -m flows.publish")
+                        "such as s3://lake/news; the delta extra); a failed publish fails the run (exit 3), whose "
+                        "rows stay committed; see python -m flows.publish")
     parser.add_argument("--strict", action="store_true",
                         help="fail the run (exit 3) when any input could not be used (rejections of kind input, "
                         "limit or fault; not pages that held no article); the run is still committed")
@@ -411,6 +412,13 @@ def check_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Cle
         parser.error(f"input not found: {DEFAULT_INPUTS[0]} (run from the project folder, or pass INPUT paths)")
     if problem := unreachable_services(params):
         parser.error(problem)
+    if params.publish is not None:  # before Prefect's server starts, not after the run
+        from cleaners.store.delta import PublishError, check_target
+
+        try:
+            check_target(params.publish, params.output)
+        except PublishError as exc:
+            parser.error(f"--publish: {exc}")
     return params
 
 

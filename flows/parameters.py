@@ -138,10 +138,11 @@ Strict = Annotated[
           "fault; not pages that held no article). The run's rows are committed either way."),
 ]
 PublishTarget = Annotated[
-    str | None,
-    Field(description="After the run, publish the output as Delta Lake tables there: a folder, or a URL such as "
-          "s3://lake/news (credentials from the environment; the delta extra, and s3 for s3://). A failed publish "
-          "fails the run, whose rows stay committed. None: not published."),
+    Annotated[str, StringConstraints(min_length=1)] | None,
+    Field(description="After the run, publish the output as Delta Lake tables there: a folder (relative to the "
+          "run's working directory, the checkout for a deployment) or a URL such as s3://lake/news (credentials "
+          "from the environment; the delta extra, and s3 for s3://). A failed publish fails the run (exit 3), "
+          "whose rows stay committed. None: not published."),
     AfterValidator(_publish_target_valid),
 ]
 

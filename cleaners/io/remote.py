@@ -39,6 +39,8 @@ from ..outcome import NothingCommitted
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]+)://")
 
 
+#: Azure's URLs name the container where others have a user (``abfss://container@account.dfs.core.windows.net``).
+_CONTAINER_AT_HOST = frozenset({"abfs", "abfss", "az", "azure", "adl", "wasb", "wasbs"})
 #: Read buffer of an object's stream; fsspec fetches its own blocks (5 MB for s3fs) beneath it.
 _BUFFER = 1 << 20
 
@@ -72,7 +74,7 @@ def url_problem(url: str) -> str | None:
     name, a password or a query string (a presigned URL's signature, an access token) would leak there.
     """
     parts = urlsplit(url)
-    if parts.username is not None or parts.password is not None:
+    if parts.password is not None or (parts.username is not None and parts.scheme.lower() not in _CONTAINER_AT_HOST):
         what = "a user name or password"
     elif parts.query:
         what = "a query string (where presigned URLs and tokens carry their signatures)"

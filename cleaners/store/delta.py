@@ -37,6 +37,8 @@ never from the command line.
 """
 from __future__ import annotations
 
+import os
+import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -49,7 +51,7 @@ import pyarrow.parquet as pq
 from ..io.dataset import current_snapshot, read_manifest
 from ..io.remote import RemoteInputError, filesystem, is_url, local_path, url_problem
 from ..io.schema import DATASETS, conform_table, schema_of
-from ..outcome import NothingCommitted
+from ..outcome import NothingCommitted, one_line
 
 #: The partition column, as in the local datasets (hive ``run=<run_id>`` folders).
 RUN = "run"
@@ -59,6 +61,12 @@ DATASET_ID_KEY = "newsclean.dataset_id"
 OUTPUT_KEY = "newsclean.output"
 #: Rows per batch streamed into a table.
 _BATCH_ROWS = 50_000
+#: URL schemes delta-rs writes to (others fail only when the commit is tried, after a run).
+SCHEMES = frozenset({"s3", "s3a", "gs", "az", "abfs", "abfss", "azure", "adl"})
+#: A data file as delta-rs names it: ``part-00000-<uuid>-c000[.snappy].parquet``.
+_PART_FILE = re.compile(r"part-\d{5}-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}-c\d{3}(?:\.\w+)?\.parquet")
+#: Terminal colour codes delta-rs puts in its messages.
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 class PublishError(NothingCommitted):
@@ -88,8 +96,14 @@ class TablePublish:
     committed: bool = True
 
 
-def check_target(target: str) -> None:
-    """Raise :class:`PublishError` at once for a target no publish could write (before a run, not after it)."""
+def check_target(target: str, out: str | Path | None = None) -> None:
+    """Raise :class:`PublishError` at once for a target no publish could write (before a run, not after it).
+
+    A local target must not be the output, lie inside it, or hold it: the tables would be written into
+    the output's own datasets (whose part files look like a killed publish's), or read as its rows.
+    """
+    if not target.strip():
+        raise PublishError("the publish target is empty: give a folder or a URL such as s3://lake/news")
     try:
         import deltalake  # noqa: F401 (an optional install)
     except ImportError as exc:
@@ -98,10 +112,19 @@ def check_target(target: str) -> None:
     if is_url(target):
         if (problem := url_problem(target)) is not None:
             raise PublishError(problem)
+        scheme = target.split("://", 1)[0].lower()
+        if scheme not in SCHEMES:
+            raise PublishError(f"{target}: Delta tables can be published to a folder or to "
+                               f"{', '.join(s + '://' for s in sorted(SCHEMES))}, not {scheme}://")
         try:
             filesystem(target)
         except RemoteInputError as exc:
             raise PublishError(str(exc)) from exc
+    elif out is not None:
+        here, there = os.path.realpath(local_path(target)), os.path.realpath(out)
+        if here == there or here.startswith(there.rstrip(os.sep) + os.sep) or \
+                there.startswith(here.rstrip(os.sep) + os.sep):
+            raise PublishError(f"publish target {target} overlaps the output {out}: give a folder of its own")
 
 
 def publish(out: str | Path, target: str, keep_removed_hours: int = 0, replace: bool = False) -> list[TablePublish]:
@@ -109,7 +132,7 @@ def publish(out: str | Path, target: str, keep_removed_hours: int = 0, replace: 
 
     ``replace``: publish even where the tables mirror another output (else refused, naming it).
     """
-    check_target(target)
+    check_target(target, out)
     if is_url(target):
         target = target.rstrip("/")
     else:
@@ -128,7 +151,8 @@ def publish(out: str | Path, target: str, keep_removed_hours: int = 0, replace: 
         except PublishError as exc:
             raise PublishError(f"{exc}{_so_far(done)}", [t for t in done if t.committed]) from exc
         except Exception as exc:  # delta-rs and the object store raise their own kinds: one message, no traceback
-            raise PublishError(f"{uri}: {type(exc).__name__}: {exc}{_so_far(done)}",
+            message = one_line(_ANSI.sub("", str(exc)))
+            raise PublishError(f"{uri}: {type(exc).__name__}: {message}{_so_far(done)}",
                                [t for t in done if t.committed]) from exc
     return done
 
@@ -136,7 +160,7 @@ def publish(out: str | Path, target: str, keep_removed_hours: int = 0, replace: 
 def _so_far(done: list[TablePublish]) -> str:
     committed = [f"{t.dataset} (version {t.version})" for t in done if t.committed]
     return (f"; this publish committed {', '.join(committed)}; publishing again finishes the rest" if committed
-            else "; nothing was committed")
+            else "; no table was written")
 
 
 def _publish_table(snapshot: Path, manifest: dict[str, Any], name: str, uri: str, identity: dict[str, str],
@@ -194,7 +218,7 @@ def _clear_abandoned(uri: str) -> None:
         found = fs.find(root, withdirs=False)
     except FileNotFoundError:
         return
-    if fs.isfile(root) or not all(_is_part_file(p[len(root):].lstrip("/")) for p in found):
+    if fs.isfile(root) or os.path.islink(uri) or not all(_is_part_file(p[len(root):].lstrip("/")) for p in found):
         raise PublishError(f"{uri} holds files but is no Delta table: not written into (give an empty location)")
     for path in found:
         fs.rm_file(path)
@@ -203,8 +227,7 @@ def _clear_abandoned(uri: str) -> None:
 def _is_part_file(rel: str) -> bool:
     """A data file delta-rs writes into a table partitioned by run: ``run=<id>/part-...parquet``."""
     parts = rel.split("/")
-    return len(parts) == 2 and parts[0].startswith(f"{RUN}=") and parts[1].startswith("part-") \
-        and parts[1].endswith(".parquet")
+    return len(parts) == 2 and parts[0].startswith(f"{RUN}=") and _PART_FILE.fullmatch(parts[1]) is not None
 
 
 def _published_rows(table: Any, uri: str) -> dict[str, int]:

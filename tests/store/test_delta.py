@@ -113,7 +113,7 @@ def test_what_a_killed_publish_left_is_cleared_by_the_next_one(tmp_path: Path) -
     inbox, out, lake = tmp_path / "inbox", tmp_path / "out", tmp_path / "lake"
     write_inbox(inbox, ["harbour"])
     run([inbox], out)
-    stray = lake / "articles" / "run=20990101T000000Z-dead00" / "part-00000-abc-c000.snappy.parquet"
+    stray = lake / "articles" / "run=20990101T000000Z-dead00" / "part-00000-0123abcd-0123-4567-89ab-0123456789ab-c000.snappy.parquet"
     stray.parent.mkdir(parents=True)
     stray.write_bytes((next((out / "articles").glob("*/*.parquet"))).read_bytes())  # a first publish's file
     publish(out, str(lake))
@@ -131,7 +131,7 @@ def test_another_outputs_tables_are_not_replaced_unless_asked(tmp_path: Path) ->
     publish(tmp_path / "out-a", str(tmp_path / "lake"))
     with pytest.raises(PublishError, match="mirrors another output") as refused:
         publish(tmp_path / "out-b", str(tmp_path / "lake"))
-    assert "nothing was committed" in str(refused.value)
+    assert "no table was written" in str(refused.value)
     publish(tmp_path / "out-b", str(tmp_path / "lake"), replace=True)
     assert delta_rows(str(tmp_path / "lake" / "articles")) == local_rows(tmp_path / "out-b", "articles")
     run([tmp_path / "in-b"], tmp_path / "out-b", full_rebuild=True)  # a new dataset id, the same output
@@ -241,7 +241,7 @@ def test_a_run_asked_to_publish_does_so_after_its_commit_and_a_failed_publish_fa
     write_inbox(inbox, ["orchard"])
     failed = run([inbox], out, publish_to=str(tmp_path / "foreign"))
     assert failed.committed and failed.outcome.status == "failed" and failed.outcome.exit_code == 3
-    assert "publishing to" in (failed.outcome.cause or "") and "no Delta table" in (failed.outcome.cause or "")
+    assert "publishing it to" in (failed.outcome.cause or "") and "no Delta table" in (failed.outcome.cause or "")
     assert len(local_rows(out, "articles")) == 2  # the run's rows are committed all the same
     saved = json.loads((out / "runs" / f"{failed.run_id}.json").read_text())
     assert saved["published"]["error"] and saved["outcome"]["status"] == "failed"
@@ -251,9 +251,34 @@ def test_a_run_that_could_never_publish_stops_before_it_starts(tmp_path: Path) -
     from cleaners.outcome import NothingCommitted
 
     write_inbox(tmp_path / "inbox", ["harbour"])
-    with pytest.raises(NothingCommitted, match="password"):
-        run([tmp_path / "inbox"], tmp_path / "out", publish_to="s3://key:secret@lake/news")
+    for target, why in (("s3://key:secret@lake/news", "password"), ("memory://lake", "not memory://"),
+                        ("", "empty"), (str(tmp_path / "out"), "overlaps the output"),
+                        (str(tmp_path / "out" / "lake"), "overlaps"), (str(tmp_path), "overlaps")):
+        with pytest.raises(NothingCommitted, match=why):
+            run([tmp_path / "inbox"], tmp_path / "out", publish_to=target)
     assert not (tmp_path / "out").exists()
+    from cleaners.io.remote import url_problem  # Azure's URLs name the container where others have a user
+    assert url_problem("abfss://container@account.dfs.core.windows.net/lake") is None
+
+
+def test_the_output_itself_is_never_a_publish_target(tmp_path: Path) -> None:
+    """Its datasets' part files sit in run=<id>/ folders as a table's do: publishing there would delete them."""
+    write_inbox(tmp_path / "inbox", ["harbour"])
+    run([tmp_path / "inbox"], tmp_path / "out")
+    before = local_rows(tmp_path / "out", "articles")
+    with pytest.raises(PublishError, match="overlaps the output"):
+        publish(tmp_path / "out", str(tmp_path / "out"))
+    assert local_rows(tmp_path / "out", "articles") == before
+
+
+def test_tables_published_inside_an_input_folder_are_not_read_back(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    write_inbox(inbox, ["harbour", "orchard"])
+    run([inbox], tmp_path / "out", publish_to=str(inbox / "lake"))
+    again = run([inbox], tmp_path / "out", publish_to=str(inbox / "lake"))  # the tables exist now: one row
+    assert again.outcome.ok and again.counts.pages == 0 and again.rejected_by_reason == {"own_output": 1}
+    assert len(local_rows(tmp_path / "out", "articles")) == 2
+    assert not run([inbox], tmp_path / "out", publish_to=str(inbox / "lake")).committed  # the row once
 
 
 def test_the_command_publishes_with_prefect_and_prints_where(tmp_path: Path) -> None:
@@ -264,3 +289,14 @@ def test_the_command_publishes_with_prefect_and_prints_where(tmp_path: Path) -> 
     assert done.returncode == 0, done.stderr[-3000:]
     assert f"published: {tmp_path / 'lake'}  articles v0" in done.stdout
     assert delta_rows(str(tmp_path / "lake" / "articles")) == local_rows(tmp_path / "out", "articles")
+
+
+def test_the_command_refuses_a_bad_target_before_anything_starts(tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    from flows.clean import main
+
+    write_inbox(tmp_path / "inbox", ["harbour"])
+    with pytest.raises(SystemExit) as stopped:
+        main([str(tmp_path / "inbox"), "-o", str(tmp_path / "out"), "--publish", "memory://lake"])
+    assert stopped.value.code == 2 and "--publish: memory://lake" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
