@@ -1,4 +1,4 @@
-"""Inputs at fsspec URLs (``s3://``, ``gs://``, ``az://``, ``http(s)://``, ``memory://`` ...): found and opened.
+"""Inputs at fsspec URLs (``s3://``, ``gs://``, ``az://``, ``memory://`` ...; ``https://`` single files): found and opened.
 
 Crawlers on a cluster write to object storage, and a Dask worker on another
 machine shares no folder with the flow; a URL names the same bytes in every
@@ -11,8 +11,9 @@ Credentials, endpoints and other options come from where fsspec and the
 storage library look on their own (the environment: ``AWS_ACCESS_KEY_ID``,
 ``AWS_ENDPOINT_URL``, ``GOOGLE_APPLICATION_CREDENTIALS``; fsspec's
 ``FSSPEC_<PROTOCOL>_<OPTION>`` variables and config files), never from the
-command line: a URL with a password in it would end up in the run summary
-and the logs, so one is refused (:func:`check_url`). Each protocol's library
+command line: a URL with a user, a password or a query string (a presigned
+URL's signature) in it would end up in the run summary and the logs, so one
+is refused (:func:`url_problem`). Each protocol's library
 is an optional install (``s3fs`` for ``s3://``: the ``s3`` extra); a missing
 one is a clear error before anything is read.
 
