@@ -55,7 +55,6 @@ from .summary import (
     Incremental,
     Orchestration,
     Published,
-    PublishedTable,
     RunSummary,
     Timings,
 )
@@ -621,9 +620,7 @@ def _publish(out: Path, target: str, summary: RunSummary) -> None:
         state = "committed" if summary.committed else "unchanged"
         summary.outcome = also_failed(summary.outcome, f"the output is {state}, but publishing it to {target} "
                                                        f"failed: {published.error}")
-    published.tables = [PublishedTable(dataset=t.dataset, version=t.version, rows=t.rows, committed=t.committed,
-                                       runs_written=len(t.runs_written), runs_removed=len(t.runs_removed))
-                        for t in tables]
+    published.tables = tables
     summary.published = published
 
 

@@ -103,14 +103,21 @@ class Orchestration(_Part):
 
 
 class PublishedTable(_Part):
-    """One table a run's publish wrote or found in step (:mod:`cleaners.store.delta`)."""
+    """What one publish did to one table (:mod:`cleaners.store.delta`)."""
 
     dataset: str
+    uri: str
+    #: the table's version after this publish's data commit (or its current one, when unchanged)
     version: int
-    rows: int
-    committed: bool
-    runs_written: int = 0
-    runs_removed: int = 0
+    #: runs whose partition the data commit added or replaced (a new run; an earlier one that lost rows)
+    runs_written: list[str] = Field(default_factory=list)
+    #: runs the table held that the snapshot no longer has (a full rebuild), removed by the commit
+    runs_removed: list[str] = Field(default_factory=list)
+    rows: int = 0
+    #: files deleted by the vacuum (removed by a version, or of no version: see :mod:`cleaners.store.delta`)
+    files_vacuumed: int = 0
+    #: whether this publish made a data version (False: the table already held the snapshot)
+    committed: bool = True
 
 
 class Published(_Part):

@@ -41,7 +41,6 @@ import os
 import re
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +51,7 @@ from ..io.dataset import current_snapshot, read_manifest
 from ..io.remote import RemoteInputError, filesystem, is_url, local_path, url_problem
 from ..io.schema import DATASETS, conform_table, schema_of
 from ..outcome import NothingCommitted, one_line
+from ..summary import PublishedTable
 
 #: The partition column, as in the local datasets (hive ``run=<run_id>`` folders).
 RUN = "run"
@@ -72,28 +72,9 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 class PublishError(NothingCommitted):
     """A table could not be published; the message (and ``committed``) say which tables this publish did commit."""
 
-    def __init__(self, message: str, committed: list[TablePublish] | None = None) -> None:
+    def __init__(self, message: str, committed: list[PublishedTable] | None = None) -> None:
         super().__init__(message)
         self.committed = committed or []
-
-
-@dataclass
-class TablePublish:
-    """What one publish did to one table."""
-
-    dataset: str
-    uri: str
-    #: the table's version after this publish's data commit (or its current one, when unchanged)
-    version: int
-    #: runs whose partition the data commit added or replaced (a new run; an earlier one that lost rows)
-    runs_written: list[str] = field(default_factory=list)
-    #: runs the table held that the snapshot no longer has (a full rebuild), removed by the commit
-    runs_removed: list[str] = field(default_factory=list)
-    rows: int = 0
-    #: files deleted by the vacuum (removed by a version, or of no version: see the module docstring)
-    files_vacuumed: int = 0
-    #: whether this publish made a data version (False: the table already held the snapshot)
-    committed: bool = True
 
 
 def check_target(target: str, out: str | Path | None = None) -> None:
@@ -127,7 +108,7 @@ def check_target(target: str, out: str | Path | None = None) -> None:
             raise PublishError(f"publish target {target} overlaps the output {out}: give a folder of its own")
 
 
-def publish(out: str | Path, target: str, keep_removed_hours: int = 0, replace: bool = False) -> list[TablePublish]:
+def publish(out: str | Path, target: str, keep_removed_hours: int = 0, replace: bool = False) -> list[PublishedTable]:
     """Mirror the current snapshot of ``out`` into Delta tables under ``target``; one entry per dataset.
 
     ``replace``: publish even where the tables mirror another output (else refused, naming it).
@@ -143,7 +124,7 @@ def publish(out: str | Path, target: str, keep_removed_hours: int = 0, replace: 
         raise PublishError(f"{out} holds no finished run: nothing to publish") from exc
     manifest = read_manifest(snapshot)
     identity = {DATASET_ID_KEY: manifest["dataset_id"], OUTPUT_KEY: str(Path(out).resolve())}
-    done: list[TablePublish] = []
+    done: list[PublishedTable] = []
     for name in DATASETS:
         uri = f"{target}/{name}"
         try:
@@ -157,14 +138,14 @@ def publish(out: str | Path, target: str, keep_removed_hours: int = 0, replace: 
     return done
 
 
-def _so_far(done: list[TablePublish]) -> str:
+def _so_far(done: list[PublishedTable]) -> str:
     committed = [f"{t.dataset} (version {t.version})" for t in done if t.committed]
     return (f"; this publish committed {', '.join(committed)}; publishing again finishes the rest" if committed
             else "; no table was written")
 
 
 def _publish_table(snapshot: Path, manifest: dict[str, Any], name: str, uri: str, identity: dict[str, str],
-                   keep_removed_hours: int, replace: bool) -> TablePublish:
+                   keep_removed_hours: int, replace: bool) -> PublishedTable:
     from deltalake import CommitProperties, DeltaTable, write_deltalake
 
     files = manifest["datasets"].get(name, {}).get("files", [])
@@ -180,13 +161,15 @@ def _publish_table(snapshot: Path, manifest: dict[str, Any], name: str, uri: str
         _clear_abandoned(uri)
         write_deltalake(uri, _rows(snapshot, files, set(local), schema), partition_by=[RUN], mode="error",
                         commit_properties=commit)
-        return TablePublish(name, uri, DeltaTable(uri).version(), sorted(local), rows=sum(local.values()))
+        return PublishedTable(dataset=name, uri=uri, version=DeltaTable(uri).version(), runs_written=sorted(local),
+                              rows=sum(local.values()))
     published = _published_rows(table, uri)
     other = _other_output(table, identity)
     if other is not None and not replace:
         raise PublishError(f"{uri} {other}: not replaced (--replace publishes this output over it)")
     changed = sorted(r for r in set(local) | set(published) if local.get(r, 0) != published.get(r, 0))
-    result = TablePublish(name, uri, table.version(), rows=sum(local.values()), committed=bool(changed))
+    result = PublishedTable(dataset=name, uri=uri, version=table.version(), rows=sum(local.values()),
+                            committed=bool(changed))
     if other is not None and not changed:  # replaced, with the same rows: the table now mirrors this output
         write_deltalake(table, schema.empty_table(), partition_by=[RUN], mode="append", commit_properties=commit)
         result.version, result.committed = DeltaTable(uri).version(), True
@@ -247,7 +230,10 @@ def _other_output(table: Any, identity: dict[str, str]) -> str | None:
 
     A full rebuild gives the output a new dataset id in the same folder: that is the same output.
     """
-    theirs = next((h for h in table.history() if DATASET_ID_KEY in h), None)
+    # each publish adds at most three versions (data, vacuum start and end): the last few hold the latest data
+    # commit, and the whole log (one read per version) is read only when they do not
+    theirs = next((h for h in table.history(limit=8) if DATASET_ID_KEY in h), None) or \
+        next((h for h in table.history() if DATASET_ID_KEY in h), None)
     if theirs is None:
         return "is a Delta table this tool did not publish"
     if theirs[DATASET_ID_KEY] != identity[DATASET_ID_KEY] and theirs.get(OUTPUT_KEY) != identity[OUTPUT_KEY]:

@@ -144,12 +144,12 @@ def test_an_output_of_the_old_column_layout_publishes_in_the_current_one(tmp_pat
 
     write_inbox(tmp_path / "inbox", ["harbour", "orchard"])
     run([tmp_path / "inbox"], tmp_path / "out")
-    current = delta_rows_of_output = local_rows(tmp_path / "out", "articles")
+    current = local_rows(tmp_path / "out", "articles")
     downgrade(tmp_path / "out")
     publish(tmp_path / "out", str(tmp_path / "lake"))
     table = DeltaTable(str(tmp_path / "lake" / "articles")).to_pyarrow_table()
     assert table.schema.field("fetched").type == schema_of("articles").field("fetched").type
-    assert delta_rows(str(tmp_path / "lake" / "articles")) == current == delta_rows_of_output
+    assert delta_rows(str(tmp_path / "lake" / "articles")) == current
 
 
 def test_what_cannot_be_published_is_refused_with_a_reason(tmp_path: Path,
@@ -181,11 +181,11 @@ def test_the_readers_the_readme_names_read_the_published_tables(tmp_path: Path) 
     assert done.returncode == 0, done.stderr
     assert "articles    version 0" in done.stdout
     uri = str(tmp_path / "lake" / "articles")
-    titles = sorted(r[1] for r in local_rows(tmp_path / "out", "articles"))
+    titles = sorted(ds.dataset(tmp_path / "out" / "articles", format="parquet").to_table().column("title").to_pylist())
     assert len(pl.read_delta(uri)) == 2 and pl.scan_delta(uri).select(pl.len()).collect().item() == 2
     dataset = DeltaTable(uri).to_pyarrow_dataset()  # noqa: F841 (DuckDB scans it by name)
     assert duckdb.sql("select count(*) from dataset").fetchall() == [(2,)]
-    assert len(DeltaTable(uri).to_pandas()) == 2 and titles
+    assert sorted(DeltaTable(uri).to_pandas()["title"]) == titles and len(titles) == 2
 
 
 def test_publishing_to_s3_gives_the_same_tables_and_versions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
