@@ -165,6 +165,12 @@ class CleanConfig(BaseModel):
         description="output snapshots kept on disk: the current one, the one it replaced (still open for "
         "readers that started before the swap), and older ones up to this number",
     )
+    keep_removed_hours: int = Field(
+        0, ge=0, le=87_600,
+        description="for an output of Delta tables (a URL, --layout delta): hours that files a commit removed "
+        "(runs a rebuild replaced, superseded rejected rows) stay for readers of older versions; 0: plain "
+        "Parquet readers of the folder see exactly the current rows after every commit",
+    )
 
     @property
     def lead_banding(self) -> tuple[int, int]:

@@ -20,8 +20,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
-
 from . import progress
 from .config import CleanConfig
 from .dedup.index import RedisIndex, check_compatible, index_params, parse_redis_url
@@ -32,7 +30,7 @@ from .html.page import clean_html_page
 from .io.dataset import current_snapshot
 from .io.ledger import InputLedger, item_key, ledger_table, provisional_entries, seen_in
 from .io.readers import InputFile, discover, read_file, read_position
-from .io.remote import is_url, local_path
+from .io.remote import is_url, local_path, url_problem
 from .io.schema import (
     ARTICLES,
     DATASETS,
@@ -43,10 +41,14 @@ from .io.schema import (
     removed_row,
     to_table,
 )
-from .io.writer import OutputError, SnapshotWriter, StagingArea, not_input, write_parquet
+from .io.writer import OWN_NAMES, OutputError, SnapshotWriter, StagingArea, not_input
 from .model import Page, PageResult, Rejection
 from .outcome import NothingCommitted, also_failed, judge, one_line
 from .reasons import GLUED_PROMO, METADATA_REMOVALS, REPEAT_REMOVALS, is_chrome_line
+from .store import files as store_files
+from .store.files import is_remote, parquet_rows
+from .store.output import TableWriter, check_output_url, choose_layout, is_table_output, output_root
+from .store.state import committed_state
 from .summary import (
     Counts,
     DatasetRows,
@@ -164,9 +166,9 @@ def check_visible(files: Sequence[InputFile], area: StagingArea) -> None:
     otherwise write its part files into a folder of its own (lost) and turn
     every input into an ``unreadable`` row.
     """
-    if not area.scratch.is_dir():
+    if not is_remote(area.scratch) and not Path(area.scratch).is_dir():  # an object store is the same everywhere
         raise WorkerSetupError(
-            f"process {worker_id()} cannot see this run's output folder {area.scratch.parent.parent.parent}: "
+            f"process {worker_id()} cannot see this run's output folder {Path(area.scratch).parent.parent.parent}: "
             "Dask workers need the output on a filesystem they share with the flow, at the same path")
     # In the process that found the files, a file gone since is an `unreadable` row, not a setup error.
     local = [f for f in files if f.url is None]  # objects at URLs are the same everywhere
@@ -315,7 +317,7 @@ def _clean_chunk(items: list[tuple[Page, bytes]], part: str, area: StagingArea, 
         progress.add(records=1, articles=len(result.articles))
     if articles:
         table = with_signatures(to_table(articles, ARTICLES), config)
-        stats.articles_paths.append(str(write_parquet(table, area.scratch / f"articles-{part}.parquet")))
+        stats.articles_paths.append(str(area.write_scratch(table, f"articles-{part}.parquet")))
     if rejected:
         area.write("rejected", to_table(rejected, REJECTED), part)
     if removed:
@@ -411,7 +413,7 @@ def dedup_stage(shard_stats: Sequence[ShardStats], area: StagingArea, config: Cl
     return {**dedup_parts(paths, area, config, client), "seconds": round(time.perf_counter() - start, 3)}
 
 
-def summarise(run_id: str, inputs: Sequence[str], output: Path, config: CleanConfig, engine: str,
+def summarise(run_id: str, inputs: Sequence[str], output: str | Path, config: CleanConfig, engine: str,
               started: float, files: Sequence[InputFile], shards: Sequence[ShardStats],
               discovery_rejects: Sequence[Rejection], dedup: dict[str, Any]) -> RunSummary:
     """The run's counts from its shards' and the dedup step's reports (nothing is read back)."""
@@ -498,7 +500,7 @@ def run(inputs: Sequence[str | Path], output: str | Path, config: CleanConfig | 
         run_id: str | None = None, engine: str = "local", full_rebuild: bool = False, index: str | None = None,
         strict: bool = False, clean_shards: ShardExecutor = clean_shards_inline,
         dedup: DedupExecutor = dedup_stage, orchestration: Orchestration | None = None,
-        publish_to: str | None = None) -> RunSummary:
+        publish_to: str | None = None, layout: str = "auto") -> RunSummary:
     """The whole run; returns its summary, whose ``outcome`` says how it ended.
 
     A run builds on what earlier runs into the same output committed: it
@@ -507,6 +509,9 @@ def run(inputs: Sequence[str | Path], output: str | Path, config: CleanConfig | 
     from nothing instead). A run that finds nothing new commits nothing, so
     readers pinned to the current snapshot keep it. ``index`` is where the
     dedup index lives: None for files next to the dataset, or a ``redis://`` URL.
+    ``layout``: how the output keeps its datasets: ``snapshots`` (a local folder, :mod:`cleaners.io.writer`),
+    ``delta`` (Delta tables at a URL or in a folder, :mod:`cleaners.store.output`) or ``auto`` (Delta tables
+    for a URL and for a folder that holds them, snapshots otherwise).
     ``publish_to``: after the commit, mirror the output into Delta tables there
     (:mod:`cleaners.store.delta`; checked before the run starts). A publish that
     fails leaves the run committed and its outcome failed, saying why.
@@ -522,22 +527,34 @@ def run(inputs: Sequence[str | Path], output: str | Path, config: CleanConfig | 
     started = time.time()
     run_id = run_id or new_run_id()
     if is_url(str(output)):
-        raise OutputError(f"output {output}: the output must be a local folder for now (inputs may be URLs)")
-    output = local_path(str(output))
+        if (problem := url_problem(str(output))) is not None:  # before any message repeats the URL
+            raise OutputError(problem)
+    else:
+        output = local_path(str(output))  # file:///x is the folder /x, in either layout
+    tables = choose_layout(output, layout)  # Delta tables (cleaners.store.output) or snapshots (io.writer)
+    if tables:
+        if publish_to is not None:
+            raise OutputError(f"output {output} is kept as Delta tables already: read them there, or publish "
+                              "from an output of the snapshot layout")
+        check_output_url(str(output))
+    else:
+        output = local_path(str(output))
     if publish_to is not None:
         from .store.delta import check_target
 
         check_target(publish_to, output)  # a missing package, a bad URL, the output itself: before the run starts
     # Absolute before anything travels: a Dask worker's working folder is not this one.
-    out = Path(output).absolute()
+    out: Any = output_root(output) if tables else Path(output).absolute()
     if index is not None:
         with _index_errors():
             parse_redis_url(index)  # a malformed URL fails before any work
     # never the run's own output (an OUTPUT inside an INPUT, or equal to it), nor the tables it publishes:
     # one own_output row each
     published_here = [] if publish_to is None or is_url(publish_to) else [Path(local_path(publish_to)).absolute()]
+    # an output at a URL: its own entries, in any INPUT that holds them (as not_input does for a folder)
+    own = [store_files.join(out, name) for name in OWN_NAMES] if is_remote(out) else not_input(out, inputs)
     files, discovery_rejects = discover(inputs, follow_links=config.follow_links == "all",
-                                        exclude=[*not_input(out, inputs), *published_here])
+                                        exclude=[*own, *published_here])
     missing = [r.source for r in discovery_rejects if r.reason == "not_found"]
     if full_rebuild and missing:  # a rebuild replaces the dataset: from part of its inputs it would lose rows
         raise NothingCommitted(f"input not found: {', '.join(missing)}; a full rebuild from the other inputs "
@@ -545,7 +562,9 @@ def run(inputs: Sequence[str | Path], output: str | Path, config: CleanConfig | 
     log.info("run %s: %d input files (%s) into %s", run_id, len(files), _size(sum(f.size for f in files)), out,
              extra=NARRATIVE)
     try:
-        with SnapshotWriter(out, run_id, config.keep_snapshots, full_rebuild, index) as writer:
+        writer: Any = TableWriter(out, run_id, full_rebuild, index, config.keep_removed_hours) if tables else \
+            SnapshotWriter(out, run_id, config.keep_snapshots, full_rebuild, index)
+        with writer:
             area = writer.area
             with _index_errors():
                 if area.previous is not None:
@@ -557,7 +576,8 @@ def run(inputs: Sequence[str | Path], output: str | Path, config: CleanConfig | 
             progress.phase("dedup")
             with _index_errors():
                 dedup_result = dedup(shards, area, config)
-            summary = summarise(run_id, [str(i) for i in inputs], Path(output), config, engine, started,
+            named = output_root(output) if is_url(str(output)) else Path(output)  # as given; a URL without its "/"
+            summary = summarise(run_id, [str(i) for i in inputs], named, config, engine, started,
                                 files, shards, new_rejects, dedup_result)
             summary.missing_inputs = missing
             summary.input_paths = [str(i) if is_url(str(i)) else str(Path(local_path(str(i))).absolute())
@@ -598,10 +618,14 @@ def run(inputs: Sequence[str | Path], output: str | Path, config: CleanConfig | 
     progress.phase("report")
     summary.wall_seconds = round(time.time() - started, 3)
     if _write_report(out, summary):  # the path as the caller named the output, like every path it prints
-        summary.report = str(Path(output) / "runs" / f"{run_id}.html")
+        summary.report = str(store_files.join(str(output) if is_remote(out) else Path(output), "runs",
+                                              f"{run_id}.html"))
     try:
-        summary.write(out / "runs" / f"{run_id}.json")
-    except OSError as exc:  # committed already (its snapshot holds the summary); a full disk must not undo that
+        if tables:
+            store_files.write_bytes(store_files.join(out, "runs", f"{run_id}.json"), (summary.to_json() + "\n").encode())
+        else:
+            summary.write(out / "runs" / f"{run_id}.json")
+    except Exception as exc:  # noqa: BLE001 (committed already, the summary with it; a full disk must not undo that)
         log.warning("run %s: runs/%s.json could not be written: %s", run_id, run_id, exc)
     progress.finish()
     log.log(logging.INFO if summary.outcome.ok else logging.ERROR, "%s", summary.headline(), extra=NARRATIVE)
@@ -661,7 +685,7 @@ def _index_errors() -> Iterator[None]:
         raise
 
 
-def _apply_to_index(redis_index: RedisIndex, run_id: str, snapshot: Path) -> int | None:
+def _apply_to_index(redis_index: RedisIndex, run_id: str, snapshot: Any) -> int | None:
     """Add the committed run to Redis; a failure only warns, since the next run reconciles Redis first."""
     try:
         return redis_index.apply(run_id, snapshot)
@@ -673,15 +697,14 @@ def _apply_to_index(redis_index: RedisIndex, run_id: str, snapshot: Path) -> int
 
 def _staged_rows(area: StagingArea) -> int:
     """Rows this run staged in the datasets readers see (the ledger alone does not move readers)."""
-    return sum(pq.read_metadata(p).num_rows for name in DATASETS if (folder := area.partition(name)).is_dir()
-               for p in folder.glob("*.parquet"))
+    return sum(parquet_rows(p) for name in DATASETS for p in area.staged(name))
 
 
 def _size(n: int) -> str:
     return f"{n / 1e6:.1f} MB" if n >= 100_000 else f"{n:,} bytes"
 
 
-def _write_report(output: Path, summary: RunSummary) -> bool:
+def _write_report(output: Any, summary: RunSummary) -> bool:
     """The run's HTML report next to its summary; the data is safe, so a failure only warns (and says False)."""
     from .report.render import (
         write_run_report,  # matplotlib and jinja2: only where a report is written
@@ -695,8 +718,15 @@ def _write_report(output: Path, summary: RunSummary) -> bool:
     return True
 
 
-def _output_state(output: Path) -> str:
+def _output_state(output: Any) -> str:
     """What a reader of ``output`` sees after a failed run: the dataset as it was."""
+    if is_table_output(output):
+        try:
+            state = committed_state(output_root(output))
+        except Exception:  # noqa: BLE001 (only for the message)
+            return f"{output} is as the last committed run left it."
+        return f"{output} holds no dataset yet." if state is None else \
+            f"{output} is unchanged (it still holds run {state.run_id} and the runs before it)."
     try:
         snapshot = current_snapshot(output)
     except (OSError, ValueError):

@@ -67,6 +67,7 @@ from flows.parameters import (
     FullRebuild,
     IndexURL,
     InputPaths,
+    Layout,
     OutputPath,
     PublishTarget,
     Strict,
@@ -159,7 +160,7 @@ def clean_flow(inputs: InputPaths = DEFAULT_INPUTS, output: OutputPath = DEFAULT
                config: CleanConfig = CleanConfig(),  # noqa: B008 (frozen; Prefect's form shows the default)
                full_rebuild: FullRebuild = False,
                index: IndexURL = None, task_runner: TaskRunnerSpec = DEFAULT_TASK_RUNNER,
-               strict: Strict = False, publish: PublishTarget = None) -> RunSummary | State:
+               strict: Strict = False, publish: PublishTarget = None, layout: Layout = "auto") -> RunSummary | State:
     """Clean scraped pages into the Parquet layout of CONTRACT.md; returns the run summary.
 
     The parameters are those of :class:`flows.parameters.CleanParameters`.
@@ -175,7 +176,7 @@ def clean_flow(inputs: InputPaths = DEFAULT_INPUTS, output: OutputPath = DEFAULT
     itself with ``with_options`` and needs no subflow.
     """
     params = CleanParameters(inputs=inputs, output=output, config=config, full_rebuild=full_rebuild,
-                             index=index, task_runner=task_runner, strict=strict, publish=publish)
+                             index=index, task_runner=task_runner, strict=strict, publish=publish, layout=layout)
     if problem := unreachable_services(params):  # a deployment's run: the CLI has checked this already
         get_run_logger().error("nothing was committed: %s", problem)
         return Failed(message=problem, data=not_committed(problem))
@@ -221,7 +222,7 @@ def run_pipeline(params: CleanParameters, context: FlowRunContext | None) -> Run
                                    engine="prefect+dask" if params.uses_dask else "prefect",
                                    full_rebuild=params.full_rebuild, index=params.index, strict=params.strict,
                                    clean_shards=_shards_as_tasks, dedup=_dedup_as_task,
-                                   orchestration=orchestration, publish_to=params.publish)
+                                   orchestration=orchestration, publish_to=params.publish, layout=params.layout)
     except NothingCommitted as exc:  # the message says what to fix; anything else is a bug, with its traceback
         outcome = not_committed(str(exc))
         logger.error("nothing was committed: %s", outcome.cause)
@@ -257,9 +258,11 @@ def publish_artifacts(summary: RunSummary) -> None:
         load_report,  # matplotlib and jinja2: not in every process that imports this
     )
     from cleaners.report.render import cluster_rows, markdown_summary, site_rows
+    from cleaners.store.files import is_remote
 
     try:
-        report = load_report(Path(summary.output).absolute(), summary.run_id, summary)
+        out = summary.output if is_remote(summary.output) else Path(summary.output).absolute()
+        report = load_report(out, summary.run_id, summary)
         create_markdown_artifact(markdown_summary(report), key=ARTIFACT_KEYS["summary"],
                                  description="what the run kept, collapsed and rejected")
         create_table_artifact([{"reason": r, "kind": kind_of(r), "records": n}
@@ -297,7 +300,13 @@ def build_parser() -> argparse.ArgumentParser:
                         help="files or directories (read recursively), or fsspec URLs such as s3://bucket/crawl/ "
                              "(credentials from the environment; s3:// needs the s3 extra): "
                              + ", ".join(supported_suffixes()))
-    parser.add_argument("-o", "--output", default=DEFAULT_OUTPUT, help="output directory")
+    parser.add_argument("-o", "--output", default=DEFAULT_OUTPUT,
+                        help="output directory, or a URL such as s3://lake/news (kept as Delta tables; credentials "
+                        "from the environment; the delta extra, and s3 for s3://)")
+    parser.add_argument("--layout", choices=["auto", "snapshots", "delta"], default="auto",
+                        help="how OUTPUT keeps its datasets: delta (Delta Lake tables), snapshots (hive Parquet "
+                        "folders switched by one link, local only), auto (delta for a URL and for a folder that "
+                        "holds tables, snapshots otherwise)")
     parser.add_argument("--full-rebuild", action="store_true",
                         help="ignore what earlier runs into OUTPUT processed and rebuild it from these inputs alone")
     parser.add_argument("--index", metavar="URL", default=None,
@@ -343,7 +352,7 @@ def params_from_args(args: argparse.Namespace) -> CleanParameters:
     """The flow's parameters from the command line; raises pydantic's ValidationError."""
     return CleanParameters(inputs=list(args.inputs), output=args.output, config=config_from_args(args),
                            full_rebuild=args.full_rebuild, index=args.index, task_runner=args.task_runner,
-                           strict=args.strict, publish=args.publish)
+                           strict=args.strict, publish=args.publish, layout=args.layout)
 
 
 def describe_errors(exc: ValidationError) -> str:
@@ -510,7 +519,7 @@ def main(argv: list[str] | None = None) -> int:
                                       index=params.index, strict=params.strict,
                                       clean_shards=clean_shards_in_processes(args.workers or None),
                                       orchestration=Orchestration(task_runner="processes", flow_process=worker_id()),
-                                      publish_to=params.publish)
+                                      publish_to=params.publish, layout=params.layout)
             except NothingCommitted as exc:  # the output, its index or Redis: what to fix, no traceback
                 result = not_committed(str(exc))
         else:

@@ -28,7 +28,7 @@ from __future__ import annotations
 import inspect
 import re
 from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
@@ -73,10 +73,11 @@ def _task_runner_valid(spec: str) -> str:
     return spec
 
 
-def _output_local(path: str) -> str:
-    if is_url(path):
-        raise ValueError(f"output must be a local folder for now, got the URL {path!r} (inputs may be URLs; "
-                         "write the output locally and copy it, e.g. with `aws s3 sync`)")
+def _output_valid(path: str) -> str:
+    if is_url(path) and not path.lower().startswith("file:"):
+        if (problem := url_problem(path)) is not None:
+            raise ValueError(problem)
+        return path
     return local_path(path)  # file:///x is the folder /x
 
 
@@ -107,8 +108,9 @@ InputPaths = Annotated[
 OutputPath = Annotated[
     str,
     StringConstraints(min_length=1),
-    Field(description="Output dataset directory; each run adds its rows to it (see full_rebuild)."),
-    AfterValidator(_output_local),
+    Field(description="Output dataset directory, or a URL such as s3://lake/news (kept as Delta tables; "
+          "credentials from the environment); each run adds its rows to it (see full_rebuild)."),
+    AfterValidator(_output_valid),
 ]
 FullRebuild = Annotated[
     bool,
@@ -146,6 +148,13 @@ PublishTarget = Annotated[
     AfterValidator(_publish_target_valid),
 ]
 
+Layout = Annotated[
+    Literal["auto", "snapshots", "delta"],
+    Field(description="How the output keeps its datasets: delta (Delta Lake tables, at a URL or in a folder; "
+          "the delta extra), snapshots (a local folder of hive Parquet datasets switched by one link), or auto "
+          "(delta for a URL and for a folder that holds tables, snapshots otherwise)."),
+]
+
 
 class CleanParameters(BaseModel):
     """Everything a cleaning run is given, validated at once."""
@@ -160,6 +169,7 @@ class CleanParameters(BaseModel):
     task_runner: TaskRunnerSpec = DEFAULT_TASK_RUNNER
     strict: Strict = False
     publish: PublishTarget = None
+    layout: Layout = "auto"
 
     def flow_kwargs(self) -> dict[str, Any]:
         """The keyword arguments of ``clean_flow`` that run with exactly these parameters."""

@@ -18,10 +18,12 @@ import contextlib
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from cleaners.report.data import load_report
 from cleaners.report.pageview import page_view, page_views
 from cleaners.report.render import REPORT_PAGES, page_html, report_html
+from cleaners.store.files import join
 
 
 class ReportNotWritten(Exception):
@@ -39,20 +41,26 @@ def main(argv: list[str] | None = None) -> int:
                         help="where to write the HTML (default: DIR/runs/<run>.html, or DIR/runs/doc-<id>.html); "
                         "with it nothing is written into DIR")
     args = parser.parse_args(argv)
-    out = Path(args.output)
-    if not (out / "manifest.json").exists():
+    from cleaners.io.remote import url_problem
+    from cleaners.store.files import is_remote
+    from cleaners.store.output import is_table_output
+
+    if is_remote(args.output) and (problem := url_problem(args.output)) is not None:
+        parser.error(problem)  # never repeated in any later message
+    out: Any = args.output if is_remote(args.output) else Path(args.output)
+    if not is_table_output(args.output) and not (out / "manifest.json").exists():
         parser.error(f"{out} holds no cleaned dataset (no manifest.json); run python -m flows.clean first")
     try:
         if args.doc:
             view = page_view(out, args.doc)
-            path = args.html or out / "runs" / f"doc-{args.doc}.html"
+            path = args.html or join(out, "runs", f"doc-{args.doc}.html")
             write_html(path, page_html(view), chosen=args.html is not None)
             removed = sum(1 for line in view.lines if line.kind in ("chrome", "repeat"))
             print(f"{view.source}: {len(view.articles)} articles, {removed} lines removed -> {path}")
         else:
             report = load_report(out, args.run)
             views = page_views(out, [page_id for page_id, _ in report.pages_by_removed[:REPORT_PAGES]])
-            path = args.html or out / "runs" / f"{report.run_id}.html"
+            path = args.html or join(out, "runs", f"{report.run_id}.html")
             write_html(path, report_html(report, views), chosen=args.html is not None)
             print(path)
     except (KeyError, ValueError) as exc:
@@ -68,12 +76,22 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def write_html(path: Path, html: str, chosen: bool) -> None:
+def write_html(path: Path | str, html: str, chosen: bool) -> None:
     """Write ``path`` through a temporary name beside it; :class:`ReportNotWritten` saying what to do if not.
 
     ``chosen``: the path was given with ``-o`` (then the advice is another
-    file; otherwise it is ``-o`` itself, since DIR may be read-only).
+    file; otherwise it is ``-o`` itself, since DIR may be read-only). A URL
+    (the default beside an output at a URL) is written in one PUT.
     """
+    if isinstance(path, str):
+        from cleaners.store.files import write_bytes
+
+        try:
+            write_bytes(path, html.encode("utf-8"))
+        except Exception as exc:
+            raise ReportNotWritten(f"the report could not be written to {path} ({type(exc).__name__}: {exc}); "
+                                   "write it elsewhere with -o FILE (e.g. -o report.html)") from exc
+        return
     tmp = path.with_name(f".{path.name}.tmp")
     made = False
     try:

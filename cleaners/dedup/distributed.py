@@ -38,8 +38,8 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
+from ..store.files import read_parquet
 from .group import Groups, group
 from .lsh import MAX_BUCKET, run_pairs
 from .seam import DedupMethod, rows_binary
@@ -101,7 +101,7 @@ def read_source(source: Source, method: DedupMethod) -> Any:
     import pandas as pd
 
     names = [f.name for f in method.fields()]
-    table = pq.read_table(source.path, columns=names)
+    table = read_parquet(source.path, columns=names)
     arrays = method.arrays({name: table.column(name) for name in names})
     frame = {"rank": source.ranks.astype(np.int64), "words": source.words.astype(np.int64)}
     frame |= {name: _pack(array) for name, array in arrays.items()}

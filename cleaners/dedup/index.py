@@ -37,11 +37,11 @@ from urllib.parse import urlparse
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from ..config import CleanConfig
 from ..io.dataset import read_manifest, snapshot_files
 from ..io.schema import INDEX
+from ..store.files import read_parquet
 from .minhash import SEED
 from .minhash_lsh import LEAD, SHINGLES, SIGNATURE
 from .seam import DedupMethod, Sketches, empty_sketches, method_for
@@ -118,7 +118,7 @@ def index_table(ids: pa.Array, segments: pa.Array, words: pa.Array, sketches: di
 class EmbeddedIndex:
     """The index as the snapshot's own ``_index`` files."""
 
-    def __init__(self, previous: Path | None, config: CleanConfig) -> None:
+    def __init__(self, previous: Any, config: CleanConfig) -> None:
         self.previous = previous
         self.method = method_for(config)
 
@@ -129,7 +129,7 @@ class EmbeddedIndex:
         files = snapshot_files(self.previous, INDEX_DATASET)
         if not files:
             return Earlier.empty(self.method)
-        return Earlier.from_table(pa.concat_tables(pq.read_table(f, schema=INDEX) for f in files), self.method)
+        return Earlier.from_table(pa.concat_tables(read_parquet(f, schema=INDEX) for f in files), self.method)
 
     def heads(self) -> tuple[Earlier, list[tuple[str, int]]]:
         """Every earlier kept article without its sketches, and the index files (with their row counts) that
@@ -137,7 +137,7 @@ class EmbeddedIndex:
         files = snapshot_files(self.previous, INDEX_DATASET) if self.previous is not None else []
         if not files:
             return Earlier.empty(self.method), []
-        tables = [pq.read_table(f, columns=["article_id", "segment", "n_words"]) for f in files]
+        tables = [read_parquet(f, columns=["article_id", "segment", "n_words"]) for f in files]
         table = pa.concat_tables(tables)
         earlier = Earlier(table.column("article_id").combine_chunks(), table.column("segment").combine_chunks(),
                           table.column("n_words").to_numpy().astype(np.int64), empty_sketches(self.method))
@@ -225,7 +225,7 @@ class RedisIndex:
         return int(self.redis.hlen(self._articles))
 
     # ------------------------------------------------------------------ following the snapshot
-    def reconcile(self, snapshot: Path | None) -> dict[str, list[str]]:
+    def reconcile(self, snapshot: Any) -> dict[str, list[str]]:
         """Make the index hold exactly the committed runs of ``snapshot`` (None: no run)."""
         manifest = read_manifest(snapshot) if snapshot is not None else {"runs": []}
         committed = [r["run_id"] for r in manifest["runs"]]
@@ -240,7 +240,7 @@ class RedisIndex:
             self.apply(run_id, snapshot, manifest)
         return {"added_runs": added, "removed_runs": removed}
 
-    def apply(self, run_id: str, snapshot: Path, manifest: dict[str, Any] | None = None) -> int:
+    def apply(self, run_id: str, snapshot: Any, manifest: dict[str, Any] | None = None) -> int:
         """Add the kept articles of a committed run; idempotent (a half-applied run is redone)."""
         manifest = manifest or read_manifest(snapshot)
         self._remove_run(run_id)  # whatever a killed attempt left
@@ -248,7 +248,7 @@ class RedisIndex:
         self.redis.sadd(self._pending, run_id)
         count = 0
         for path in snapshot_files(snapshot, INDEX_DATASET, manifest, [run_id]):
-            table = pq.read_table(path, schema=INDEX)
+            table = read_parquet(path, schema=INDEX)
             if not table.num_rows:
                 continue
             earlier = Earlier.from_table(table, self.method)

@@ -20,11 +20,11 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from ..config import CleanConfig
 from ..io.schema import ARTICLES
 from ..io.writer import StagingArea
+from ..store.files import read_parquet
 from .deduplicate import Found, find_duplicates, priority_order, thresholds, unrank
 from .index import Earlier, EmbeddedIndex, index_table, open_index
 from .minhash_lsh import SHINGLES, SIGNATURE
@@ -50,7 +50,7 @@ def dedup_parts(paths: Sequence[str], area: StagingArea, config: CleanConfig, cl
     cluster computes the same groups (:mod:`.distributed`). A Redis index
     answers queries with sketches in hand, so with it the step stays local.
     """
-    heads = [pq.read_table(p, columns=["article_id", "segment", "n_words"]) for p in paths]
+    heads = [read_parquet(p, columns=["article_id", "segment", "n_words"]) for p in paths]
     offsets = np.cumsum([0] + [t.num_rows for t in heads])
     ids = pa.chunked_array([t.column("article_id") for t in heads], pa.string()).combine_chunks()
     segments = pa.chunked_array([t.column("segment") for t in heads], pa.string()).combine_chunks()
@@ -132,7 +132,7 @@ def _ranked_sketches(paths: Sequence[str], offsets: np.ndarray, order: np.ndarra
     names = [f.name for f in method.fields()]
     out: Sketches = {}
     for path, lo, hi in zip(paths, offsets[:-1], offsets[1:]):
-        part = pq.read_table(path, columns=names)
+        part = read_parquet(path, columns=names)
         arrays = method.arrays({name: part.column(name) for name in names})
         for name, column in arrays.items():
             if name not in out:
@@ -147,7 +147,7 @@ def _write_verdicts(paths: Sequence[str], offsets: np.ndarray, all_ids: pa.Array
     is_duplicate = found.is_duplicate
     sketch_names = [f.name for f in method.fields()]
     for path, lo, hi in zip(paths, offsets[:-1] + fixed, offsets[1:] + fixed):
-        table = pq.read_table(path, columns=ARTICLES.names + sketch_names)
+        table = read_parquet(path, columns=ARTICLES.names + sketch_names)
         kept, duplicate = pa.array(found.kept[lo:hi]), is_duplicate[lo:hi]
         table = table.set_column(table.schema.get_field_index("cluster_id"), "cluster_id", all_ids.take(kept))
         part = Path(path).stem.removeprefix("articles-")

@@ -37,12 +37,12 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from ..config import CleanConfig
 from ..faults import is_transient
 from ..model import Page, Rejection
 from ..reasons import LIMIT_OPTIONS
+from ..store.files import read_parquet
 from .dataset import snapshot_files
 from .readers import InputFile, open_regular
 from .schema import LEDGER
@@ -93,11 +93,13 @@ class Seen:
 
 
 @functools.lru_cache(maxsize=2)
-def seen_in(snapshot: Path | None) -> Seen:
+def seen_in(snapshot: Any) -> Seen:
     """The ledger of a committed snapshot (None: nothing seen). Cached: every task of a run asks."""
     if snapshot is None:
         return Seen.empty()
-    parts = [pq.read_table(path, columns=["key"]).column("key") for path in snapshot_files(snapshot, "_ledger")]
+    # files of a Delta table hold the key as variable-length binary (Delta has no fixed-size type)
+    parts = [read_parquet(path, columns=["key"]).column("key").cast(pa.binary(KEY_BYTES))
+             for path in snapshot_files(snapshot, "_ledger")]
     if not parts:
         return Seen.empty()
     keys = pa.chunked_array(parts, pa.binary(KEY_BYTES)).combine_chunks()
@@ -197,7 +199,7 @@ def condition(size: int, key: bytes, option: str | None = None, config: CleanCon
     return f"prefix {size} {key.hex()}{limit}"
 
 
-def provisional_in(snapshot: Path | None,
+def provisional_in(snapshot: Any,
                    sources: Iterable[str] | None = None) -> dict[str, list[tuple[bytes, _Condition]]]:
     """The provisional rows of a committed snapshot that no later run replaced, by source.
 
@@ -212,7 +214,7 @@ def provisional_in(snapshot: Path | None,
     if sources is not None:
         wanted = wanted & pc.field("source").isin(sorted(set(sources)))
     for path in snapshot_files(snapshot, "_ledger"):
-        table = pq.read_table(path, columns=["key", "kind", "source", "record"], filters=wanted)
+        table = read_parquet(path, columns=["key", "kind", "source", "record"], filters=wanted)
         for key, kind, source, record in zip(*(table.column(c).to_pylist() for c in table.column_names)):
             if kind == "supersedes":
                 gone.add(key)
@@ -228,14 +230,14 @@ def limits_key(key: bytes) -> bytes:
 
 
 @functools.lru_cache(maxsize=2)
-def limited_in(snapshot: Path | None) -> dict[bytes, dict[str, str]]:
+def limited_in(snapshot: Any) -> dict[bytes, dict[str, str]]:
     """Files some of whose records a limit stopped, by :func:`limits_key`: the values of the options that
     stopped them."""
     if snapshot is None:
         return {}
     found: dict[bytes, dict[str, str]] = {}
     for path in snapshot_files(snapshot, "_ledger"):
-        table = pq.read_table(path, columns=["key", "record"], filters=pc.field("kind") == "limits")
+        table = read_parquet(path, columns=["key", "record"], filters=pc.field("kind") == "limits")
         for key, record in zip(table.column("key").to_pylist(), table.column("record").to_pylist()):
             values = dict(word.partition("=")[::2] for word in (record or "").split(" ") if "=" in word)
             found.setdefault(key, {}).update(values)
@@ -283,7 +285,7 @@ class InputLedger:
     ``ready`` with its next part (a run commits whole).
     """
 
-    def __init__(self, snapshot: Path | None, config: CleanConfig,
+    def __init__(self, snapshot: Any, config: CleanConfig,
                  ready: list[tuple[bytes, str, str, str | None]], sources: Iterable[str] | None = None) -> None:
         self.seen_keys = seen_in(snapshot)
         self.provisional = provisional_in(snapshot, sources)

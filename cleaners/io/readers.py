@@ -145,12 +145,24 @@ def discover(inputs: Iterable[str | Path], *, follow_links: bool = False,
     given = [raw for raw in given if not remote.is_url(raw)]
     found: dict[tuple[str, str], InputFile] = {}
     rejected: list[Rejection] = []
+    own_urls = [(str(e).rstrip("/"), remote.location(str(e))) for e in exclude if remote.is_url(str(e))]
+    own_names: dict[str, None] = {}  # the sources an output at a URL has inside URL INPUTs
     for file in _url_files(urls, bool(given), rejected):
+        store, key = remote.location(file.where) if own_urls else ("", "")
+        hit = next((u for u, (s, k) in own_urls if s == store and (key == k or key.startswith(k + "/"))), None)
+        if hit is not None:  # named as the input names the entry: its source up to the entry's own name
+            tail = key[len(remote.location(hit)[1]):]
+            prefix = file.source[: len(file.source) - len(tail)] if len(tail) < len(file.source) else ""
+            own_names.setdefault(prefix or hit.rsplit("/", 1)[-1])
+            continue
         _add(found, rejected, file, file.where)
+    if own_names:  # one row per output met, and none for what it holds (its hidden staging folder)
+        rejected = [r for r in rejected if not any(r.source == n or r.source.startswith(n + "/") for n in own_names)]
+        rejected += [Rejection(name, None, "own_output", OWN_OUTPUT) for name in own_names]
     roots = [Path(raw).absolute() for raw in given]
     base = source_base(roots)
     inside = _Inside(roots, follow_links)
-    own = _Inside(list(map(Path, exclude)), False)
+    own = _Inside([Path(e) for e in exclude if not remote.is_url(str(e))], False)
     for raw, root in zip(given, roots):
         name = _relative(root, base) if base is not None else root.name
         kind, detail, real, size = _what_is(root)

@@ -110,6 +110,13 @@ def filesystem(url: str) -> tuple[Any, str]:
         raise RemoteInputError(f"{url}: {exc}") from exc
 
 
+def location(url: str) -> tuple[str, str]:
+    """Where a URL points, whatever its spelling: (the filesystem's class, the path in it without a trailing
+    "/"). ``s3://`` and ``s3a://`` name the same store, so an output in one is never read as input of the other."""
+    fs, path = filesystem(url)
+    return type(fs).__name__, path.rstrip("/")
+
+
 def open_url(url: str) -> BinaryIO:
     """The object's bytes as a seekable binary stream (fsspec fetches blocks, so it streams).
 

@@ -70,6 +70,8 @@ import pyarrow.parquet as pq
 
 from ..faults import process_name
 from ..outcome import NothingCommitted
+from ..store import files as store
+from ..store.files import Where
 from .atomic import stale_temp, temp_path
 from .remote import is_url, local_path
 from .schema import DATASETS, INTERNAL, SCHEMA_VERSION, SchemaMismatch, conform_table, schema_of
@@ -81,9 +83,10 @@ MANIFEST = "_manifest.json"
 LOCK = ".lock"
 #: Made first in a run's staging folder: what marks it as the tool's, so a later run may delete it.
 STAGE_MARK = ".newsclean-stage"
-#: Everything the tool makes at the top of an output folder (the dataset links, ``manifest.json``,
-#: ``runs/``, its hidden folders and the lock); a run never reads these as input.
-OWN_NAMES = (*DATASETS, "manifest.json", "runs", SNAPSHOTS, STAGING, LOCK)
+#: Everything the tool makes at the top of an output folder (the dataset links or tables, the state tables of
+#: an output of Delta tables, ``manifest.json``, ``runs/``, its hidden folders and the lock); a run never
+#: reads these as input.
+OWN_NAMES = (*DATASETS, *INTERNAL, "manifest.json", "runs", SNAPSHOTS, STAGING, LOCK)
 #: What :func:`cleaners.pipeline.new_run_id` makes; staging folders of versions before :data:`STAGE_MARK`
 #: are recognised by it.
 _RUN_ID = re.compile(r"\d{8}T\d{6}Z-[0-9a-f]{6}")
@@ -123,14 +126,19 @@ def not_input(out: str | Path, inputs: Iterable[str | Path]) -> list[Path]:
 
 @dataclass(frozen=True, slots=True)
 class StagingArea:
-    """Where a run's tasks write; small and picklable, so it can travel to other processes."""
+    """Where a run's tasks write; small and picklable, so it can travel to other processes.
 
-    snapshot: Path
-    scratch: Path
+    ``snapshot`` and ``scratch`` are local folders, or URLs for an output in object storage
+    (:mod:`cleaners.store.output`); every write and listing goes through :mod:`cleaners.store.files`.
+    """
+
+    snapshot: Where
+    scratch: Where
     run_id: str
-    #: the committed snapshot this run builds on (None: first run or full rebuild); read-only while the
-    #: run holds the lock, so tasks anywhere can read its ledger and index
-    previous: Path | None = None
+    #: the committed state this run builds on (None: first run or full rebuild): a snapshot folder, or a
+    #: :class:`cleaners.store.state.TableState`; read-only while the run is open, so tasks anywhere can read
+    #: its ledger and index
+    previous: Any = None
     #: where the dedup index is kept: None (files in the snapshot) or a ``redis://`` URL
     index: str | None = None
     #: names the output across runs (the Redis index is kept under it)
@@ -138,7 +146,7 @@ class StagingArea:
     #: ``host:pid`` of the process that opened the run: a task elsewhere may lack its filesystem
     origin: str = ""
 
-    def write(self, dataset: str, table: pa.Table, part: str) -> Path:
+    def write(self, dataset: str, table: pa.Table, part: str) -> Where:
         """Write one part file of ``dataset`` (or an internal one) into this run's partition.
 
         Part names carry the run id too, so a file never changes meaning
@@ -151,10 +159,18 @@ class StagingArea:
         schema = schema_of(dataset)
         if not table.schema.equals(schema, check_metadata=True):
             table = table.cast(schema)
-        return write_parquet(table, self.partition(dataset) / f"part-{self.run_id}-{part}.parquet")
+        return store.write_parquet(table, store.join(self.partition(dataset), f"part-{self.run_id}-{part}.parquet"))
 
-    def partition(self, dataset: str) -> Path:
-        return self.snapshot / dataset / f"{RUN_PARTITION}={self.run_id}"
+    def write_scratch(self, table: pa.Table, name: str) -> Where:
+        """A scratch file of this run (articles before dedup): never committed, deleted with the stage."""
+        return store.write_parquet(table, store.join(self.scratch, name))
+
+    def partition(self, dataset: str) -> Where:
+        return store.join(self.snapshot, dataset, f"{RUN_PARTITION}={self.run_id}")
+
+    def staged(self, dataset: str) -> list[Where]:
+        """The part files this run has written so far into ``dataset``."""
+        return store.list_parquet(self.partition(dataset))
 
     def clear_parts(self, prefix: str) -> int:
         """Delete the parts (and scratch files) written under ``prefix``; how many went.
@@ -162,11 +178,10 @@ class StagingArea:
         A shard that is retried, or given up, must not leave the rows of an
         earlier attempt behind: they would be committed twice or half.
         """
-        found = [p for name in [*DATASETS, *INTERNAL] if (part := self.partition(name)).is_dir()
-                 for p in part.glob(f"part-{self.run_id}-{prefix}-*.parquet")]
-        found += self.scratch.glob(f"*-{prefix}-*.parquet") if self.scratch.is_dir() else []
-        for path in found:
-            path.unlink(missing_ok=True)
+        found = [p for name in [*DATASETS, *INTERNAL]
+                 for p in store.list_parquet(self.partition(name), f"part-{self.run_id}-{prefix}-")]
+        found += [p for p in store.list_parquet(self.scratch) if f"-{prefix}-" in store.name_of(p)]
+        store.remove(found)
         return len(found)
 
 
@@ -219,7 +234,7 @@ class SnapshotWriter:
             self._make_stage()
             for name in DATASETS:
                 (self.snapshot / name).mkdir(parents=True, exist_ok=True)
-            self.area.scratch.mkdir(parents=True, exist_ok=True)
+            (self.stage / "scratch").mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             self.close()
             raise OutputError(f"cannot write to output directory {self.out}: {exc}") from exc
@@ -280,7 +295,7 @@ class SnapshotWriter:
         for name, schema in DATASETS.items():  # an empty dataset still has its columns
             if not any(f["dataset"] == name for f in files):
                 path = self.area.write(name, schema.empty_table(), "empty")
-                files.append(self._entry(path))
+                files.append(self._entry(Path(path)))
         runs.append({"run_id": self.run_id, "committed_at": datetime.now(timezone.utc).isoformat(),
                      "full_rebuild": self.full_rebuild or self.previous is None,
                      "rows": _rows_by_dataset(f for f in files if f["run_id"] == self.run_id)})
@@ -466,7 +481,7 @@ class SnapshotWriter:
         """Entries of the files this run wrote (its own partitions only)."""
         found: list[dict[str, Any]] = []
         for name in [*DATASETS, *INTERNAL]:
-            folder = self.area.partition(name)
+            folder = Path(self.area.partition(name))
             if folder.is_dir():
                 found.extend(self._entry(p) for p in sorted(folder.glob("*.parquet")))
         return found

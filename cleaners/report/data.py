@@ -23,9 +23,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
-from ..io.dataset import current_snapshot, read_manifest, snapshot_files
+from ..io.dataset import (
+    current_state,
+    files_dataset,
+    read_manifest,
+    read_run_summary,
+    snapshot_files,
+    state_summary,
+)
 from ..io.schema import DATASETS
 from ..reasons import NOT_CHROME_LINES, REJECTIONS, is_chrome_line, kind_of
+from ..store.files import is_remote
 from ..summary import Counts, RunSummary
 
 #: How many rows each table of the report lists.
@@ -79,7 +87,7 @@ class SiteFigures:
 class RunReport:
     """Everything a report shows; made by :func:`load_report`."""
 
-    out: Path
+    out: Path | str
     run_id: str
     summary: RunSummary
     top_removed: list[RemovedLineCount] = field(default_factory=list)
@@ -117,17 +125,16 @@ def load_report(out: str | Path, run_id: str | None = None, summary: RunSummary 
     dataset this run added no rows to reads as empty, with its columns.
     ``summary`` is the run's own, when the caller has it in hand.
     """
-    out = Path(out)
-    snapshot = current_snapshot(out)
+    out = out if is_remote(str(out)) else Path(out)
+    snapshot = current_state(out)
     manifest = read_manifest(snapshot)
     run_id = run_id or (summary.run_id if summary else manifest["current_run"])
     committed = run_id in {r["run_id"] for r in manifest["runs"]}
-    summary_path = out / "runs" / f"{run_id}.json"
     if summary is None:
-        if summary_path.exists():
-            summary = RunSummary.read(summary_path)
-        elif committed:
-            summary = RunSummary.read(snapshot / "_run.json")
+        summary = read_run_summary(out, run_id)
+    if summary is None:
+        if committed:
+            summary = RunSummary.model_validate(state_summary(out, snapshot))
         else:
             known = ", ".join(r["run_id"] for r in manifest["runs"][-5:])
             raise ValueError(f"run {run_id} is not in {out} (latest runs: {known})")
@@ -135,8 +142,7 @@ def load_report(out: str | Path, run_id: str | None = None, summary: RunSummary 
 
     def dataset(name: str, runs: list[str] | None = None) -> ds.Dataset:
         wanted = runs if runs is not None else [run_id] if committed else []
-        files = snapshot_files(snapshot, name, manifest, runs=wanted)
-        return ds.dataset([str(f) for f in files], format="parquet", schema=DATASETS[name])
+        return files_dataset(snapshot_files(snapshot, name, manifest, runs=wanted), DATASETS[name])
 
     articles = _project(dataset("articles"), ["article_id", "page_id", "source", "record", "segment", "title",
                                               "site", "url", "n_words", "cluster_id"], text_length=True)

@@ -28,10 +28,11 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
 from ..config import CleanConfig
-from ..io.dataset import current_snapshot, open_dataset
+from ..io.dataset import current_state, open_dataset, read_run_summary, state_summary
 from ..io.readers import find_input_file, read_file
 from ..model import Page
 from ..reasons import GLUED_PROMO, removal_kind
+from ..store.files import is_remote
 from ..summary import RunSummary
 from ..text.lines import normalise_line
 
@@ -94,7 +95,7 @@ def page_views(out: str | Path, page_ids: list[str]) -> list[PageView]:
     """Views of several pages, with one scan per dataset and one read per input file."""
     if not page_ids:  # a run that removed nothing (or committed nothing) has no pages to show
         return []
-    out = Path(out)
+    out = out if is_remote(str(out)) else Path(out)
     wanted = ds.field("page_id").isin(page_ids)
     articles: dict[str, list[dict[str, Any]]] = {p: [] for p in page_ids}
     for name in ("articles", "duplicates"):
@@ -115,7 +116,7 @@ def page_views(out: str | Path, page_ids: list[str]) -> list[PageView]:
 _REMOVED_COLUMNS = ["page_id", "source", "record", "line_no", "text", "reason", "article_id", "run_id"]
 
 
-def _first_removed(out: Path, page_ids: list[str]) -> tuple[dict[str, list[dict[str, Any]]], dict[str, int]]:
+def _first_removed(out: Path | str, page_ids: list[str]) -> tuple[dict[str, list[dict[str, Any]]], dict[str, int]]:
     """Each page's first :data:`MAX_VIEW_ROWS` removed rows (by line), and how many rows it has.
 
     Read in batches, keeping only the first rows of each page: a page of a
@@ -250,7 +251,7 @@ def iter_lines(text: str) -> Iterator[tuple[int, str]]:
         yield no, normalise_line(text[pos:])
 
 
-def _input_pages(out: Path, firsts: dict[str, dict[str, Any]]) -> dict[str, Page]:
+def _input_pages(out: Path | str, firsts: dict[str, dict[str, Any]]) -> dict[str, Page]:
     """The pages as their runs read them, for those whose input is still where the run found it."""
     by_file: dict[tuple[str, str], set[str]] = {}
     for page_id, row in firsts.items():
@@ -261,13 +262,14 @@ def _input_pages(out: Path, firsts: dict[str, dict[str, Any]]) -> dict[str, Page
     return found
 
 
-def _input_page(out: Path, run_id: str, source: str, page_ids: set[str]) -> dict[str, Page]:
+def _input_page(out: Path | str, run_id: str, source: str, page_ids: set[str]) -> dict[str, Page]:
     """The pages ``page_ids`` of one input file, read once with the run's page limit; stops when all are found."""
-    summary_path = out / "runs" / f"{run_id}.json"
     try:
-        summary = RunSummary.read(summary_path)
+        summary = read_run_summary(out, run_id)
     except (OSError, ValueError):
-        summary = RunSummary.read(current_snapshot(out) / "_run.json")
+        summary = None
+    if summary is None:
+        summary = RunSummary.model_validate(state_summary(out, current_state(out)))
     file = find_input_file(summary.input_paths or summary.inputs, source)
     found: dict[str, Page] = {}
     if file is None:

@@ -19,6 +19,8 @@ from markupsafe import Markup
 from ..config import CleanConfig
 from ..io.atomic import temp_path
 from ..reasons import REJECTIONS, kind_of
+from ..store import files as store_files
+from ..store.files import is_remote
 from ..summary import RunSummary
 from .bidi import neutral, neutral_values
 from .data import RunReport, load_report
@@ -70,10 +72,14 @@ def page_html(view: PageView) -> str:
 
 
 def write_run_report(out: str | Path, run_id: str | None = None, pages: int = REPORT_PAGES,
-                     summary: RunSummary | None = None) -> Path:
+                     summary: RunSummary | None = None) -> Path | str:
     """Write ``DIR/runs/<run_id>.html`` (atomically) and return its path."""
     report = load_report(out, run_id, summary)
     views = page_views(out, [page_id for page_id, _ in report.pages_by_removed[:pages]])
+    if is_remote(str(out)):  # an output at a URL: one PUT, whole or not at all
+        where = store_files.join(str(out), "runs", f"{report.run_id}.html")
+        store_files.write_bytes(where, report_html(report, views).encode("utf-8"))
+        return where
     path = Path(out) / "runs" / f"{report.run_id}.html"
     write_text(path, report_html(report, views))
     return path

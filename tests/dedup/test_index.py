@@ -131,6 +131,26 @@ def test_the_redis_index_follows_the_dataset_when_it_was_lost_or_rebuilt(tmp_pat
     assert index_of(out, redis_url).size() == 1
 
 
+def test_the_redis_index_follows_an_output_of_delta_tables_too(tmp_path: Path, redis_url: str) -> None:
+    import redis
+
+    pytest.importorskip("deltalake")
+    from cleaners.store.state import committed_state
+
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    write_inbox(inbox, ["harbour", "orchard"])
+    run([inbox], out, index=redis_url, layout="delta")
+    state = committed_state(str(out))
+    assert state is not None
+    index = RedisIndex(redis_url, state.manifest()["dataset_id"], CleanConfig())
+    assert index.size() == 2
+    host, port, db = parse_redis_url(redis_url)
+    redis.Redis(host=host, port=port, db=db).flushdb()  # lost: the next run fills it from the _index table
+    (inbox / "copy.txt").write_text(edited(STORIES["orchard"]), encoding="utf-8")
+    summary = run([inbox], out, index=redis_url)
+    assert summary.dedup["duplicates_of_earlier_runs"] == 1 and index.size() == 2
+
+
 def test_a_bad_index_url_is_a_clear_error_before_any_work(tmp_path: Path) -> None:
     with pytest.raises(NothingCommitted, match="redis://HOST:PORT/DB"):
         run([tmp_path], tmp_path / "out", index="http://localhost:6379")

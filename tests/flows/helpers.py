@@ -22,9 +22,15 @@ RUN_COLUMNS = {"run_id", "run"}
 DATASETS = ("articles", "duplicates", "rejected", "removed")
 
 
-def table(out: Path, name: str) -> list[dict]:
-    """Rows of one dataset, sorted, without the run columns (``run`` is the hive partition)."""
-    rows = ds.dataset(out / name, format="parquet", partitioning="hive").to_table().to_pylist()
+def table(out: Path | str, name: str) -> list[dict]:
+    """Rows of one dataset, sorted, without the run columns (``run`` is the hive partition); of an output at a
+    URL, the current version of its Delta table."""
+    if isinstance(out, str):
+        from deltalake import DeltaTable
+
+        rows = DeltaTable(f"{out}/{name}").to_pyarrow_table().to_pylist()
+    else:
+        rows = ds.dataset(out / name, format="parquet", partitioning="hive").to_table().to_pylist()
     return sorted(({k: v for k, v in r.items() if k not in RUN_COLUMNS} for r in rows),
                   key=lambda r: json.dumps(r, sort_keys=True, default=str))  # a total order: ties cannot flip
 

@@ -16,6 +16,7 @@ from flows.parameters import (
     FullRebuild,
     IndexURL,
     InputPaths,
+    Layout,
     OutputPath,
     PublishTarget,
     Strict,
@@ -42,7 +43,8 @@ def test_the_flow_signature_is_the_parameter_model() -> None:
     assert list(signature.parameters) == list(fields)
     defaults = CleanParameters()
     types = {"inputs": InputPaths, "output": OutputPath, "config": CleanConfig, "full_rebuild": FullRebuild,
-             "index": IndexURL, "task_runner": TaskRunnerSpec, "strict": Strict, "publish": PublishTarget}
+             "index": IndexURL, "task_runner": TaskRunnerSpec, "strict": Strict, "publish": PublishTarget,
+             "layout": Layout}
     for name, parameter in signature.parameters.items():
         assert parameter.default == getattr(defaults, name), name
         assert parameter.annotation is types[name], name
@@ -51,7 +53,7 @@ def test_the_flow_signature_is_the_parameter_model() -> None:
 def test_prefect_builds_the_models_schema_with_descriptions_and_patterns() -> None:
     flow_schema = parameter_schema(clean_flow).model_dump_for_openapi()["properties"]
     model_schema = CleanParameters.model_json_schema()["properties"]
-    for name in ("inputs", "output", "full_rebuild", "index", "task_runner", "strict"):
+    for name in ("inputs", "output", "full_rebuild", "index", "task_runner", "strict", "layout"):
         ours = {k: v for k, v in model_schema[name].items() if k != "title"}
         theirs = {k: v for k, v in flow_schema[name].items() if k not in ("title", "position")}
         assert theirs == ours, name
@@ -124,7 +126,7 @@ def test_other_parameters_are_checked_too() -> None:
     assert clean_flow.validate_parameters({"config": {"shard_bytes": 5000}})["config"] == CleanConfig(shard_bytes=5000)
 
 
-def test_inputs_may_be_urls_without_passwords_and_the_output_is_local() -> None:
+def test_inputs_and_the_output_may_be_urls_without_passwords() -> None:
     assert CleanParameters(inputs=["s3://bkt/crawl/", "seeds"]).inputs == ["s3://bkt/crawl/", "seeds"]
     with pytest.raises(ValidationError, match="must not hold a user name or password") as refused:
         CleanParameters(inputs=["s3://key:secret@bkt/crawl"])
@@ -132,9 +134,13 @@ def test_inputs_may_be_urls_without_passwords_and_the_output_is_local() -> None:
     with pytest.raises(ValidationError, match="query string"):
         CleanParameters(publish="https://lake.example/news?sig=abc")
     assert CleanParameters(publish="s3://lake/news").publish == "s3://lake/news"
-    with pytest.raises(ValidationError, match="output must be a local folder"):
-        CleanParameters(output="s3://bkt/clean")
+    assert CleanParameters(output="s3://bkt/clean").output == "s3://bkt/clean"  # kept as Delta tables
+    with pytest.raises(ValidationError, match="must not hold a user name or password"):
+        CleanParameters(output="s3://key:secret@bkt/clean")
     assert CleanParameters(output="file:///tmp/clean").output == "/tmp/clean"  # a local path in URL form
+    assert CleanParameters(layout="delta").layout == "delta"
+    with pytest.raises(ValidationError, match="layout"):
+        CleanParameters(layout="parquet")  # type: ignore[arg-type]
 
 
 def test_dask_address_is_the_schedulers_tcp_address() -> None:
