@@ -510,8 +510,8 @@ def run(inputs: Sequence[str | Path], output: str | Path, config: CleanConfig | 
     readers pinned to the current snapshot keep it. ``index`` is where the
     dedup index lives: None for files next to the dataset, or a ``redis://`` URL.
     ``layout``: how the output keeps its datasets: ``snapshots`` (a local folder, :mod:`cleaners.io.writer`),
-    ``delta`` (Delta tables at a URL or in a folder, :mod:`cleaners.store.output`) or ``auto`` (Delta tables
-    for a URL and for a folder that holds them, snapshots otherwise).
+    ``delta`` (Delta tables at a URL or in a folder, :mod:`cleaners.store.output`) or ``auto`` (the layout
+    the output has; Delta tables for a new one).
     ``publish_to``: after the commit, mirror the output into Delta tables there
     (:mod:`cleaners.store.delta`; checked before the run starts). A publish that
     fails leaves the run committed and its outcome failed, saying why.

@@ -305,8 +305,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "from the environment; the delta extra, and s3 for s3://)")
     parser.add_argument("--layout", choices=["auto", "snapshots", "delta"], default="auto",
                         help="how OUTPUT keeps its datasets: delta (Delta Lake tables), snapshots (hive Parquet "
-                        "folders switched by one link, local only), auto (delta for a URL and for a folder that "
-                        "holds tables, snapshots otherwise)")
+                        "folders switched by one link, local only: outputs written before tables were the "
+                        "default), auto (the layout OUTPUT has; delta for a new one)")
     parser.add_argument("--full-rebuild", action="store_true",
                         help="ignore what earlier runs into OUTPUT processed and rebuild it from these inputs alone")
     parser.add_argument("--index", metavar="URL", default=None,

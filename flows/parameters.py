@@ -150,9 +150,9 @@ PublishTarget = Annotated[
 
 Layout = Annotated[
     Literal["auto", "snapshots", "delta"],
-    Field(description="How the output keeps its datasets: delta (Delta Lake tables, at a URL or in a folder; "
-          "the delta extra), snapshots (a local folder of hive Parquet datasets switched by one link), or auto "
-          "(delta for a URL and for a folder that holds tables, snapshots otherwise)."),
+    Field(description="How the output keeps its datasets: delta (Delta Lake tables, at a URL or in a folder), "
+          "snapshots (a local folder of hive Parquet datasets switched by one link: outputs written before "
+          "tables were the default), or auto (the layout the output has; delta for a new one)."),
 ]
 
 

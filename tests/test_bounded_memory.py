@@ -29,6 +29,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pyarrow.dataset as ds
 
@@ -38,7 +39,7 @@ from cleaners.explain import main as explain_main
 from cleaners.explain import render
 from cleaners.io.dataset import current_snapshot
 from cleaners.model import Page, Rejection
-from cleaners.pipeline import run
+from cleaners.pipeline import run as pipeline_run
 from cleaners.report import pageview
 from cleaners.report.bidi import neutral
 from cleaners.report.data import SiteFigures, load_report
@@ -51,6 +52,14 @@ from tests.conftest import make_page
 
 ROOT = Path(__file__).resolve().parent.parent
 NO_HTML_WORKER = CleanConfig(html_timeout=0)
+#: These bounds are the cleaning's and the report's, measured with the address space limited (RLIMIT_AS):
+#: on the snapshot layout, since delta-rs's runtime reserves address space (thread stacks, arenas) it
+#: never touches, which such a limit counts.
+LAYOUT = "snapshots"
+
+
+def run(*args: Any, **kwargs: Any) -> Any:
+    return pipeline_run(*args, layout=LAYOUT, **kwargs)
 
 #: The child's thread pools, kept from reserving address space they never use.
 _SMALL_POOLS = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "NUMBA_NUM_THREADS": "1",
@@ -132,7 +141,7 @@ def test_six_hundred_thousand_empty_records_run_and_report_in_flat_memory(tmp_pa
     code = f"""
 from cleaners.config import CleanConfig
 from cleaners.pipeline import run
-s = run([{str(inputs)!r}], {str(tmp_path / 'out')!r}, CleanConfig(html_timeout=0))
+s = run([{str(inputs)!r}], {str(tmp_path / 'out')!r}, CleanConfig(html_timeout=0), layout='snapshots')
 assert s.report, "the report was not written"
 print(s.counts.rejected)
 """
@@ -368,7 +377,7 @@ def test_a_page_of_millions_of_lines_is_refused_before_cleaning_in_flat_memory(t
     code = f"""
 import json
 from cleaners.pipeline import run
-summary = run([{str(tmp_path / 'in')!r}], {str(tmp_path / 'out')!r})
+summary = run([{str(tmp_path / 'in')!r}], {str(tmp_path / 'out')!r}, layout='snapshots')
 print(json.dumps(summary.rejected_by_reason))
 """
     done = run_limited(code, 1000)  # with the text stage holding the page: MemoryError

@@ -395,12 +395,7 @@ class SnapshotWriter:
             for entry in snapshots.glob(f".{CURRENT}.*"):
                 if entry.is_symlink():
                     entry.unlink()
-        runs = self.out / "runs"
-        if runs.is_dir():
-            for entry in runs.glob(".*.tmp"):  # a report being written now by another process stays
-                if (".json" in entry.name or ".html" in entry.name) and entry.is_file() and not entry.is_symlink() \
-                        and stale_temp(entry):
-                    entry.unlink()
+        clear_stale_temps(self.out)
 
     def _make_stage(self) -> None:
         """This run's staging folder, new and marked as the tool's; an entry of that name not left by the tool
@@ -585,6 +580,17 @@ class SnapshotWriter:
         found.sort(key=lambda p: (p.name in protect, _commit_time(p)), reverse=True)
         for path in found[max(self.keep, len(protect - {None})):]:
             shutil.rmtree(path, ignore_errors=True)
+
+
+def clear_stale_temps(out: Path) -> None:
+    """Temporary summaries and reports in ``out/runs`` that a dead process left (a report being written
+    now by another process stays: only stale ones go)."""
+    runs = out / "runs"
+    if runs.is_dir():
+        for entry in runs.glob(".*.tmp"):
+            if (".json" in entry.name or ".html" in entry.name) and entry.is_file() and not entry.is_symlink() \
+                    and stale_temp(entry):
+                entry.unlink()
 
 
 def _rows_by_dataset(files: Any) -> dict[str, int]:

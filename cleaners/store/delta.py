@@ -118,6 +118,11 @@ def publish(out: str | Path, target: str, keep_removed_hours: int = 0, replace: 
         target = target.rstrip("/")
     else:
         target = str(Path(local_path(target)).resolve())
+    from .output import is_table_output
+
+    if is_table_output(out):
+        raise PublishError(f"{out} is kept as Delta tables already: readers read them there (publishing copies "
+                           "an output of the snapshot layout)")
     try:
         snapshot = current_snapshot(out)
     except FileNotFoundError as exc:

@@ -65,6 +65,7 @@ from ..io.writer import (
     STAGING,
     OutputError,
     StagingArea,
+    clear_stale_temps,
 )
 from ..outcome import one_line
 from . import files
@@ -117,18 +118,31 @@ def is_table_output(output: str | Path) -> bool:
 
 def choose_layout(output: str | Path, layout: str) -> bool:
     """True when a run into ``output`` with ``layout`` (auto, snapshots, delta) keeps Delta tables; an
-    impossible pair raises :class:`OutputError` before anything is written."""
+    impossible pair raises :class:`OutputError` before anything is written.
+
+    ``auto`` keeps what the output holds: Delta tables, or the snapshot layout of an output written before
+    tables were the default (it goes on working; ``flows.migrate`` moves it). A new output gets tables.
+    """
+    if layout not in ("auto", "snapshots", "delta"):
+        raise OutputError(f"layout must be auto, snapshots or delta, not {layout!r}")
     tables = is_table_output(output)
+    snapshots = is_snapshot_output(output)
     if layout == "snapshots" and tables:
         raise OutputError(f"output {output}: the snapshot layout needs a local folder without Delta tables "
                           f"({'a URL' if is_url(str(output)) else 'this one holds them'}); use --layout delta")
-    if layout == "delta" and not tables and (Path(local_path(str(output))) / ".snapshots").exists():
+    if layout == "delta" and snapshots:
         raise OutputError(f"output {output} holds an output of the snapshot layout; move it into Delta tables "
                           f"with: python -m flows.migrate {output} NEW_OUTPUT (a folder or a URL), then run into "
                           "NEW_OUTPUT")
-    if layout not in ("auto", "snapshots", "delta"):
-        raise OutputError(f"layout must be auto, snapshots or delta, not {layout!r}")
-    return tables or layout == "delta"
+    if layout == "auto":
+        return tables or not snapshots
+    return layout == "delta"
+
+
+def is_snapshot_output(output: str | Path) -> bool:
+    """A local folder the snapshot layout (:mod:`cleaners.io.writer`) has written to."""
+    raw = str(output)
+    return not (is_url(raw) and not _is_file_url(raw)) and os.path.lexists(Path(local_path(raw)) / ".snapshots")
 
 
 def check_output_url(output: str) -> None:
@@ -378,16 +392,19 @@ class TableWriter:
         for name in TABLES:
             uri = table_uri(self.root, name)
             where = f"{root.rstrip('/')}/{name}"
+            if fs.isfile(where):
+                raise OutputError(f"{uri} was not written by this tool (a file where its table goes); move it "
+                                  "away or choose another --output")
             if DeltaTable.is_deltatable(uri):
                 table = DeltaTable(uri)
                 if RUN not in table.metadata().partition_columns or \
                         not any(RUN_KEY in h for h in table.history(limit=8)) and \
                         not any(RUN_KEY in h for h in table.history()):
-                    raise OutputError(f"{uri} is a Delta table this tool did not write; move it away or choose "
-                                      "another --output")
-            elif fs.exists(where) and (fs.isfile(where) or not _only_part_files(fs, where)):
-                raise OutputError(f"{uri} holds files but is no Delta table of this tool; move it away or choose "
-                                  "another --output")
+                    raise OutputError(f"{uri} was not written by this tool (a Delta table of another writer); "
+                                      "move it away or choose another --output")
+            elif fs.exists(where) and not _only_part_files(fs, where):
+                raise OutputError(f"{uri} was not written by this tool (it holds files but no Delta table); move it "
+                                  "away or choose another --output")
 
     def _roll_back(self) -> bool:
         """Tables a run committed before it died without its ledger commit: back to the committed version
@@ -420,6 +437,8 @@ class TableWriter:
     def _clear_leftovers(self) -> bool:
         """Staging folders of runs that died (marked as the tool's; under the lease no other run is live):
         deleted. True when there was one."""
+        if not is_url(self.root):  # an object store gets no temporary names: a PUT is whole
+            clear_stale_temps(Path(self.root))
         fs, root = filesystem(self.root if is_url(self.root) else Path(self.root).as_uri())
         staging = f"{root.rstrip('/')}/{STAGING}"
         try:

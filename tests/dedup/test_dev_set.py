@@ -82,7 +82,8 @@ def test_chunked_run_gives_the_same_clusters_and_scratch_signatures(dev_run: Pat
     """The dedup step reads signatures that the cleaning chunks computed and wrote part by part: cutting
     the input into many chunks (here 97 pages each, 14 parts) must change no verdict and no row."""
     out = tmp_path / "chunked"
-    run([DATA / "dedup_dev_docs.jsonl.gz"], out, CleanConfig(chunk_pages=97))
+    # the snapshot layout keeps each chunk's part file (a Delta commit writes the run's rows as one)
+    run([DATA / "dedup_dev_docs.jsonl.gz"], out, CleanConfig(chunk_pages=97), layout="snapshots")
     assert len(list((out / "articles").rglob("*.parquet"))) > 1
     for name in ("articles", "duplicates"):
         whole = sorted((r["article_id"], r["cluster_id"], r.get("duplicate_of"), r.get("similarity"))

@@ -69,8 +69,9 @@ def redis_server(folder: Path, port: int | None = None,
 
 
 def index_of(out: Path, url: str) -> RedisIndex:
-    import json
-    dataset_id = json.loads((out / "manifest.json").read_text())["dataset_id"]
+    from cleaners.io.dataset import current_state, read_manifest
+
+    dataset_id = read_manifest(current_state(out))["dataset_id"]
     return RedisIndex(url, dataset_id, CleanConfig())
 
 
@@ -220,7 +221,9 @@ def test_redis_killed_while_a_committed_run_adds_its_articles_only_warns_and_the
         assert summary["incremental"]["index_articles_added"] is None
         assert summary["report"] and Path(summary["report"]).is_file()
         assert (out / "runs" / f"{summary['run_id']}.json").is_file()
-        assert json.loads((out / "manifest.json").read_text())["current_run"] == summary["run_id"]
+        from cleaners.io.dataset import current_state
+
+        assert current_state(out).name == summary["run_id"]
         [warning] = [r.getMessage() for r in warnings if "to the Redis index failed" in r.getMessage()]
         assert f"run {summary['run_id']} is committed" in warning
         assert "Connection refused" in warning and warning.endswith("the next run adds it")

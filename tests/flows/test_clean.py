@@ -102,13 +102,17 @@ def test_cli_rerun_over_inputs_taken_before_says_so_and_moves_no_reader(tmp_path
     env = base_env(tmp_path)
     done = cli(["--no-prefect", str(ROOT / "seeds"), "-o", "out"], tmp_path, env)
     assert done.returncode == 0, done.stderr
-    snapshot = (tmp_path / "out" / ".snapshots" / "current").resolve()
+    from cleaners.io.dataset import current_state
+
+    before = current_state(tmp_path / "out")
+    versions = {p.parent.name: len(list(p.iterdir())) for p in (tmp_path / "out").glob("*/_delta_log")}
     done = cli(["--no-prefect", str(ROOT / "seeds"), "-o", "out"], tmp_path, env)
     assert done.returncode == 0, done.stderr
     assert ("5 files already in the dataset, nothing new; the dataset holds 11 articles (1 duplicates, 0 rejected)"
             in done.stdout), done.stdout
     assert "output: out/ unchanged" in done.stdout and "error" not in done.stderr
-    assert (tmp_path / "out" / ".snapshots" / "current").resolve() == snapshot  # pinned readers keep their files
+    assert current_state(tmp_path / "out") == before  # no commit: no table got a version
+    assert versions == {p.parent.name: len(list(p.iterdir())) for p in (tmp_path / "out").glob("*/_delta_log")}
     [second] = [line for line in done.stdout.splitlines() if line.startswith("report: ")]
     assert (tmp_path / second.split()[1]).is_file()  # the report it names exists
 

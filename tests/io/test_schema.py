@@ -185,7 +185,8 @@ def output(tmp_path_factory: pytest.TempPathFactory) -> Path:
     make_crawl(inbox / "crawl.warc.gz")
     (inbox / "empty.jsonl").write_bytes(b"")
     (inbox / "notes.csv").write_text("a,b\n")
-    run([inbox], root / "out", CleanConfig.model_validate({"html_timeout": 0}))
+    # the snapshot layout, whose files are the tool's own (a Delta table's schema: tests/store/test_output.py)
+    run([inbox], root / "out", CleanConfig.model_validate({"html_timeout": 0}), layout="snapshots")
     return root / "out"
 
 

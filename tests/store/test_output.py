@@ -125,6 +125,9 @@ def test_a_folder_of_tables_is_chosen_once_and_kept(tmp_path: Path) -> None:
     write_inbox(inbox, ["harbour"])
     first = run([inbox], out, layout="delta")
     assert first.committed and (out / "_ledger" / "_delta_log").is_dir() and not (out / ".snapshots").exists()
+    schema = DeltaTable(str(out / "articles")).schema().to_arrow()  # the columns, described, in the log
+    described = {f.name: (f.metadata or {}).get(b"description", b"").decode() for f in schema}
+    assert described["text"].startswith("the clean body") and all(v for k, v in described.items() if k != "run")
     write_inbox(inbox, ["orchard"])
     second = run([inbox], out)  # auto: the folder holds tables
     assert second.counts.articles_kept == 1 and DeltaTable(str(out / "articles")).version() == 1
@@ -158,7 +161,7 @@ def rebuilt_version(out: Path) -> int:
 def test_what_a_table_output_cannot_take_is_refused_before_anything_is_written(tmp_path: Path) -> None:
     inbox = tmp_path / "inbox"
     write_inbox(inbox, ["harbour"])
-    run([inbox], tmp_path / "snap")
+    run([inbox], tmp_path / "snap", layout="snapshots")
     with pytest.raises(OutputError, match="snapshot layout"):
         run([inbox], tmp_path / "snap", layout="delta")
     with pytest.raises(OutputError, match="not memory://"):
@@ -170,7 +173,7 @@ def test_what_a_table_output_cannot_take_is_refused_before_anything_is_written(t
     foreign = tmp_path / "foreign"
     (foreign / "articles").mkdir(parents=True)
     (foreign / "articles" / "notes.txt").write_text("mine")
-    with pytest.raises(OutputError, match="no Delta table of this tool"):
+    with pytest.raises(OutputError, match="not written by this tool"):
         run([inbox], foreign, layout="delta")
     assert (foreign / "articles" / "notes.txt").read_text() == "mine"
 
@@ -257,10 +260,10 @@ def test_a_snapshot_output_moves_into_tables_with_its_state_and_runs_continue_th
 
     inbox, snap, tables = tmp_path / "inbox", tmp_path / "snap", tmp_path / "tables"
     write_inbox(inbox, ["harbour"])
-    run([inbox], snap)
+    run([inbox], snap, layout="snapshots")
     write_inbox(inbox, ["orchard"])
     (inbox / "notes.docx").write_bytes(b"PK\x03\x04")
-    second = run([inbox], snap)
+    second = run([inbox], snap)  # auto: the layout the output has
     with pytest.raises(OutputError, match=f"python -m flows.migrate {snap} NEW_OUTPUT"):
         run([inbox], snap, layout="delta")
     assert migrate_main([str(snap), str(tables)]) == 0
