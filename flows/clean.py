@@ -301,8 +301,8 @@ def build_parser() -> argparse.ArgumentParser:
                              "(credentials from the environment; s3:// needs the s3 extra): "
                              + ", ".join(supported_suffixes()))
     parser.add_argument("-o", "--output", default=DEFAULT_OUTPUT,
-                        help="output directory, or a URL such as s3://lake/news (kept as Delta tables; credentials "
-                        "from the environment; the delta extra, and s3 for s3://)")
+                        help="output directory, or a URL such as s3://lake/news, kept as Delta tables "
+                        "(credentials from the environment)")
     parser.add_argument("--layout", choices=["auto", "snapshots", "delta"], default="auto",
                         help="how OUTPUT keeps its datasets: delta (Delta Lake tables), snapshots (hive Parquet "
                         "folders switched by one link, local only: outputs written before tables were the "
@@ -325,8 +325,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-progress", action="store_true",
                         help="no progress line on stderr (files, records, articles per second)")
     parser.add_argument("--publish", metavar="TARGET", default=None,
-                        help="after the run, publish the output as Delta Lake tables in TARGET (a folder or a URL "
-                        "such as s3://lake/news; the delta extra); a failed publish fails the run (exit 3), whose "
+                        help="after the run, publish an output of the snapshot layout as Delta Lake tables in TARGET "
+                        "(a folder or a URL such as s3://lake/news); a failed publish fails the run (exit 3), whose "
                         "rows stay committed; see python -m flows.publish")
     parser.add_argument("--strict", action="store_true",
                         help="fail the run (exit 3) when any input could not be used (rejections of kind input, "

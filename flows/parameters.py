@@ -141,9 +141,9 @@ Strict = Annotated[
 ]
 PublishTarget = Annotated[
     Annotated[str, StringConstraints(min_length=1)] | None,
-    Field(description="After the run, publish the output as Delta Lake tables there: a folder (relative to the "
-          "run's working directory, the checkout for a deployment) or a URL such as s3://lake/news (credentials "
-          "from the environment; the delta extra, and s3 for s3://). A failed publish fails the run (exit 3), "
+    Field(description="After the run, publish an output of the snapshot layout as Delta Lake tables there: a "
+          "folder (relative to the run's working directory, the checkout for a deployment) or a URL such as "
+          "s3://lake/news (credentials from the environment; the s3 extra for s3://). A failed publish fails the run (exit 3), "
           "whose rows stay committed. None: not published."),
     AfterValidator(_publish_target_valid),
 ]
