@@ -537,8 +537,6 @@ def run(inputs: Sequence[str | Path], output: str | Path, config: CleanConfig | 
             raise OutputError(f"output {output} is kept as Delta tables already: read them there, or publish "
                               "from an output of the snapshot layout")
         check_output_url(str(output))
-    else:
-        output = local_path(str(output))
     if publish_to is not None:
         from .store.delta import check_target
 

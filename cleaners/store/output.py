@@ -46,7 +46,6 @@ import re
 import threading
 import time
 import uuid
-from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -101,7 +100,7 @@ def output_root(output: str | Path) -> str:
     """The root every table and file of a table output sits under: the URL, or the absolute local path
     (of a ``file://`` URL or of a folder that holds tables already)."""
     raw = str(output)
-    if is_url(raw) and not _is_file_url(raw):
+    if is_url(raw):  # file:// is no URL here: a local folder
         return raw.rstrip("/")
     return str(Path(local_path(raw)).absolute())
 
@@ -110,7 +109,7 @@ def is_table_output(output: str | Path) -> bool:
     """Whether a run into ``output`` keeps Delta tables (layout ``auto``): a URL of an object store, or a
     local folder that holds them already (``file://`` URLs are local folders)."""
     raw = str(output)
-    if is_url(raw) and not _is_file_url(raw):
+    if is_url(raw):
         return True
     # any table: a first run killed before its ledger's commit made the others already
     return any((Path(local_path(raw)) / name / "_delta_log").is_dir() for name in TABLES)
@@ -142,13 +141,13 @@ def choose_layout(output: str | Path, layout: str) -> bool:
 def is_snapshot_output(output: str | Path) -> bool:
     """A local folder the snapshot layout (:mod:`cleaners.io.writer`) has written to."""
     raw = str(output)
-    return not (is_url(raw) and not _is_file_url(raw)) and os.path.lexists(Path(local_path(raw)) / ".snapshots")
+    return not is_url(raw) and os.path.lexists(Path(local_path(raw)) / ".snapshots")
 
 
 def check_output_url(output: str) -> None:
     """Refuse at once an output URL no run could write: credentials in it, a store delta-rs cannot write,
     a missing protocol library or deltalake."""
-    if _is_file_url(output) or not is_url(output):
+    if not is_url(output):  # a folder (file:// URLs included)
         output = Path(local_path(output)).absolute().as_uri()
     if (problem := url_problem(output)) is not None:
         raise OutputError(problem)
@@ -165,10 +164,6 @@ def check_output_url(output: str) -> None:
         filesystem(output)
     except RemoteInputError as exc:
         raise OutputError(str(exc)) from exc
-
-
-def _is_file_url(raw: str) -> bool:
-    return raw.lower().startswith("file:")
 
 
 class TableWriter:
@@ -660,15 +655,3 @@ def _rows(paths: list[Any], run_id: str, schema: pa.Schema, replaced: dict[str, 
                 part.close()
 
     return pa.RecordBatchReader.from_batches(schema, batches())
-
-
-def run_counts(root: str, table: str) -> Counter[str]:
-    """Rows per run of a table's current version (for tests and the summary)."""
-    from deltalake import DeltaTable
-
-    actions = pa.table(DeltaTable(table_uri(root, table)).get_add_actions(flatten=True))
-    counts: Counter[str] = Counter()
-    for run, n in zip(actions.column(f"partition.{RUN}").to_pylist(), actions.column("num_records").to_pylist(),
-                      strict=True):
-        counts[run] += n or 0
-    return counts
