@@ -510,8 +510,8 @@ def run(inputs: Sequence[str | Path], output: str | Path, config: CleanConfig | 
     readers pinned to the current snapshot keep it. ``index`` is where the
     dedup index lives: None for files next to the dataset, or a ``redis://`` URL.
     ``layout``: how the output keeps its datasets: ``snapshots`` (a local folder, :mod:`cleaners.io.writer`),
-    ``delta`` (Delta tables at a URL or in a folder, :mod:`cleaners.store.output`) or ``auto`` (the layout
-    the output has; Delta tables for a new one).
+    ``delta`` (Delta tables at a URL or in a folder, :mod:`cleaners.store.output`; an output of the snapshot
+    layout is moved into tables first) or ``auto`` (as ``delta``).
     ``publish_to``: after the commit, mirror the output into Delta tables there
     (:mod:`cleaners.store.delta`; checked before the run starts). A publish that
     fails leaves the run committed and its outcome failed, saying why.
@@ -534,8 +534,8 @@ def run(inputs: Sequence[str | Path], output: str | Path, config: CleanConfig | 
     tables = choose_layout(output, layout)  # Delta tables (cleaners.store.output) or snapshots (io.writer)
     if tables:
         if publish_to is not None:
-            raise OutputError(f"output {output} is kept as Delta tables already: read them there, or publish "
-                              "from an output of the snapshot layout")
+            raise OutputError(f"output {output} is kept as Delta tables (--layout {layout}): read them there; "
+                              "publishing mirrors an output of the snapshot layout (--layout snapshots)")
         check_output_url(str(output))
     if publish_to is not None:
         from .store.delta import check_target
@@ -657,7 +657,7 @@ def _completed(summary: RunSummary, manifest: dict[str, Any]) -> RunSummary:
 
 
 def _migration_note(writer: SnapshotWriter, committed: bool) -> str | None:
-    if writer.migration_note is None or committed:
+    if writer.migration_note is None or committed or not writer.migrated_files:  # tables: said either way
         return writer.migration_note
     return (f"{len(writer.migrated_files)} files of earlier runs are at schema version {writer.migrated_from}; "
             "this run committed nothing, so the next run that commits rewrites them")

@@ -304,9 +304,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="output directory, or a URL such as s3://lake/news, kept as Delta tables "
                         "(credentials from the environment)")
     parser.add_argument("--layout", choices=["auto", "snapshots", "delta"], default="auto",
-                        help="how OUTPUT keeps its datasets: delta (Delta Lake tables), snapshots (hive Parquet "
-                        "folders switched by one link, local only: outputs written before tables were the "
-                        "default), auto (the layout OUTPUT has; delta for a new one)")
+                        help="how OUTPUT keeps its datasets: delta (Delta Lake tables; an OUTPUT of the snapshot "
+                        "layout is moved into tables in place first), snapshots (hive Parquet folders switched by "
+                        "one link, local only: outputs written before tables were the default), auto (delta)")
     parser.add_argument("--full-rebuild", action="store_true",
                         help="ignore what earlier runs into OUTPUT processed and rebuild it from these inputs alone")
     parser.add_argument("--index", metavar="URL", default=None,

@@ -150,9 +150,10 @@ PublishTarget = Annotated[
 
 Layout = Annotated[
     Literal["auto", "snapshots", "delta"],
-    Field(description="How the output keeps its datasets: delta (Delta Lake tables, at a URL or in a folder), "
-          "snapshots (a local folder of hive Parquet datasets switched by one link: outputs written before "
-          "tables were the default), or auto (the layout the output has; delta for a new one)."),
+    Field(description="How the output keeps its datasets: delta (Delta Lake tables, at a URL or in a folder; "
+          "an output of the snapshot layout is moved into tables in place by the run), snapshots (a local "
+          "folder of hive Parquet datasets switched by one link: outputs written before tables were the "
+          "default), or auto (delta)."),
 ]
 
 

@@ -149,7 +149,7 @@ def test_all_runs_read_as_one_dataset_one_run_as_its_partition_and_the_manifest_
     write_inbox(inbox, ["harbour"])
     first = run([inbox], out, layout="snapshots").run_id  # the manifest's file list: that layout's
     write_inbox(inbox, ["orchard"])
-    second = run([inbox], out).run_id
+    second = run([inbox], out, layout="snapshots").run_id
     table = ds.dataset(out / "articles", format="parquet", partitioning="hive").to_table()
     assert sorted(table.column("run").to_pylist()) == sorted([first, second])
     only_second = ds.dataset(out / "articles" / f"run={second}", format="parquet").to_table()
@@ -188,7 +188,7 @@ def test_snapshots_of_many_runs_share_files_instead_of_copying_them(tmp_path: Pa
     write_inbox(inbox, ["harbour"])
     first = run([inbox], out, layout="snapshots").run_id
     write_inbox(inbox, ["orchard"])
-    run([inbox], out)
+    run([inbox], out, layout="snapshots")
     first_file = next((out / "articles" / f"run={first}").glob("*.parquet"))
     assert os.stat(first_file).st_nlink >= 2  # the same bytes in both snapshots
 
@@ -291,12 +291,13 @@ def test_an_output_of_schema_version_1_is_migrated_by_the_next_run_and_reads_wit
     assert len(fetched) == 4 and sum(v is not None for v in fetched.values()) == 3
     migrated = downgrade(out)
     assert ds.dataset(out / "articles", format="parquet").schema.field("fetched").type == pa.string()
-    idle = run([inbox], out, config)  # nothing new: nothing is committed, so nothing is migrated yet
+    shutil.copytree(out, tmp_path / "moved", symlinks=True)  # for the move into tables at the end
+    idle = run([inbox], out, config, layout="snapshots")  # nothing new: nothing is committed, so nothing is migrated yet
     assert not idle.committed and "the next run that commits rewrites them" in (idle.incremental.note or "")
     assert "schema_version" not in json.loads((out / "manifest.json").read_text())
 
     write_inbox(inbox, ["bridge"])
-    done = run([inbox], out, config)
+    done = run([inbox], out, config, layout="snapshots")
     assert "this run rewrote them to version 2" in (done.incremental.note or "")
     after = state(out)
     for name in DATASETS:  # every earlier row, unchanged (fetched as the same instant), and the new run's
@@ -312,8 +313,18 @@ def test_an_output_of_schema_version_1_is_migrated_by_the_next_run_and_reads_wit
             assert pq.read_schema(path).equals(schema_of(name), check_metadata=True), path
         assert ds.dataset(snapshot / name, format="parquet", partitioning="hive").to_table().num_rows \
             == manifest["datasets"][name]["rows"]
-    run([inbox], out, config)  # the migrated ledger and index still do their work: nothing new
+    run([inbox], out, config, layout="snapshots")  # the migrated ledger and index still do their work: nothing new
     assert state(out) == after
+    moved = tmp_path / "moved"  # the first run with the default layout moves it into tables, conformed
+    into_tables = run([inbox], moved, config)
+    assert into_tables.counts.articles_kept == 1 and (moved / "_ledger" / "_delta_log").is_dir()
+    assert state(moved) == after
+    for name in [*DATASETS, "_index", "_ledger"]:  # one schema per table, with the current columns
+        schemas = {pq.read_schema(path).remove_metadata() for path in snapshot_files(current_state(moved), name)}
+        assert len(schemas) <= 1 and all(s.names == [n for n in schema_of(name).names if n != "run"]
+                                         for s in schemas), name
+    fetched_type = pq.read_schema(snapshot_files(current_state(moved), "articles")[0]).field("fetched").type
+    assert fetched_type == schema_of("articles").field("fetched").type
 
 
 # ---------------------------------------------------------------------- the output inside the input (issue 17, case 5)

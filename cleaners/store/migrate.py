@@ -9,15 +9,24 @@ only what the snapshot output had not taken and dedups against every
 article it kept: the output has moved, not restarted. Rows keep their run
 partitions; files of an older column layout are conformed to the current
 one on the way. The source is only read.
+
+:func:`migrate_in_place` is what the first run of a version that keeps
+tables does with a local output of the snapshot layout (under the run's
+lock): the same migration into a folder beside, then the tables take the
+datasets' names, the ledger last; only then the snapshots are deleted. A
+run killed part way finds the snapshots intact and starts the move again.
 """
 from __future__ import annotations
 
 import json
+import logging
+import os
+import shutil
 from pathlib import Path
 
 from ..io.dataset import current_snapshot, read_manifest
-from ..io.schema import SCHEMA_VERSION
-from ..io.writer import MANIFEST_FORMAT, RUN_PARTITION, OutputError
+from ..io.schema import DATASETS, SCHEMA_VERSION
+from ..io.writer import CURRENT, MANIFEST_FORMAT, RUN_PARTITION, SNAPSHOTS, OutputError
 from . import files
 from .delta import _rows
 from .output import (
@@ -40,9 +49,15 @@ from .state import (
     table_uri,
 )
 
+log = logging.getLogger(__name__)
 
-def migrate(out: str | Path, target: str | Path) -> TableState:
-    """Write the current snapshot of ``out`` (every run) as the Delta tables of a new output at ``target``."""
+#: where :func:`migrate_in_place` writes the tables before they take the datasets' names
+MIGRATING = ".migrating"
+
+
+def migrate(out: str | Path, target: str | Path, run_pages: bool = True) -> TableState:
+    """Write the current snapshot of ``out`` (every run) as the Delta tables of a new output at ``target``;
+    ``run_pages``: copy the runs' summaries and reports too (not when the target is inside ``out``)."""
     from deltalake import CommitProperties, DeltaTable, write_deltalake
 
     check_output_url(str(target))
@@ -81,7 +96,8 @@ def migrate(out: str | Path, target: str | Path) -> TableState:
         table = DeltaTable(uri)
         versions[name], rows[name] = table.version(), _row_count(table)
         _vacuum(table, 0)
-    for path in sorted(p for p in (Path(out) / "runs").glob("*.*") if p.suffix in (".json", ".html")):
+    for path in sorted(p for p in (Path(out) / "runs").glob("*.*") if p.suffix in (".json", ".html")
+                       and run_pages):
         files.write_bytes(files.join(root, "runs", path.name), path.read_bytes())
     migrated = committed_state(root)
     assert migrated is not None
@@ -98,3 +114,48 @@ def is_empty(root: str) -> bool:
     except FileNotFoundError:
         return True
 
+
+
+def migrate_in_place(root: str | Path) -> str | None:
+    """Turn the local snapshot output ``root`` into Delta tables where it is; what happened, for the run's
+    summary (None: ``root`` is not of the snapshot layout). The caller holds the output's lock."""
+    root = Path(root)
+    snapshots = root / SNAPSHOTS
+    if not snapshots.exists():
+        return None
+    work = root / MIGRATING
+    if (root / SWITCH / "_delta_log").is_dir():  # killed after the switch: only the snapshots are left to delete
+        _drop_snapshots(root)
+        return "the move of this output from the snapshot layout into Delta tables was finished"
+    # killed before the switch: the snapshots are intact; undo a half-made move and start again
+    for name in TABLES:
+        place = root / name
+        if place.is_dir() and not place.is_symlink():
+            shutil.rmtree(place)
+        if name in DATASETS and not place.is_symlink():
+            os.symlink(Path(SNAPSHOTS, CURRENT, name), place)
+    shutil.rmtree(work, ignore_errors=True)
+    if not (snapshots / CURRENT).is_symlink():  # no finished run: nothing to move
+        _drop_snapshots(root)
+        return "an output of the snapshot layout without a finished run was cleared for Delta tables"
+    log.warning("%s is an output of the snapshot layout: moving it into Delta tables before this run", root)
+    state = migrate(root, work, run_pages=False)
+    for name in TABLES:  # the ledger last: from its move on the output is one of tables
+        place = root / name
+        if place.is_symlink():
+            place.unlink()
+        os.rename(work / name, place)
+    _drop_snapshots(root)
+    manifest = state.manifest()
+    note = (f"moved from the snapshot layout into Delta tables before this run ({len(manifest['runs'])} runs: "
+            + ", ".join(f"{n} {manifest['datasets'][n]['rows']} rows" for n in DATASETS) + ")")
+    log.warning("%s: %s", root, note)
+    return note
+
+
+def _drop_snapshots(root: Path) -> None:
+    for name in (*DATASETS, "manifest.json"):
+        if (root / name).is_symlink():
+            (root / name).unlink()
+    shutil.rmtree(root / MIGRATING, ignore_errors=True)
+    shutil.rmtree(root / SNAPSHOTS)

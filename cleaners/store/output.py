@@ -119,23 +119,17 @@ def choose_layout(output: str | Path, layout: str) -> bool:
     """True when a run into ``output`` with ``layout`` (auto, snapshots, delta) keeps Delta tables; an
     impossible pair raises :class:`OutputError` before anything is written.
 
-    ``auto`` keeps what the output holds: Delta tables, or the snapshot layout of an output written before
-    tables were the default (it goes on working; ``flows.migrate`` moves it). A new output gets tables.
+    ``auto`` and ``delta`` keep Delta tables: an output of the snapshot layout (written before tables were
+    the default) is moved into tables where it is by the run (:func:`cleaners.store.migrate.migrate_in_place`).
+    ``snapshots`` keeps that layout, for a local folder that holds no tables.
     """
     if layout not in ("auto", "snapshots", "delta"):
         raise OutputError(f"layout must be auto, snapshots or delta, not {layout!r}")
     tables = is_table_output(output)
-    snapshots = is_snapshot_output(output)
     if layout == "snapshots" and tables:
         raise OutputError(f"output {output}: the snapshot layout needs a local folder without Delta tables "
                           f"({'a URL' if is_url(str(output)) else 'this one holds them'}); use --layout delta")
-    if layout == "delta" and snapshots:
-        raise OutputError(f"output {output} holds an output of the snapshot layout; move it into Delta tables "
-                          f"with: python -m flows.migrate {output} NEW_OUTPUT (a folder or a URL), then run into "
-                          "NEW_OUTPUT")
-    if layout == "auto":
-        return tables or not snapshots
-    return layout == "delta"
+    return layout != "snapshots"
 
 
 def is_snapshot_output(output: str | Path) -> bool:
@@ -201,6 +195,10 @@ class TableWriter:
             self._check_layout()
             self._lease.take()  # from here on no other run writes here: what runs left may be undone
             self._made_stage = True
+            if not is_url(self.root):
+                from .migrate import migrate_in_place
+
+                self.migration_note = migrate_in_place(self.root)
             self.state = committed_state(self.root)
             dead = self._clear_leftovers()
             if self._roll_back() or dead:  # files a dead run wrote without a log entry: gone for plain readers
@@ -377,10 +375,10 @@ class TableWriter:
 
     # ------------------------------------------------------------------ opening
     def _check_layout(self) -> None:
-        """Refuse an output whose table names hold what this tool did not make, and a local snapshot output."""
-        if not is_url(self.root) and (Path(self.root) / ".snapshots").exists():
-            raise OutputError(f"{self.root} holds an output of the snapshot layout, not Delta tables; move it with "
-                              f"python -m flows.migrate {self.root} NEW_OUTPUT")
+        """Refuse an output whose table names hold what this tool did not make (an output of the snapshot
+        layout is moved into tables once the run holds the lock)."""
+        if is_snapshot_output(self.root):
+            return
         from deltalake import DeltaTable
 
         fs, root = filesystem(self.root if is_url(self.root) else Path(self.root).as_uri())

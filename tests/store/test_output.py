@@ -161,14 +161,11 @@ def rebuilt_version(out: Path) -> int:
 def test_what_a_table_output_cannot_take_is_refused_before_anything_is_written(tmp_path: Path) -> None:
     inbox = tmp_path / "inbox"
     write_inbox(inbox, ["harbour"])
-    run([inbox], tmp_path / "snap", layout="snapshots")
-    with pytest.raises(OutputError, match="snapshot layout"):
-        run([inbox], tmp_path / "snap", layout="delta")
     with pytest.raises(OutputError, match="not memory://"):
         run([inbox], "memory://lake/news")
     with pytest.raises(OutputError, match="password|user"):
         run([inbox], "s3://me:secret@lake/news")
-    with pytest.raises(OutputError, match="Delta tables already"):
+    with pytest.raises(OutputError, match="publishing mirrors an output of the snapshot layout"):
         run([inbox], "s3://lake/news", publish_to=str(tmp_path / "pub"))
     foreign = tmp_path / "foreign"
     (foreign / "articles").mkdir(parents=True)
@@ -254,18 +251,20 @@ def test_the_readmes_table_example_runs_and_prints_what_it_says(tmp_path: Path, 
 
 
 def test_a_snapshot_output_moves_into_tables_with_its_state_and_runs_continue_there(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """``flows.migrate`` into a new output, and the first run into the old output (which moves it in place,
+    also when an earlier move was interrupted at any step): the state moves with the rows."""
+    import cleaners.store.migrate as moving
     from cleaners.io.dataset import current_snapshot
     from flows.migrate import main as migrate_main
 
-    inbox, snap, tables = tmp_path / "inbox", tmp_path / "snap", tmp_path / "tables"
+    inbox, snap, tables, old = tmp_path / "inbox", tmp_path / "snap", tmp_path / "tables", tmp_path / "old"
     write_inbox(inbox, ["harbour"])
     run([inbox], snap, layout="snapshots")
     write_inbox(inbox, ["orchard"])
     (inbox / "notes.docx").write_bytes(b"PK\x03\x04")
-    second = run([inbox], snap)  # auto: the layout the output has
-    with pytest.raises(OutputError, match=f"python -m flows.migrate {snap} NEW_OUTPUT"):
-        run([inbox], snap, layout="delta")
+    second = run([inbox], snap, layout="snapshots")
+    shutil.copytree(snap, old, symlinks=True)  # as it was, for the moves in place below
     assert migrate_main([str(snap), str(tables)]) == 0
     assert f"migrated 2 runs (latest {second.run_id})" in capsys.readouterr().out
     for name in TABLES:
@@ -276,12 +275,51 @@ def test_a_snapshot_output_moves_into_tables_with_its_state_and_runs_continue_th
 
     write_inbox(inbox, ["bridge"])
     moved = run([inbox], tables)  # the state moved with the rows: only the new file is taken
-    kept = run([inbox], snap)
+    kept = run([inbox], snap, layout="snapshots")
     assert moved.counts.articles_kept == kept.counts.articles_kept == 1
     assert moved.incremental.files_already_processed == kept.incremental.files_already_processed == 2
     assert moved.incremental.earlier_runs == 2
+    expected = {name: snapshot(current_snapshot(snap), name) for name in TABLES}
     for name in TABLES:
-        assert delta(tables, name) == snapshot(current_snapshot(snap), name), name
+        assert delta(tables, name) == expected[name], name
+
+    real_rename, real_vacuum, real_drop = os.rename, moving._vacuum, moving._drop_snapshots
+    for fail_at in (None, "writing", *TABLES, "dropping"):  # a move that stopped at each of its steps first
+        here = tmp_path / f"in-place-{fail_at}"
+        shutil.copytree(old, here, symlinks=True)
+        if fail_at is not None:
+            def rename(src: Any, dst: Any, *, at: str = fail_at) -> None:
+                if Path(src).name == at and Path(src).parent.name == moving.MIGRATING:
+                    raise OSError("killed")
+                real_rename(src, dst)
+
+            def vacuum(table: Any, hours: int, *, at: str = fail_at) -> None:
+                if at == "writing" and table.table_uri.rstrip("/").endswith("removed"):
+                    raise OSError("killed")
+                real_vacuum(table, hours)
+
+            def drop(root: Path, *, at: str = fail_at) -> None:
+                if at == "dropping":
+                    (root / "manifest.json").unlink()
+                    raise OSError("killed")
+                real_drop(root)
+
+            with monkeypatch.context() as patched:
+                patched.setattr(os, "rename", rename)
+                patched.setattr(moving, "_vacuum", vacuum)
+                patched.setattr(moving, "_drop_snapshots", drop)
+                with pytest.raises(OutputError, match="killed"):
+                    run([inbox], here)
+            assert (here / ".snapshots").is_dir()
+        in_place = run([inbox], here)  # auto: the output moves into tables, then the run goes on there
+        assert in_place.committed and in_place.counts.articles_kept == 1, fail_at
+        assert in_place.incremental.files_already_processed == 2 and in_place.incremental.earlier_runs == 2
+        if fail_at != "dropping":
+            assert "moved from the snapshot layout into Delta tables before this run (2 runs" in \
+                str(in_place.incremental.note)
+        assert sorted(p.name for p in here.iterdir()) == sorted([".lock", "runs", *TABLES]), fail_at
+        for name in TABLES:
+            assert delta(here, name) == expected[name] == plain(here, name), (fail_at, name)
 
 
 def test_a_commit_that_fails_part_way_restores_the_tables_it_had_committed(
