@@ -472,7 +472,9 @@ def format_summary(summary: RunSummary) -> str:
         lines.append(f"output: {out}/  articles/ duplicates/ rejected/ removed/  "
                      f"summary: {out}/runs/{summary.run_id}.json")
     else:
-        lines.append(f"output: {out}/ unchanged  summary: {out}/runs/{summary.run_id}.json")
+        moved = (summary.incremental.note or "").startswith("moved from the snapshot layout")
+        lines.append(f"output: {out}/ {'moved into Delta tables, no new rows' if moved else 'unchanged'}  "
+                     f"summary: {out}/runs/{summary.run_id}.json")
     if summary.published is not None:
         p = summary.published
         tables = ", ".join(f"{t.dataset} v{t.version}" + ("" if t.committed else " (unchanged)") for t in p.tables)

@@ -346,35 +346,7 @@ class SnapshotWriter:
 
     # ------------------------------------------------------------------ helpers
     def _check_layout(self) -> None:
-        """Refuse, before anything is written, an output whose own names hold what this tool did not make.
-
-        Only the names the tool writes are looked at (:data:`OWN_NAMES`);
-        other files in the output folder are none of its business.
-        """
-        links = {**{name: f"{SNAPSHOTS}/{CURRENT}/{name}" for name in DATASETS},
-                 "manifest.json": f"{SNAPSHOTS}/{CURRENT}/{MANIFEST}"}
-        for name, target in links.items():
-            path = self.out / name
-            if path.is_symlink():
-                if os.readlink(path) != target:
-                    _foreign(path, f"a symbolic link to {os.readlink(path)}, not this tool's link to {target}")
-            elif os.path.lexists(path):
-                _foreign(path, "it is not a snapshot link")
-        for name in ("runs", SNAPSHOTS, STAGING):
-            path = self.out / name
-            if os.path.lexists(path) and not path.is_dir():
-                _foreign(path, "the tool keeps a folder under this name, and this is not one")
-        lock = self.out / LOCK
-        if os.path.lexists(lock) and not stat.S_ISREG(os.lstat(lock).st_mode):
-            _foreign(lock, "the tool's lock is a plain file, and this is not one")
-        current = self.out / SNAPSHOTS / CURRENT
-        if current.is_symlink():
-            target = os.readlink(current)
-            if "/" in target or target in ("", ".", "..") or (
-                    os.path.lexists(current.parent / target) and not _is_own_snapshot(current.parent / target)):
-                _foreign(current, f"a symbolic link to {target}, which is not a snapshot of this tool")
-        elif os.path.lexists(current):
-            _foreign(current, "the tool's current snapshot is a symbolic link, and this is not one")
+        check_snapshot_layout(self.out)
 
     def _clear_leftovers(self) -> None:
         """Delete what runs that died left behind, and only that (called under the lock).
@@ -664,6 +636,38 @@ def _writing(path: Path, tmp: Path) -> Iterator[None]:
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from exc
+
+
+def check_snapshot_layout(out: Path) -> None:
+    """Refuse, before anything is written, an output whose own names hold what this tool did not make.
+
+    Only the names the tool writes are looked at (:data:`OWN_NAMES`);
+    other files in the output folder are none of its business.
+    """
+    links = {**{name: f"{SNAPSHOTS}/{CURRENT}/{name}" for name in DATASETS},
+             "manifest.json": f"{SNAPSHOTS}/{CURRENT}/{MANIFEST}"}
+    for name, target in links.items():
+        path = out / name
+        if path.is_symlink():
+            if os.readlink(path) != target:
+                _foreign(path, f"a symbolic link to {os.readlink(path)}, not this tool's link to {target}")
+        elif os.path.lexists(path):
+            _foreign(path, "it is not a snapshot link")
+    for name in ("runs", SNAPSHOTS, STAGING):
+        path = out / name
+        if os.path.lexists(path) and not path.is_dir():
+            _foreign(path, "the tool keeps a folder under this name, and this is not one")
+    lock = out / LOCK
+    if os.path.lexists(lock) and not stat.S_ISREG(os.lstat(lock).st_mode):
+        _foreign(lock, "the tool's lock is a plain file, and this is not one")
+    current = out / SNAPSHOTS / CURRENT
+    if current.is_symlink():
+        target = os.readlink(current)
+        if "/" in target or target in ("", ".", "..") or (
+                os.path.lexists(current.parent / target) and not _is_own_snapshot(current.parent / target)):
+            _foreign(current, f"a symbolic link to {target}, which is not a snapshot of this tool")
+    elif os.path.lexists(current):
+        _foreign(current, "the tool's current snapshot is a symbolic link, and this is not one")
 
 
 def _foreign(path: Path, why: str) -> None:

@@ -18,6 +18,7 @@ run killed part way finds the snapshots intact and starts the move again.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -25,8 +26,18 @@ import shutil
 from pathlib import Path
 
 from ..io.dataset import current_snapshot, read_manifest
-from ..io.schema import DATASETS, SCHEMA_VERSION
-from ..io.writer import CURRENT, MANIFEST_FORMAT, RUN_PARTITION, SNAPSHOTS, OutputError
+from ..io.schema import DATASETS, INTERNAL, SCHEMA_VERSION
+from ..io.writer import (
+    CURRENT,
+    MANIFEST,
+    MANIFEST_FORMAT,
+    RUN_PARTITION,
+    SNAPSHOTS,
+    OutputError,
+    _is_own_snapshot,
+    check_snapshot_layout,
+    manifest_schema_version,
+)
 from . import files
 from .delta import _rows
 from .output import (
@@ -118,33 +129,42 @@ def is_empty(root: str) -> bool:
 
 def migrate_in_place(root: str | Path) -> str | None:
     """Turn the local snapshot output ``root`` into Delta tables where it is; what happened, for the run's
-    summary (None: ``root`` is not of the snapshot layout). The caller holds the output's lock."""
+    summary (None: ``root`` is not of the snapshot layout). The caller holds the output's lock.
+
+    Only the tool's own entries are moved or deleted: anything else under its names, a snapshot this
+    version cannot read exactly (a newer schema, no manifest) stops the run with what to do instead.
+    """
     root = Path(root)
     snapshots = root / SNAPSHOTS
     if not snapshots.exists():
         return None
-    work = root / MIGRATING
     if (root / SWITCH / "_delta_log").is_dir():  # killed after the switch: only the snapshots are left to delete
         _drop_snapshots(root)
         return "the move of this output from the snapshot layout into Delta tables was finished"
-    # killed before the switch: the snapshots are intact; undo a half-made move and start again
-    for name in TABLES:
-        place = root / name
-        if place.is_dir() and not place.is_symlink():
-            shutil.rmtree(place)
-        if name in DATASETS and not place.is_symlink():
-            os.symlink(Path(SNAPSHOTS, CURRENT, name), place)
-    shutil.rmtree(work, ignore_errors=True)
+    _undo_partial_move(root)
+    check_snapshot_layout(root)
+    for name in (*INTERNAL, MIGRATING):  # where the move puts the run state: nothing may be there yet
+        if os.path.lexists(root / name):
+            raise OutputError(f"{root / name} was not written by this tool (the move into Delta tables puts its "
+                              "own there); move it away or choose another --output")
+    foreign = [p.name for p in snapshots.iterdir() if not (p.name == CURRENT or _is_own_snapshot(p) or
+                                                            p.is_symlink() and p.name.startswith(f".{CURRENT}."))]
+    if foreign:
+        raise OutputError(f"{snapshots} holds entries this tool did not make ({', '.join(sorted(foreign))}); move "
+                          "them away before this output is moved into Delta tables")
     if not (snapshots / CURRENT).is_symlink():  # no finished run: nothing to move
         _drop_snapshots(root)
         return "an output of the snapshot layout without a finished run was cleared for Delta tables"
+    _check_readable(root, current_snapshot(root))
     log.warning("%s is an output of the snapshot layout: moving it into Delta tables before this run", root)
-    state = migrate(root, work, run_pages=False)
+    state = migrate(root, root / MIGRATING, run_pages=False)
+    _sync(root / MIGRATING)  # the tables are on disk before any name changes
     for name in TABLES:  # the ledger last: from its move on the output is one of tables
         place = root / name
         if place.is_symlink():
             place.unlink()
-        os.rename(work / name, place)
+        os.rename(root / MIGRATING / name, place)
+    _sync_folder(root)
     _drop_snapshots(root)
     manifest = state.manifest()
     note = (f"moved from the snapshot layout into Delta tables before this run ({len(manifest['runs'])} runs: "
@@ -153,9 +173,92 @@ def migrate_in_place(root: str | Path) -> str | None:
     return note
 
 
+def move_interrupted(root: str | Path) -> bool:
+    """A move into tables stopped before the ledger's switch (the output still reads as snapshots)."""
+    root = Path(root)
+    return (root / MIGRATING).exists() and (root / SNAPSHOTS).exists() and \
+        not (root / SWITCH / "_delta_log").is_dir()
+
+
+def _check_readable(root: Path, snapshot: Path) -> None:
+    """The snapshot's manifest is one this version reads without loss."""
+    try:
+        manifest = read_manifest(snapshot)
+    except FileNotFoundError:
+        raise OutputError(f"{root} was written by a version that kept no manifest, so its state cannot move into "
+                          "Delta tables; run once with --layout snapshots (which rebuilds such an output from "
+                          "that run's inputs), and the next run moves it") from None
+    except ValueError as exc:
+        raise OutputError(f"{snapshot / MANIFEST} is not valid JSON ({exc}); the output is damaged: restore it "
+                          "or rebuild into a new --output") from exc
+    if manifest.get("format") != MANIFEST_FORMAT:
+        raise OutputError(f"{root} was written with manifest format {manifest.get('format')}, this version reads "
+                          f"{MANIFEST_FORMAT}; use another --output")
+    if manifest_schema_version(manifest) > SCHEMA_VERSION:
+        raise OutputError(f"{root} was written with schema version {manifest_schema_version(manifest)}, newer "
+                          f"than this version's {SCHEMA_VERSION}; upgrade newsclean, or use another --output")
+
+
+def _undo_partial_move(root: Path) -> None:
+    """Put back the snapshot links a move stopped before its switch had replaced with tables (only tables
+    that move wrote: their commits carry the snapshot's run and dataset id), and drop its folder."""
+    work = root / MIGRATING
+    if not work.exists():
+        return
+    manifest: dict[str, object] = {}
+    if (root / SNAPSHOTS / CURRENT).is_symlink():
+        with contextlib.suppress(FileNotFoundError, ValueError):
+            manifest = read_manifest(current_snapshot(root))
+    moved = [root / name for name in TABLES if (root / name).is_dir() and not (root / name).is_symlink()]
+    for place in moved:  # all checked before any is deleted
+        if not _moved_here(place, manifest):
+            raise OutputError(f"{place} was not written by this tool (a folder where a snapshot link or a moved "
+                              "table goes); move it away or choose another --output")
+    for place in moved:
+        shutil.rmtree(place)
+    for name in DATASETS:
+        if not os.path.lexists(root / name):
+            os.symlink(Path(SNAPSHOTS, CURRENT, name), root / name)
+    shutil.rmtree(work)
+
+
+def _moved_here(place: Path, manifest: dict[str, object]) -> bool:
+    from deltalake import DeltaTable
+
+    if not manifest or not DeltaTable.is_deltatable(str(place)):
+        return False
+    first = DeltaTable(str(place)).history()[-1]
+    return first.get(RUN_KEY) == manifest.get("current_run") and \
+        first.get(DATASET_ID_KEY) == manifest.get("dataset_id")
+
+
 def _drop_snapshots(root: Path) -> None:
+    """The snapshot layout's entries (all of them the tool's: checked before the move)."""
     for name in (*DATASETS, "manifest.json"):
         if (root / name).is_symlink():
             (root / name).unlink()
     shutil.rmtree(root / MIGRATING, ignore_errors=True)
     shutil.rmtree(root / SNAPSHOTS)
+
+
+def _sync(folder: Path) -> None:
+    for path in sorted(folder.rglob("*"), key=lambda p: -len(p.parts)):  # files, then their folders
+        if not path.is_symlink():
+            _sync_folder(path) if path.is_dir() else _sync_file(path)
+    _sync_folder(folder)
+
+
+def _sync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _sync_folder(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

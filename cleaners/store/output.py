@@ -60,6 +60,7 @@ from ..io.schema import DATASETS, INTERNAL, SCHEMA_VERSION, conform_table, schem
 from ..io.writer import (
     MANIFEST_FORMAT,
     RUN_PARTITION,
+    SNAPSHOTS,
     STAGE_MARK,
     STAGING,
     OutputError,
@@ -111,8 +112,11 @@ def is_table_output(output: str | Path) -> bool:
     raw = str(output)
     if is_url(raw):
         return True
+    folder = Path(local_path(raw))
+    if (folder / SNAPSHOTS).exists() and not (folder / SWITCH / "_delta_log").is_dir():
+        return False  # snapshots, or a move into tables before its switch: readers read the snapshots still
     # any table: a first run killed before its ledger's commit made the others already
-    return any((Path(local_path(raw)) / name / "_delta_log").is_dir() for name in TABLES)
+    return any((folder / name / "_delta_log").is_dir() for name in TABLES)
 
 
 def choose_layout(output: str | Path, layout: str) -> bool:
@@ -126,6 +130,12 @@ def choose_layout(output: str | Path, layout: str) -> bool:
     if layout not in ("auto", "snapshots", "delta"):
         raise OutputError(f"layout must be auto, snapshots or delta, not {layout!r}")
     tables = is_table_output(output)
+    if layout == "snapshots" and not is_url(str(output)):
+        from .migrate import move_interrupted
+
+        if move_interrupted(local_path(str(output))):
+            raise OutputError(f"output {output}: its move into Delta tables was interrupted; run without "
+                              "--layout snapshots to finish it")
     if layout == "snapshots" and tables:
         raise OutputError(f"output {output}: the snapshot layout needs a local folder without Delta tables "
                           f"({'a URL' if is_url(str(output)) else 'this one holds them'}); use --layout delta")
@@ -135,7 +145,7 @@ def choose_layout(output: str | Path, layout: str) -> bool:
 def is_snapshot_output(output: str | Path) -> bool:
     """A local folder the snapshot layout (:mod:`cleaners.io.writer`) has written to."""
     raw = str(output)
-    return not is_url(raw) and os.path.lexists(Path(local_path(raw)) / ".snapshots")
+    return not is_url(raw) and os.path.lexists(Path(local_path(raw)) / SNAPSHOTS)
 
 
 def check_output_url(output: str) -> None:

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -307,7 +308,7 @@ def test_a_snapshot_output_moves_into_tables_with_its_state_and_runs_continue_th
     """``flows.migrate`` into a new output, and the first run into the old output (which moves it in place,
     also when an earlier move was interrupted at any step): the state moves with the rows."""
     import cleaners.store.migrate as moving
-    from cleaners.io.dataset import current_snapshot
+    from cleaners.io.dataset import current_snapshot, current_state
     from flows.migrate import main as migrate_main
 
     inbox, snap, tables, old = tmp_path / "inbox", tmp_path / "snap", tmp_path / "tables", tmp_path / "old"
@@ -363,6 +364,10 @@ def test_a_snapshot_output_moves_into_tables_with_its_state_and_runs_continue_th
                 with pytest.raises(OutputError, match="killed"):
                     run([inbox], here)
             assert (here / ".snapshots").is_dir()
+            if fail_at != "dropping":  # before the switch readers read the snapshots, and only a run moves on
+                assert snapshot(current_state(here), "articles") == snapshot(current_snapshot(old), "articles")
+                with pytest.raises(OutputError, match="interrupted; run without --layout snapshots"):
+                    run([inbox], here, layout="snapshots")
         in_place = run([inbox], here)  # auto: the output moves into tables, then the run goes on there
         assert in_place.committed and in_place.counts.articles_kept == 1, fail_at
         assert in_place.incremental.files_already_processed == 2 and in_place.incremental.earlier_runs == 2
@@ -372,6 +377,30 @@ def test_a_snapshot_output_moves_into_tables_with_its_state_and_runs_continue_th
         assert sorted(p.name for p in here.iterdir()) == sorted([".lock", "runs", *TABLES]), fail_at
         for name in TABLES:
             assert delta(here, name) == expected[name] == plain(here, name), (fail_at, name)
+
+    def refused(change: Callable[[Path], None], match: str) -> Path:
+        """A copy of the old output, changed: the move refuses it and leaves everything as it was."""
+        here = tmp_path / f"refused-{len(list(tmp_path.glob('refused-*')))}"
+        shutil.copytree(old, here, symlinks=True)
+        change(here)
+        listing = sorted(str(p.relative_to(here)) for p in here.rglob("*"))
+        with pytest.raises(OutputError, match=match):
+            run([inbox], here)
+        assert sorted(str(p.relative_to(here)) for p in here.rglob("*")) == listing
+        return here
+
+    def manifest_edit(edit: Callable[[dict[str, Any]], None]) -> Callable[[Path], None]:
+        def change(here: Path) -> None:
+            path = current_snapshot(here) / "_manifest.json"
+            manifest = json.loads(path.read_text())
+            edit(manifest)
+            path.write_text(json.dumps(manifest))
+        return change
+
+    refused(lambda h: (h / ".snapshots" / "mine").mkdir(), r"entries this tool did not make \(mine\)")
+    refused(lambda h: (h / "_index").mkdir(), "_index was not written by this tool")
+    refused(manifest_edit(lambda m: m.update(schema_version=99)), "schema version 99, newer than")
+    refused(lambda h: (current_snapshot(h) / "_manifest.json").unlink(), "run once with --layout snapshots")
 
 
 def test_a_commit_that_fails_part_way_restores_the_tables_it_had_committed(
