@@ -472,7 +472,9 @@ def format_summary(summary: RunSummary) -> str:
         lines.append(f"output: {out}/  articles/ duplicates/ rejected/ removed/  "
                      f"summary: {out}/runs/{summary.run_id}.json")
     else:
-        moved = (summary.incremental.note or "").startswith("moved from the snapshot layout")
+        from cleaners.store.migrate import MOVED
+
+        moved = (summary.incremental.note or "").startswith(MOVED)
         lines.append(f"output: {out}/ {'moved into Delta tables, no new rows' if moved else 'unchanged'}  "
                      f"summary: {out}/runs/{summary.run_id}.json")
     if summary.published is not None:

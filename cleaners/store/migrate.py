@@ -127,47 +127,54 @@ def is_empty(root: str) -> bool:
 
 
 
+#: How the summary of a run that moved its output begins (the command line says so instead of "unchanged").
+MOVED = "moved from the snapshot layout into Delta tables"
+
+
 def migrate_in_place(root: str | Path) -> str | None:
     """Turn the local snapshot output ``root`` into Delta tables where it is; what happened, for the run's
-    summary (None: ``root`` is not of the snapshot layout). The caller holds the output's lock.
+    summary (None: nothing to do). The caller holds the output's lock.
 
     Only the tool's own entries are moved or deleted: anything else under its names, a snapshot this
-    version cannot read exactly (a newer schema, no manifest) stops the run with what to do instead.
+    version cannot read exactly (a newer schema, no manifest) stops the run, before anything changes,
+    with what to do instead.
     """
     root = Path(root)
     snapshots = root / SNAPSHOTS
     if not snapshots.exists():
         return None
     if (root / SWITCH / "_delta_log").is_dir():  # killed after the switch: only the snapshots are left to delete
-        _drop_snapshots(root)
-        return "the move of this output from the snapshot layout into Delta tables was finished"
-    _undo_partial_move(root)
-    check_snapshot_layout(root)
-    for name in (*INTERNAL, MIGRATING):  # where the move puts the run state: nothing may be there yet
-        if os.path.lexists(root / name):
-            raise OutputError(f"{root / name} was not written by this tool (the move into Delta tables puts its "
-                              "own there); move it away or choose another --output")
-    foreign = [p.name for p in snapshots.iterdir() if not (p.name == CURRENT or _is_own_snapshot(p) or
-                                                            p.is_symlink() and p.name.startswith(f".{CURRENT}."))]
+        return f"{MOVED} (the move an earlier run began was finished)" if _drop_snapshots(root) else None
+    work = root / MIGRATING
+    if work.exists() and not _own_move(work):
+        raise OutputError(f"{work} was not written by this tool (the move into Delta tables keeps its tables "
+                          "there); move it away or choose another --output")
+    foreign = [p.name for p in snapshots.iterdir() if not _own_snapshot_entry(p)]
     if foreign:
         raise OutputError(f"{snapshots} holds entries this tool did not make ({', '.join(sorted(foreign))}); move "
                           "them away before this output is moved into Delta tables")
+    _undo_partial_move(root)
+    check_snapshot_layout(root)
+    for name in INTERNAL:  # where the move puts the run state: nothing may be there yet
+        if os.path.lexists(root / name):
+            raise OutputError(f"{root / name} was not written by this tool (the move into Delta tables puts its "
+                              "own there); move it away or choose another --output")
     if not (snapshots / CURRENT).is_symlink():  # no finished run: nothing to move
         _drop_snapshots(root)
-        return "an output of the snapshot layout without a finished run was cleared for Delta tables"
+        return f"{MOVED}: an output of the snapshot layout without a finished run was cleared"
     _check_readable(root, current_snapshot(root))
     log.warning("%s is an output of the snapshot layout: moving it into Delta tables before this run", root)
-    state = migrate(root, root / MIGRATING, run_pages=False)
-    _sync(root / MIGRATING)  # the tables are on disk before any name changes
+    state = migrate(root, work, run_pages=False)
+    _sync(work)  # the tables are on disk before any name changes
     for name in TABLES:  # the ledger last: from its move on the output is one of tables
         place = root / name
         if place.is_symlink():
             place.unlink()
-        os.rename(root / MIGRATING / name, place)
+        os.rename(work / name, place)
     _sync_folder(root)
     _drop_snapshots(root)
     manifest = state.manifest()
-    note = (f"moved from the snapshot layout into Delta tables before this run ({len(manifest['runs'])} runs: "
+    note = (f"{MOVED} before this run ({len(manifest['runs'])} runs: "
             + ", ".join(f"{n} {manifest['datasets'][n]['rows']} rows" for n in DATASETS) + ")")
     log.warning("%s: %s", root, note)
     return note
@@ -176,12 +183,26 @@ def migrate_in_place(root: str | Path) -> str | None:
 def move_interrupted(root: str | Path) -> bool:
     """A move into tables stopped before the ledger's switch (the output still reads as snapshots)."""
     root = Path(root)
-    return (root / MIGRATING).exists() and (root / SNAPSHOTS).exists() and \
+    return (root / MIGRATING).is_dir() and _own_move(root / MIGRATING) and (root / SNAPSHOTS).exists() and \
         not (root / SWITCH / "_delta_log").is_dir()
+
+
+def _own_move(work: Path) -> bool:
+    """The move's folder: nothing in it but tables it writes (or none: an empty folder loses nothing)."""
+    return work.is_dir() and not work.is_symlink() and all(p.name in TABLES and p.is_dir() and not p.is_symlink()
+                                                           for p in work.iterdir())
+
+
+def _own_snapshot_entry(path: Path) -> bool:
+    """What the snapshot layout keeps in ``.snapshots``: its snapshots, the current link, a dead run's
+    temporary link."""
+    return path.name == CURRENT and path.is_symlink() or _is_own_snapshot(path) or \
+        path.is_symlink() and path.name.startswith(f".{CURRENT}.")
 
 
 def _check_readable(root: Path, snapshot: Path) -> None:
     """The snapshot's manifest is one this version reads without loss."""
+    rebuild = "or rebuild it with --layout snapshots --full-rebuild, or use another --output"
     try:
         manifest = read_manifest(snapshot)
     except FileNotFoundError:
@@ -189,19 +210,23 @@ def _check_readable(root: Path, snapshot: Path) -> None:
                           "Delta tables; run once with --layout snapshots (which rebuilds such an output from "
                           "that run's inputs), and the next run moves it") from None
     except ValueError as exc:
-        raise OutputError(f"{snapshot / MANIFEST} is not valid JSON ({exc}); the output is damaged: restore it "
-                          "or rebuild into a new --output") from exc
+        raise OutputError(f"{snapshot / MANIFEST} is not valid JSON ({exc}); the output is damaged: restore it, "
+                          f"{rebuild}") from exc
     if manifest.get("format") != MANIFEST_FORMAT:
         raise OutputError(f"{root} was written with manifest format {manifest.get('format')}, this version reads "
-                          f"{MANIFEST_FORMAT}; use another --output")
+                          f"{MANIFEST_FORMAT}; {rebuild.removeprefix('or ')}")
     if manifest_schema_version(manifest) > SCHEMA_VERSION:
         raise OutputError(f"{root} was written with schema version {manifest_schema_version(manifest)}, newer "
-                          f"than this version's {SCHEMA_VERSION}; upgrade newsclean, or use another --output")
+                          f"than this version's {SCHEMA_VERSION}; upgrade newsclean, {rebuild}")
 
 
 def _undo_partial_move(root: Path) -> None:
     """Put back the snapshot links a move stopped before its switch had replaced with tables (only tables
-    that move wrote: their commits carry the snapshot's run and dataset id), and drop its folder."""
+    that move wrote: their commits carry the snapshot's run and dataset id), and drop its folder.
+
+    Each table goes back into the move's folder by one rename before anything is deleted, so a run
+    killed here too leaves only the move's own folder to delete.
+    """
     work = root / MIGRATING
     if not work.exists():
         return
@@ -209,13 +234,13 @@ def _undo_partial_move(root: Path) -> None:
     if (root / SNAPSHOTS / CURRENT).is_symlink():
         with contextlib.suppress(FileNotFoundError, ValueError):
             manifest = read_manifest(current_snapshot(root))
-    moved = [root / name for name in TABLES if (root / name).is_dir() and not (root / name).is_symlink()]
-    for place in moved:  # all checked before any is deleted
-        if not _moved_here(place, manifest):
-            raise OutputError(f"{place} was not written by this tool (a folder where a snapshot link or a moved "
-                              "table goes); move it away or choose another --output")
-    for place in moved:
-        shutil.rmtree(place)
+    moved = [name for name in TABLES if (root / name).is_dir() and not (root / name).is_symlink()]
+    for name in moved:  # all checked before any is touched
+        if os.path.lexists(work / name) or not _moved_here(root / name, manifest):
+            raise OutputError(f"{root / name} was not written by this tool (a folder where a snapshot link or a "
+                              "moved table goes); move it away or choose another --output")
+    for name in moved:
+        os.rename(root / name, work / name)
     for name in DATASETS:
         if not os.path.lexists(root / name):
             os.symlink(Path(SNAPSHOTS, CURRENT, name), root / name)
@@ -232,13 +257,29 @@ def _moved_here(place: Path, manifest: dict[str, object]) -> bool:
         first.get(DATASET_ID_KEY) == manifest.get("dataset_id")
 
 
-def _drop_snapshots(root: Path) -> None:
-    """The snapshot layout's entries (all of them the tool's: checked before the move)."""
+def _drop_snapshots(root: Path) -> bool:
+    """Delete the snapshot layout's own entries (links, snapshots, the move's empty folder); whether any
+    was there. Anything else in ``.snapshots`` stays, and so does the folder then."""
+    found = False
     for name in (*DATASETS, "manifest.json"):
-        if (root / name).is_symlink():
-            (root / name).unlink()
-    shutil.rmtree(root / MIGRATING, ignore_errors=True)
-    shutil.rmtree(root / SNAPSHOTS)
+        link = root / name
+        if link.is_symlink() and os.readlink(link).startswith(f"{SNAPSHOTS}/"):
+            link.unlink()
+            found = True
+    work = root / MIGRATING
+    if work.is_dir() and _own_move(work):
+        shutil.rmtree(work)
+        found = True
+    snapshots = root / SNAPSHOTS
+    if snapshots.is_dir() and not snapshots.is_symlink():
+        for entry in sorted(snapshots.iterdir(), key=lambda p: p.name != CURRENT):  # the link first
+            if _own_snapshot_entry(entry):
+                entry.unlink() if entry.is_symlink() else shutil.rmtree(entry)
+                found = True
+        with contextlib.suppress(OSError):
+            snapshots.rmdir()
+            found = True
+    return found
 
 
 def _sync(folder: Path) -> None:

@@ -113,7 +113,7 @@ def is_table_output(output: str | Path) -> bool:
     if is_url(raw):
         return True
     folder = Path(local_path(raw))
-    if (folder / SNAPSHOTS).exists() and not (folder / SWITCH / "_delta_log").is_dir():
+    if is_snapshot_output(folder):
         return False  # snapshots, or a move into tables before its switch: readers read the snapshots still
     # any table: a first run killed before its ledger's commit made the others already
     return any((folder / name / "_delta_log").is_dir() for name in TABLES)
@@ -143,9 +143,12 @@ def choose_layout(output: str | Path, layout: str) -> bool:
 
 
 def is_snapshot_output(output: str | Path) -> bool:
-    """A local folder the snapshot layout (:mod:`cleaners.io.writer`) has written to."""
+    """A local folder the snapshot layout (:mod:`cleaners.io.writer`) has written to, not yet moved into
+    tables (a table output's ledger makes it one of tables, whatever else is beside it)."""
     raw = str(output)
-    return not is_url(raw) and os.path.lexists(Path(local_path(raw)) / SNAPSHOTS)
+    folder = Path(local_path(raw)) if not is_url(raw) else None
+    return folder is not None and os.path.lexists(folder / SNAPSHOTS) and \
+        not (folder / SWITCH / "_delta_log").is_dir()
 
 
 def check_output_url(output: str) -> None:

@@ -337,12 +337,15 @@ def test_a_snapshot_output_moves_into_tables_with_its_state_and_runs_continue_th
         assert delta(tables, name) == expected[name], name
 
     real_rename, real_vacuum, real_drop = os.rename, moving._vacuum, moving._drop_snapshots
-    for fail_at in (None, "writing", *TABLES, "dropping"):  # a move that stopped at each of its steps first
+    # a move that stopped at each of its steps first; "undoing": then the next run stopped while undoing it
+    for fail_at in (None, "writing", *TABLES, "dropping", "undoing"):
         here = tmp_path / f"in-place-{fail_at}"
         shutil.copytree(old, here, symlinks=True)
         if fail_at is not None:
             def rename(src: Any, dst: Any, *, at: str = fail_at) -> None:
-                if Path(src).name == at and Path(src).parent.name == moving.MIGRATING:
+                switching = Path(src).parent.name == moving.MIGRATING
+                if switching and Path(src).name == (at if at != "undoing" else "_index") or \
+                        not switching and at == "undoing" and Path(src).name == "duplicates":
                     raise OSError("killed")
                 real_rename(src, dst)
 
@@ -363,6 +366,11 @@ def test_a_snapshot_output_moves_into_tables_with_its_state_and_runs_continue_th
                 patched.setattr(moving, "_drop_snapshots", drop)
                 with pytest.raises(OutputError, match="killed"):
                     run([inbox], here)
+                if fail_at == "undoing":
+                    assert (here / "duplicates" / "_delta_log").is_dir()
+                    with pytest.raises(OutputError, match="killed"):
+                        run([inbox], here)
+                    assert not (here / "articles" / "_delta_log").exists()  # back in .migrating
             assert (here / ".snapshots").is_dir()
             if fail_at != "dropping":  # before the switch readers read the snapshots, and only a run moves on
                 assert snapshot(current_state(here), "articles") == snapshot(current_snapshot(old), "articles")
@@ -397,10 +405,21 @@ def test_a_snapshot_output_moves_into_tables_with_its_state_and_runs_continue_th
             path.write_text(json.dumps(manifest))
         return change
 
-    refused(lambda h: (h / ".snapshots" / "mine").mkdir(), r"entries this tool did not make \(mine\)")
+    def own_folder(name: str) -> Callable[[Path], None]:
+        return lambda h: ((h / name).mkdir(), (h / name / "notes.txt").write_text("mine"))
+
+    refused(own_folder(".snapshots/mine"), r"entries this tool did not make \(mine\)")
+    mine = refused(own_folder(".migrating"), ".migrating was not written by this tool")
+    assert run([inbox], mine, layout="snapshots").committed  # no move of the tool's was interrupted there
     refused(lambda h: (h / "_index").mkdir(), "_index was not written by this tool")
     refused(manifest_edit(lambda m: m.update(schema_version=99)), "schema version 99, newer than")
     refused(lambda h: (current_snapshot(h) / "_manifest.json").unlink(), "run once with --layout snapshots")
+    here = tmp_path / "in-place-None"  # moved: what the user keeps beside its tables is none of the tool's
+    for change in (own_folder(".snapshots"), own_folder(".snapshots/backup"), own_folder(".migrating")):
+        change(here)
+    again = run([inbox], here)
+    assert not again.committed and again.incremental.note is None
+    assert [p.read_text() for p in sorted(here.glob("**/notes.txt"))] == ["mine"] * 3
 
 
 def test_a_commit_that_fails_part_way_restores_the_tables_it_had_committed(
