@@ -126,7 +126,6 @@ def is_empty(root: str) -> bool:
         return True
 
 
-
 #: How the summary of a run that moved its output begins (the command line says so instead of "unchanged").
 MOVED = "moved from the snapshot layout into Delta tables"
 
