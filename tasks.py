@@ -26,6 +26,11 @@ COMMANDS = {
     "test": [["-m", "pytest"]],
     "check": [["-m", "ruff", "check", "cleaners", "flows"], ["-m", "mypy"]],  # mypy: files from pyproject
 }
+#: Run first, without the user's ARGS: the suite starts ``python -m flows.clean`` in a subprocess about a
+#: hundred times, and where PYTHONDONTWRITEBYTECODE is set (CI machines) each of them compiled the
+#: project's modules again; compiled once here, they load from __pycache__ (measured: 84 s -> 71 s on
+#: tests/flows/test_clean.py and test_bad_input.py).
+BEFORE = {"test": [["-m", "compileall", "-q", "cleaners", "flows", "tests", "benchmarks"]]}
 
 
 def ensure_venv() -> None:
@@ -50,6 +55,9 @@ def main(argv: list[str]) -> int:
         print(__doc__, file=sys.stderr)
         return 2
     ensure_venv()
+    for command in BEFORE.get(argv[0], []):
+        if subprocess.call([str(PYTHON), *command], cwd=ROOT):
+            print(f"warning: {' '.join(command)} failed; going on without compiled modules", file=sys.stderr)
     for command in COMMANDS[argv[0]]:
         status = subprocess.call([str(PYTHON), *command, *argv[1:]], cwd=ROOT)
         if status:
