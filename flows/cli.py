@@ -283,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
                 result = not_committed(str(exc))
         else:
             from flows.clean import (
-                run_as_flow,  # Prefect's import (about 1 s) only for the runs that use it
+                run_from_command_line,  # Prefect's import (about 1 s) only for the runs that use it
             )
             from flows.server import ServerDidNotStart, start_embedded_server
 
@@ -294,7 +294,7 @@ def main(argv: list[str] | None = None) -> int:
             except ServerDidNotStart as exc:
                 result = not_committed(str(exc))
             else:
-                _, result = run_as_flow(params)
+                _, result = run_from_command_line(params)
     if isinstance(result, BaseException):
         raise result  # a bug: Python's traceback and exit status 1
     if not isinstance(result, RunSummary):

@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import ROOT
 
 
@@ -33,3 +35,20 @@ def test_options_are_checked_before_anything_runs_with_or_without_prefect(tmp_pa
     done, modules = imported(["--no-prefect", "--help"], tmp_path)
     assert done.returncode == 0 and "--layout" in done.stdout and "prefect" not in modules
     assert not (tmp_path / "out").exists()
+
+
+def test_a_command_line_flow_run_sends_no_heartbeats_unless_prefects_settings_ask(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Their thread's end cost each run up to 1 s; a deployment's run (not through here) keeps them."""
+    import flows.clean
+    from flows.parameters import CleanParameters
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, get_current_settings, temporary_settings
+
+    seen: list[int | None] = []
+    monkeypatch.setattr(flows.clean, "run_as_flow",
+                        lambda params: seen.append(get_current_settings().flows.heartbeat_frequency) or (None, None))
+    params = CleanParameters(inputs=["seeds"])
+    flows.clean.run_from_command_line(params)
+    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: 60}):  # the user's own setting
+        flows.clean.run_from_command_line(params)
+    assert seen == [None, 60] and get_current_settings().flows.heartbeat_frequency == 180
