@@ -213,8 +213,8 @@ def run_from_command_line(params: CleanParameters) -> tuple[State[Any], Any]:
 
     A heartbeat only helps a server that watches for runs that stopped sending them (an automation the
     user sets up); a command's temporary server dies with the command anyway. Its thread sleeps in 1 s
-    steps and the flow's end waits for it: measured 0.91 s of the seeds' run with Prefect. Deployment
-    runs (a worker's process) keep Prefect's default.
+    steps and the flow's end waits for it: a bare flow run took 1.12 s with it, 0.17 s without (README,
+    "Wall time"). Deployment runs (a worker's process) keep Prefect's default.
     """
     if "heartbeat_frequency" in get_current_settings().flows.model_fields_set:  # the environment, a profile
         return run_as_flow(params)
