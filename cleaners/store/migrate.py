@@ -34,6 +34,7 @@ from ..io.writer import (
     RUN_PARTITION,
     SNAPSHOTS,
     OutputError,
+    _fsync_dir,
     _is_own_snapshot,
     check_snapshot_layout,
     manifest_schema_version,
@@ -47,6 +48,7 @@ from .output import (
     _table_schema,
     _vacuum,
     check_output_url,
+    is_snapshot_output,
     output_root,
 )
 from .state import (
@@ -170,7 +172,7 @@ def migrate_in_place(root: str | Path) -> str | None:
         if place.is_symlink():
             place.unlink()
         os.rename(work / name, place)
-    _sync_folder(root)
+    _fsync_dir(root)
     _drop_snapshots(root)
     manifest = state.manifest()
     note = (f"{MOVED} before this run ({len(manifest['runs'])} runs: "
@@ -181,9 +183,7 @@ def migrate_in_place(root: str | Path) -> str | None:
 
 def move_interrupted(root: str | Path) -> bool:
     """A move into tables stopped before the ledger's switch (the output still reads as snapshots)."""
-    root = Path(root)
-    return (root / MIGRATING).is_dir() and _own_move(root / MIGRATING) and (root / SNAPSHOTS).exists() and \
-        not (root / SWITCH / "_delta_log").is_dir()
+    return _own_move(Path(root) / MIGRATING) and is_snapshot_output(root)
 
 
 def _own_move(work: Path) -> bool:
@@ -284,21 +284,5 @@ def _drop_snapshots(root: Path) -> bool:
 def _sync(folder: Path) -> None:
     for path in sorted(folder.rglob("*"), key=lambda p: -len(p.parts)):  # files, then their folders
         if not path.is_symlink():
-            _sync_folder(path) if path.is_dir() else _sync_file(path)
-    _sync_folder(folder)
-
-
-def _sync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _sync_folder(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+            _fsync_dir(path)  # opens read-only: a file or a folder
+    _fsync_dir(folder)
