@@ -26,7 +26,6 @@ from .dedup.index import RedisIndex, check_compatible, index_params, parse_redis
 from .dedup.parts import dedup_parts, with_signatures
 from .faults import WorkerSetupError, process_name, with_retries
 from .html.guard import BoundedExtractor
-from .html.page import clean_html_page
 from .io.dataset import current_snapshot
 from .io.ledger import InputLedger, item_key, ledger_table, provisional_entries, seen_in
 from .io.readers import InputFile, discover, read_file, read_position
@@ -392,7 +391,13 @@ def _clean_safely(page: Page, config: CleanConfig, site_lines: frozenset[str],
     """A bug on one page must cost that page, not the run: it becomes a rejection."""
     try:
         if page.html is not None:
-            return html.clean(page, config) if html is not None else clean_html_page(page, config)
+            if html is not None:
+                return html.clean(page, config)
+            from .html.page import (
+                clean_html_page,  # trafilatura and lxml (0.2-0.3 s): only where HTML comes
+            )
+
+            return clean_html_page(page, config)
         if (refused := too_many_lines(page, config)) is not None:  # before the text stage holds ~1.5 KB a line
             return PageResult(rejection=refused)
         return clean_page(page, config, site_lines=site_lines)
@@ -705,7 +710,7 @@ def _size(n: int) -> str:
 def _write_report(output: Any, summary: RunSummary) -> bool:
     """The run's HTML report next to its summary; the data is safe, so a failure only warns (and says False)."""
     from .report.render import (
-        write_run_report,  # matplotlib and jinja2: only where a report is written
+        write_run_report,  # jinja2: only where a report is written
     )
 
     try:

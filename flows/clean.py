@@ -225,9 +225,9 @@ def run_from_command_line(params: CleanParameters) -> tuple[State[Any], Any]:
 def run_pipeline(params: CleanParameters, context: FlowRunContext | None) -> RunSummary | State:
     """The library's run with the shard and dedup steps as tasks; Failed when the run failed."""
     logger = get_run_logger() if context is not None else logging.getLogger(__name__)
-    if context is not None:  # the run's end writes its report: its imports load while this thread waits on the API
-        threading.Thread(target=importlib.import_module, args=("cleaners.report.render",), daemon=True,
-                         name="import-report").start()
+    if context is not None:  # the dedup step and the report need imports: they load while this thread waits on the API
+        threading.Thread(target=_import_ahead, args=("datasketch", "cleaners.report.render"), daemon=True,
+                         name="import-ahead").start()
     logger.info("cleaning %s into %s (task runner %s)", ", ".join(params.inputs), params.output,
                 params.task_runner)
     sinks = [PrefectProgress()] if context is not None else []
@@ -251,6 +251,16 @@ def run_pipeline(params: CleanParameters, context: FlowRunContext | None) -> Run
     return summary
 
 
+def _import_ahead(*modules: str) -> None:
+    """Import modules the run needs later (the dedup step's datasketch, the report's templates) while the
+    flow's thread waits on the API; an import that fails here fails again, with its traceback, where it is used."""
+    for module in modules:
+        try:
+            importlib.import_module(module)
+        except Exception:  # noqa: BLE001, S112
+            continue
+
+
 @contextmanager
 def _api_for_workers(params: CleanParameters, context: FlowRunContext | None) -> Iterator[None]:
     """Dask workers report their task runs to this flow's Prefect API, not to servers of their own.
@@ -272,7 +282,7 @@ def _api_for_workers(params: CleanParameters, context: FlowRunContext | None) ->
 def publish_artifacts(summary: RunSummary) -> None:
     """The run report as Prefect artifacts under stable keys, so the UI lists each run's under one name."""
     from cleaners.report.data import (
-        load_report,  # matplotlib and jinja2: not in every process that imports this
+        load_report,  # jinja2 and pyarrow.dataset: not in every process that imports this
     )
     from cleaners.report.render import cluster_rows, markdown_summary, site_rows
     from cleaners.store.files import is_remote

@@ -18,7 +18,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import numpy as np
-from datasketch.lsh import _optimal_param
 from numba import njit
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -29,6 +28,9 @@ MAX_BUCKET = 200
 
 def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
     """(bands, rows) that datasketch's MinHashLSH would choose (equal false-positive/negative weights)."""
+    # imported here, not with the module: see cleaners.dedup.minhash on when datasketch is imported
+    from datasketch.lsh import _optimal_param
+
     bands, rows = _optimal_param(threshold, num_perm, 0.5, 0.5)
     return int(bands), int(rows)
 

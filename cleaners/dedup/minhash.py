@@ -12,6 +12,11 @@ are taken from datasketch itself, so signatures stay interchangeable with
 anything built on it: ``MinHash(num_perm, seed=1, hashfunc=shingle_hash())``
 over :func:`~cleaners.dedup.shingles.word_shingles` gives the same values
 (``tests/dedup/test_minhash.py`` checks equality on random documents).
+datasketch is imported when the parameters are first asked for, not with
+this module: its package imports ``scipy.integrate`` (for the LSH
+optimiser), about 0.4 s. A process that signs nothing need not pay it,
+and the Prefect flow imports it in a thread while it waits on its API
+(:func:`flows.clean.run_pipeline`).
 
 The shingle hash is xxh32 by default (python-xxhash is the datasketch
 ``hashfunc``); datasketch's own default, the first four bytes of SHA-1, is
@@ -29,8 +34,6 @@ from functools import lru_cache
 
 import numpy as np
 import xxhash
-from datasketch import MinHash
-from datasketch.hashfunc import sha1_hash32
 from numba import njit
 
 from .shingles import TABLE_SIZE, tables
@@ -42,6 +45,8 @@ SEED = 1
 @lru_cache(maxsize=8)
 def permutations(num_perm: int, seed: int = SEED) -> tuple[np.ndarray, np.ndarray]:
     """datasketch's own ``(a, b)`` (uint32) for these parameters."""
+    from datasketch import MinHash  # imported when first used: see the module docstring
+
     a, b = MinHash(num_perm=num_perm, seed=seed).permutations
     return a.copy(), b.copy()
 
@@ -59,6 +64,8 @@ def shingle_hash(name: str = "xxh32") -> Callable[[bytes], int]:
     default), which stays available for signatures shared with tools that use it.
     """
     if name == "sha1":
+        from datasketch.hashfunc import sha1_hash32
+
         return sha1_hash32
     if name == "xxh32":
         return xxhash.xxh32_intdigest
