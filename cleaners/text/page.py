@@ -89,8 +89,8 @@ def clean_page(page: Page, config: CleanConfig, models: LineModels | None = None
     _read_head(lines, main, body.start, config, layout.entry_lines)
     if page.title and not main.title:
         main.title = page.title
-    main_text = _body(lines, main, config, promo_tails, document)
-    if word_count(main_text) >= config.min_article_words:
+    main_text, main_words = _body(lines, main, config, promo_tails, document)
+    if main_words >= config.min_article_words:
         art = _article(page, "main", 0, main, main_text)
         result.articles.append(art)
         owner.update(dict.fromkeys(main.lines, art.article_id))
@@ -104,8 +104,8 @@ def clean_page(page: Page, config: CleanConfig, models: LineModels | None = None
     segment: Segment = "related" if result.articles else "listing" if len(layout.entries) > 1 else "main"
     for entry in layout.entries:
         draft = _entry_draft(lines, entry)
-        text = _body(lines, draft, config, promo_tails)
-        if word_count(text) < config.related_min_words:
+        text, words = _body(lines, draft, config, promo_tails)
+        if words < config.related_min_words:
             for i in [entry.title, *entry.meta, *entry.body]:
                 if lines[i].text and (lines[i].kept or lines[i].reason in METADATA_REASONS | REPEAT_REASONS):
                     lines[i].reason = "teaser_entry"
@@ -293,8 +293,11 @@ def _entry_draft(lines: list[Line], entry: Entry) -> _Draft:
 
 
 def _body(lines: list[Line], draft: _Draft, config: CleanConfig, promo_tails: dict[int, str],
-          document: range | None = None) -> str:
-    """Clean the body lines of one article in place and return its text.
+          document: range | None = None) -> tuple[str, int]:
+    """Clean the body lines of one article in place; return its text and its words.
+
+    The words are its lines' tokens: no token spans a line break, so that is
+    ``word_count`` of the text without tokenising a whole article again.
 
     A template's repeats are not looked for in a hard-wrapped document's lines (``document``):
     a document that repeats a line (a table's header, a list's refrain) means it.
@@ -317,7 +320,8 @@ def _body(lines: list[Line], draft: _Draft, config: CleanConfig, promo_tails: di
             line.reason = "title_repeat"
     collapse_repeats([line for line in body if line.no not in (document or ())], config.repeat_similarity,
                      config.repeat_min_words)
-    return "\n".join(line.text for line in body if line.kept)
+    kept = [line for line in body if line.kept]
+    return "\n".join(line.text for line in kept), sum(len(line.toks) for line in kept)
 
 
 def clean_extracted_body(text: str, title: str | None, config: CleanConfig) -> tuple[str, list[Line]]:
@@ -331,7 +335,7 @@ def clean_extracted_body(text: str, title: str | None, config: CleanConfig) -> t
     mark_chrome(lines)
     draft = _Draft([i for i, line in enumerate(lines) if line.text], title=title)
     promo_tails: dict[int, str] = {}
-    clean = _body(lines, draft, config, promo_tails)
+    clean, _ = _body(lines, draft, config, promo_tails)
     for no, tail in promo_tails.items():  # the cut tail is audit material like a removed line
         lines.append(Line(no, tail, GLUED_PROMO))
     return clean, lines

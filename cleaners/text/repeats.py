@@ -15,11 +15,18 @@ its paragraphs that follow go as copies of it if they are that long, and
 shorter ones stay.) A shorter line is left alone, since a heading or a one-line conclusion
 can restate the lead's words, and so is text split into single characters
 (Chinese, Japanese), whose character pairs recur far more than word pairs.
+
+The comparisons run compiled (numba) over word pairs as integers: as Python
+sets of string pairs they were a quarter of the text stage's time on
+news-length pages (sorting, hashing and intersecting about 55 pairs a line).
+Python keeps what needs the words: tokens to ids, exact repeats.
 """
 from __future__ import annotations
 
 import itertools
-from collections import Counter, defaultdict
+
+import numpy as np
+from numba import njit
 
 from .lines import Line
 
@@ -33,12 +40,12 @@ CONTAINED = 0.9
 JOINED_MIN_BIGRAMS = 20
 #: Share of tokens of two characters or more below which text is split into single characters.
 _WORDS_SHARE = 0.5
-
-Bigram = tuple[str, str]
 #: A bigram indexed for this many paragraphs stops taking more. Prefixes hold a paragraph's
 #: rarest bigrams, so only a degenerate page (a few words over and over) fills a list; there
 #: the cap keeps the search linear, at the price of the all-pairs guarantee on that page alone.
 _MAX_POSTINGS = 64
+
+_KEPT, _EXACT, _NEAR = 0, 1, 2
 
 
 def collapse_repeats(lines: list[Line], similarity: float, min_words: int) -> int:
@@ -54,74 +61,168 @@ def collapse_repeats(lines: list[Line], similarity: float, min_words: int) -> in
     copy and removed a line the first pass kept.
 
     Candidates come through prefix filtering (as in set-similarity joins): with the bigrams
-    sorted rarest first on this page, two sets with Jaccard >= ``similarity`` share a bigram
+    ordered rarest first on this page, two sets with Jaccard >= ``similarity`` share a bigram
     within the first ``n - floor(similarity * n) + 1`` of each, so only those prefixes are
     indexed. Rare bigrams make short posting lists; "of the" sits in almost no prefix, so
     the search stays near linear on long pages.
     """
     keys = [(line, tuple(map(str.casefold, line.toks))) for line in lines if line.kept and line.toks]
-    bigrams = {toks: frozenset(itertools.pairwise(toks)) for _, toks in keys if len(toks) >= min_words}
-    frequency = Counter(gram for grams in bigrams.values() for gram in grams)
+    if not keys:
+        return 0
+    exact = np.zeros(len(keys), dtype=np.bool_)
+    distinct: dict[tuple[str, ...], int] = {}  # each long text once: its bigrams, counted once per page
+    which = np.full(len(keys), -1, dtype=np.int64)
     seen_exact: set[tuple[str, ...]] = set()
-    kept_sets: list[frozenset[Bigram]] = []
-    index: dict[Bigram, list[int]] = defaultdict(list)
-    seen: set[Bigram] = set()  # every kept paragraph's bigrams
-    marked = 0
-    for line, toks in keys:
+    for n, (_, toks) in enumerate(keys):
         if toks in seen_exact and len(toks) >= EXACT_MIN_WORDS:
-            line.reason = REPEATED_LINE
-            marked += 1
+            exact[n] = True
             continue
         seen_exact.add(toks)
-        if len(toks) < min_words:
-            continue
-        grams = bigrams[toks]
-        # rarest first; the inner sort breaks ties by the bigram, so prefixes (and, on a page that
-        # fills a posting list, the decisions) are the same in every run, whatever the hash seed
-        prefix = sorted(sorted(grams), key=frequency.__getitem__)[: _prefix_size(len(grams), similarity)]
-        if _repeats_earlier(grams, prefix, kept_sets, index, similarity) or _joined_copy(toks, grams, seen):
-            line.reason = REPEATED_PARAGRAPH
+        if len(toks) >= min_words:
+            which[n] = distinct.setdefault(toks, len(distinct))
+    grams, offsets, count, joinable = _bigram_sets(list(distinct))
+    decided = _decide(exact, which, joinable, grams, offsets, count, similarity, CONTAINED, _MAX_POSTINGS)
+    marked = 0
+    for (line, _), verdict in zip(keys, decided.tolist()):
+        if verdict != _KEPT:
+            line.reason = REPEATED_LINE if verdict == _EXACT else REPEATED_PARAGRAPH
             marked += 1
-            continue
-        seen |= grams
-        for gram in prefix:
-            postings = index[gram]
-            if len(postings) < _MAX_POSTINGS:
-                postings.append(len(kept_sets))
-        kept_sets.append(grams)
     return marked
 
 
-def _joined_copy(toks: tuple[str, ...], grams: frozenset[Bigram], seen: set[Bigram]) -> bool:
-    """A long line whose word pairs are nearly all in the earlier kept text (see the module docstring)."""
-    if len(grams) < JOINED_MIN_BIGRAMS or sum(len(t) > 1 for t in toks) < _WORDS_SHARE * len(toks):
-        return False
-    return len(grams & seen) >= CONTAINED * len(grams)
+def _bigram_sets(texts: list[tuple[str, ...]]) -> tuple[np.ndarray, np.ndarray, int, np.ndarray]:
+    """Each text's distinct word pairs as sorted ids (concatenated, with offsets), how many ids, and
+    whether each text could be a joined copy (see the module docstring).
 
-
-def _prefix_size(size: int, similarity: float) -> int:
-    """How many of a set's rarest bigrams must hold one shared with any set it is similar to.
-
-    Jaccard >= s needs an overlap of at least ceil(s * size); ``floor`` may make the prefix one
-    longer than needed, never shorter (a float product like 0.6 * 5 = 3.0000000000000004).
+    A pair's id orders pairs by their words' first appearance on the page: any order the whole
+    page shares serves prefix filtering, and this one does not depend on the hash seed.
     """
-    return size - int(similarity * size) + 1
+    word_id = dict(zip(dict.fromkeys(itertools.chain.from_iterable(texts)), itertools.count()))
+    ids = np.fromiter(map(word_id.__getitem__, itertools.chain.from_iterable(texts)), dtype=np.int64,
+                      count=sum(map(len, texts)))
+    ends = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)))
+    word_length = np.fromiter(map(len, word_id), dtype=np.int64, count=len(word_id))
+    pairs, offsets, joinable = _line_pairs(ids, ends, word_length, JOINED_MIN_BIGRAMS, _WORDS_SHARE)
+    unique, inverse = np.unique(pairs, return_inverse=True)
+    return inverse.astype(np.int64), offsets, len(unique), joinable
 
 
-def _repeats_earlier(grams: frozenset[Bigram], prefix: list[Bigram], earlier: list[frozenset[Bigram]],
-                     index: dict[Bigram, list[int]], similarity: float) -> bool:
-    """Bigram Jaccard >= ``similarity`` with an earlier kept paragraph sharing a prefix bigram.
 
-    Jaccard >= s needs a size ratio of at least s, which rules most candidates out
-    before any sets are intersected.
+
+@njit(cache=True)
+def _line_pairs(ids: np.ndarray, ends: np.ndarray, word_length: np.ndarray, joined_min: int,
+                words_share: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each line's distinct word pairs (``first * words + second``), sorted, concatenated; their
+    offsets; and whether the line is a candidate joined copy: at least ``joined_min`` distinct
+    pairs, and ``words_share`` of its tokens longer than one character."""
+    words = len(word_length)
+    out = np.empty(max(len(ids) - len(ends), 0), dtype=np.int64)
+    offsets = np.zeros(len(ends) + 1, dtype=np.int64)
+    joinable = np.zeros(len(ends), dtype=np.bool_)
+    start = 0
+    filled = 0
+    for line in range(len(ends)):
+        end = ends[line]
+        pairs = np.sort(ids[start:end - 1] * words + ids[start + 1:end])
+        for k in range(len(pairs)):
+            if k == 0 or pairs[k] != pairs[k - 1]:
+                out[filled] = pairs[k]
+                filled += 1
+        offsets[line + 1] = filled
+        longer = 0
+        for k in range(start, end):
+            longer += word_length[ids[k]] > 1
+        joinable[line] = filled - offsets[line] >= joined_min and longer >= words_share * (end - start)
+        start = end
+    return out[:filled], offsets, joinable
+
+
+@njit(cache=True)
+def _decide(exact: np.ndarray, which: np.ndarray, joinable: np.ndarray, grams: np.ndarray,
+            offsets: np.ndarray, count: int, similarity: float, contained: float,
+            max_postings: int) -> np.ndarray:
+    """Per line: kept, an exact repeat, or a near repeat (Jaccard, or a joined copy), in page order.
+
+    ``which[i]``: the line's row in ``grams``/``offsets`` (its distinct bigram ids, sorted) and
+    ``joinable``, or -1 for a line too short to compare. Posting lists are linked lists over the
+    kept lines.
     """
-    size = len(grams)
-    candidates = {i for gram in prefix if gram in index for i in index[gram]}
-    for i in candidates:
-        other = len(earlier[i])
-        if min(other, size) < similarity * max(other, size):
+    n = len(exact)
+    verdict = np.zeros(n, dtype=np.int8)
+    frequency = np.zeros(count, dtype=np.int64)
+    for g in grams:
+        frequency[g] += 1
+    seen = np.zeros(count, dtype=np.bool_)  # every kept paragraph's bigrams
+    head = np.full(count, -1, dtype=np.int64)
+    postings = np.zeros(count, dtype=np.int64)
+    node_next = np.empty(len(grams) + 1, dtype=np.int64)
+    node_kept = np.empty(len(grams) + 1, dtype=np.int64)
+    nodes = 0
+    kept_row = np.empty(n, dtype=np.int64)
+    kept = 0
+    visited = np.full(n, -1, dtype=np.int64)
+    for i in range(n):
+        if exact[i]:
+            verdict[i] = 1
             continue
-        common = len(grams & earlier[i])
-        if common / (size + other - common) >= similarity:
-            return True
-    return False
+        row = which[i]
+        if row < 0:
+            continue
+        mine = grams[offsets[row]:offsets[row + 1]]
+        size = len(mine)
+        # rarest first, ties by id: the page's one order
+        prefix = mine[np.argsort(frequency[mine] * count + mine, kind="mergesort")][:size - int(similarity * size) + 1]
+        repeat = False
+        for g in prefix:
+            node = head[g]
+            while node >= 0 and not repeat:
+                j = node_kept[node]
+                node = node_next[node]
+                if visited[j] == i:
+                    continue
+                visited[j] = i
+                theirs = grams[offsets[kept_row[j]]:offsets[kept_row[j] + 1]]
+                other = len(theirs)
+                if min(other, size) < similarity * max(other, size):
+                    continue
+                common = _common(mine, theirs)
+                if common / (size + other - common) >= similarity:
+                    repeat = True
+            if repeat:
+                break
+        if not repeat and joinable[row]:
+            inside = 0
+            for g in mine:
+                inside += seen[g]
+            repeat = inside >= contained * size
+        if repeat:
+            verdict[i] = 2
+            continue
+        for g in mine:
+            seen[g] = True
+        for g in prefix:
+            if postings[g] < max_postings:
+                postings[g] += 1
+                node_kept[nodes] = kept
+                node_next[nodes] = head[g]
+                head[g] = nodes
+                nodes += 1
+        kept_row[kept] = row
+        kept += 1
+    return verdict
+
+
+@njit(cache=True)
+def _common(a: np.ndarray, b: np.ndarray) -> int:
+    """Size of the intersection of two sorted arrays of distinct values."""
+    i = j = common = 0
+    while i < len(a) and j < len(b):
+        if a[i] == b[j]:
+            common += 1
+            i += 1
+            j += 1
+        elif a[i] < b[j]:
+            i += 1
+        else:
+            j += 1
+    return common

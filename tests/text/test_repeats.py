@@ -156,3 +156,25 @@ def test_new_prose_made_of_the_articles_common_word_pairs_is_not_a_repeat() -> N
     lines = split_lines("\n".join([*PARAS, closing]))
     collapse_repeats(lines, similarity=0.6, min_words=6)
     assert [line.reason for line in lines] == [None] * 4
+
+
+
+def test_on_a_long_page_of_few_words_decisions_match_all_pairs() -> None:
+    """1,500 lines over ten words, half of them one-word edits of an earlier line: every pair is in
+    hundreds of lines, so posting lists run long and one line has hundreds of candidates."""
+    import random
+
+    rng = random.Random(7)
+    words = [f"w{i}" for i in range(10)]
+    rows: list[list[str]] = []
+    for _ in range(1500):
+        if rows and rng.random() < 0.5:
+            row = list(rng.choice(rows))
+            row[rng.randrange(len(row))] = rng.choice(words)
+        else:
+            row = [rng.choice(words) for _ in range(rng.randint(8, 12))]
+        rows.append(row)
+    lines = split_lines("\n".join(" ".join(r) for r in rows))
+    reference = _exhaustive(lines, 0.6, 6)
+    assert collapse_repeats(lines, similarity=0.6, min_words=6) == sum(r is not None for r in reference) > 400
+    assert [line.reason for line in lines] == reference
