@@ -93,7 +93,24 @@ def _code(text: str) -> tuple[float, float]:
     if _CODE_HINT.search(text) is None:
         return 0.0, 0.0
     chars = len(_CODE_CHARS.findall(text))
-    return min(chars * 10 / max(len(text), 1), 1.0), float(min(len(_CODE_TOKENS.findall(text)), 3))
+    tokens = len(_CODE_TOKENS.findall(text)) if _may_hold_code_token(text) else 0
+    return min(chars * 10 / max(len(text), 1), 1.0), float(min(tokens, 3))
+
+
+#: A literal that each :data:`_CODE_TOKENS` alternative but ``"\s*:`` holds.
+_CODE_TOKEN_NEEDLES = ("function", "var ", "const ", "let ", "=>", "{", ");", "null", "true", "false", "window.",
+                       "document.", ".push(", "!important", "px;", "@media")
+_QUOTE_COLON = re.compile(r'"\s*:')
+
+
+def _may_hold_code_token(text: str) -> bool:
+    """False when no :data:`_CODE_TOKENS` alternative can match, and its findall is skipped.
+
+    That search tries all its alternatives at every position: about 80 µs on a news paragraph
+    with a quote or a bracket (a third of news lines), against about 8 µs for this test, which
+    lets through one such line in twenty.
+    """
+    return any(map(text.__contains__, _CODE_TOKEN_NEEDLES)) or _QUOTE_COLON.search(text) is not None
 #: '.', '!', '?' or '…' before a space or at the end of the line; '。！？' anywhere.
 _SENTENCE_MARK = re.compile(r"[.!?…](?: |$)|[。！？]")
 

@@ -44,7 +44,9 @@ class LineRule:
 def fold(text: str) -> str:
     """Normalise a line for matching: NFKC, case-fold, typographic quotes, one space."""
     if not text.isascii():  # NFKC leaves ASCII unchanged; most lines are ASCII
-        text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+        text = unicodedata.normalize("NFKC", text)
+        for typographic, plain in _QUOTES:
+            text = text.replace(typographic, plain)
     return " ".join(text.casefold().split())
 
 
@@ -74,7 +76,9 @@ def literal_union(literals: Iterable[str]) -> str:
     return emit(trie) or "(?!)"
 
 
-_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " "})
+#: Typographic quotes (and NBSP) as ASCII, one ``str.replace`` each: ``str.translate`` looks every
+#: character up in its table, 14 µs on a 330-character line of news against about 1 µs for these five.
+_QUOTES = (("\u2019", "'"), ("\u2018", "'"), ("\u201c", '"'), ("\u201d", '"'), ("\u00a0", " "))
 
 
 def _rule(reason: str, pattern: str, max_words: int, risk: str,
@@ -355,11 +359,12 @@ def line_rule(text: str, words: int, folded: str | None = None) -> LineRule | No
         return None
     folded = fold(text) if folded is None else folded
     # Most lines match nothing: one anchored match and one needle search rule them out. Long
-    # lines (body paragraphs) only need the needles of the rules that allow that many words.
-    needles = _ANY_NEEDLE if words <= _SHORT_NEEDLE_WORDS else _LONG_LINE_NEEDLE
+    # lines (body paragraphs) only need the few needles of the rules that allow that many words,
+    # each a substring test (a regex scan of a long line costs several times their sum).
     if _ANCHORED_ANY.match(folded):
         candidates = LINE_RULES
-    elif needles.search(folded):
+    elif (_ANY_NEEDLE.search(folded) if words <= _SHORT_NEEDLE_WORDS
+          else any(map(folded.__contains__, _LONG_LINE_NEEDLES))):
         # no anchored rule can fire, and a common word holding a needle ("fi-nan-ce") is frequent
         candidates = _NEEDLE_RULES
     else:
@@ -382,8 +387,8 @@ _NEEDLE_RULES = tuple(rule for rule in LINE_RULES if rule.needs)
 _ANCHORED_ANY = re.compile("|".join(f"(?:{rule.pattern.pattern})" for rule in LINE_RULES if not rule.needs))
 _ANY_NEEDLE = re.compile(literal_union({n for rule in LINE_RULES for n in rule.needs}))
 _SHORT_NEEDLE_WORDS = 40
-_LONG_LINE_NEEDLE = re.compile(literal_union(
-    {n for rule in LINE_RULES if rule.max_words > _SHORT_NEEDLE_WORDS for n in rule.needs}))
+_LONG_LINE_NEEDLES = tuple(sorted({n for rule in LINE_RULES if rule.max_words > _SHORT_NEEDLE_WORDS
+                                   for n in rule.needs}))
 
 #: Words one of which every promotion sentence holds: lines without any skip the sentence split.
 #: Every PROMO_SENTENCE alternative contains one of these (a test checks it on examples).
@@ -391,9 +396,7 @@ PROMO_HINTS = ("subscri", "sign up", "regist", "download", "install", "get ", "e
                "follow us", "click here", "support", "access", "award", "offers", "try ")
 
 
-_PROMO_HINT = re.compile(literal_union(PROMO_HINTS))
-
-
 def has_promo_hint(folded: str) -> bool:
-    """Cheap pre-test on fold(text) before the sentence split: one regex scan of the line."""
-    return _PROMO_HINT.search(folded) is not None
+    """Cheap pre-test on fold(text) before the sentence split: a substring test per hint, in C
+    (a third of one regex scan over the union of the hints, on news-length lines)."""
+    return any(map(folded.__contains__, PROMO_HINTS))

@@ -162,3 +162,28 @@ def test_a_run_of_cut_teasers_is_no_prose_in_the_dense_region() -> None:
     x = page_matrix([teaser] * 4 + [PROSE] * 2, [False] * 6)
     assert x[0, COLUMNS.index("ellipsis_w3")] == 1.0
     assert list(x[:, COLUMNS.index("in_dense_region")]) == [0, 0, 0, 0, 1, 1]
+
+
+def test_code_columns_equal_their_regular_expressions_on_any_line() -> None:
+    """The code columns skip the token search on lines holding none of its literals and count code
+    characters with ``str.count``; on lines mixing prose, code and every token, the values must be
+    those of the two regular expressions themselves."""
+    import random
+
+    from cleaners.text.features import _CODE_CHARS, _CODE_HINT, _CODE_TOKENS, _code
+
+    def reference(text: str) -> tuple[float, float]:
+        if _CODE_HINT.search(text) is None:
+            return 0.0, 0.0
+        chars = len(_CODE_CHARS.findall(text))
+        return min(chars * 10 / max(len(text), 1), 1.0), float(min(len(_CODE_TOKENS.findall(text)), 3))
+
+    pieces = ["function (", "function(", "var ", "const ", "let ", "=>", '{ "', '{"', '" :', '":', ");", "null",
+              "true", "false", "window.", "document.", ".push(", "!important", "px;", "@media", "nullable",
+              "letter", "variable", "truely", '"', ":", "(", ")", "{", "}", "[", "]", "<", ">", "=", ";", "\\",
+              "The", "mayor", "said", "«cité»", "über", " ", " ", " ", ",", ".", "Let ", "VAR "]
+    rng = random.Random(11)
+    lines = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 25))) for _ in range(20_000)]
+    assert sum(reference(line)[1] > 0 for line in lines) > 5_000 and sum(reference(line) == (0, 0) for line in lines)
+    for line in lines:
+        assert _code(line) == reference(line), line
