@@ -187,3 +187,63 @@ def test_code_columns_equal_their_regular_expressions_on_any_line() -> None:
     assert sum(reference(line)[1] > 0 for line in lines) > 5_000 and sum(reference(line) == (0, 0) for line in lines)
     for line in lines:
         assert _code(line) == reference(line), line
+
+
+def _numpy_page_matrix(texts: list[str], chrome: list[bool], toks: list[list[str]]) -> np.ndarray:
+    """The context columns as numpy defines them (the code before they were compiled): the reference."""
+    from cleaners.text.features import _OPEN_END_CHARS, LINE_COLUMNS, _continues, line_rows, window_mean
+
+    n = len(texts)
+    rows = line_rows(texts, chrome, toks)
+    col = {name: i for i, name in enumerate(LINE_COLUMNS)}
+    for i in range(1, n):
+        if texts[i - 1][-1:] not in _OPEN_END_CHARS and _continues(texts[i]):
+            rows[i, col["continues_prev"]] = 1.0
+            rows[i - 1, col["continues_next"]] = 1.0
+    words = np.expm1(rows[:, col["log_words"]])
+    prose = ((words >= 12) & (rows[:, col["ends_sentence"]] > 0) & (rows[:, col["ends_ellipsis"]] == 0)).astype(float)
+    neighbour = rows[:, [col[c] for c in ["log_words", "ends_sentence", "stopword_share", "chrome_rule"]]]
+    zeros = np.zeros((1, neighbour.shape[1]))
+    a, b = dense_region(np.where(prose > 0, words, -np.minimum(words, 10) - 1))
+    idx = np.arange(n)
+    dist = np.where(idx < a, a - idx, np.where(idx > b, idx - b, 0))
+    meta = np.maximum(rows[:, col["date_line"]], rows[:, col["byline"]]) > 0
+    last_meta = np.maximum.accumulate(np.where(meta, idx, -1))
+    since_meta = np.where(last_meta >= 0, idx - last_meta, 200)
+    context = np.column_stack([
+        np.vstack([zeros, neighbour[:-1]]), np.vstack([neighbour[1:], zeros]),
+        window_mean(rows[:, col["log_words"]], 1), window_mean(rows[:, col["log_words"]], 3),
+        window_mean(rows[:, col["log_words"]], 8), window_mean(prose, 2), window_mean(prose, 6),
+        window_mean(rows[:, col["stopword_share"]], 2), window_mean(rows[:, col["chrome_rule"]], 3),
+        ((idx >= a) & (idx <= b)).astype(float), np.log1p(dist), idx / max(n - 1, 1),
+        window_mean(rows[:, col["code_tokens"]] + rows[:, col["code_chars"]], 3),
+        window_mean(rows[:, col["comment_marks"]], 6),
+        np.log1p(np.minimum(since_meta, 200)), window_mean(prose, 20),
+        window_mean(rows[:, col["ends_ellipsis"]], 3),
+    ])
+    return np.hstack([rows, context])
+
+
+def test_the_compiled_context_columns_equal_numpys_bit_for_bit() -> None:
+    """On every dev page, whole and cut (one line, two lines, a tail), with random chrome flags."""
+    import gzip
+    import json
+    import random
+    from pathlib import Path
+
+    from cleaners.text.lines import split_lines
+
+    data = Path(__file__).resolve().parent.parent / "data" / "extraction_pages.json.gz"
+    rng = random.Random(5)
+    compared = 0
+    for text in json.loads(gzip.decompress(data.read_bytes())).values():
+        lines = [line for line in split_lines(text) if line.text]
+        for part in (lines, lines[:1], lines[:2], lines[rng.randrange(len(lines)):]):
+            texts, toks = [line.text for line in part], [line.toks for line in part]
+            chrome = [rng.random() < 0.2 for _ in part]
+            expected = _numpy_page_matrix(texts, chrome, toks)
+            got = page_matrix(texts, chrome, toks)
+            assert got.shape == expected.shape == (len(part), len(COLUMNS))
+            assert np.array_equal(got, expected)
+            compared += 1
+    assert compared == 4 * 166
