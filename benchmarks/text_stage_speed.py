@@ -23,17 +23,14 @@ sys.path.insert(0, str(ROOT))
 
 from cleaners.config import CleanConfig  # noqa: E402
 from cleaners.model import Page  # noqa: E402
-from cleaners.text.byline import parse_byline  # noqa: E402
-from cleaners.text.dates import parse_date_line  # noqa: E402
 from cleaners.text.line_model import load_models  # noqa: E402
-from cleaners.text.page import clean_page  # noqa: E402
+from cleaners.text.page import clean_page, forget_lines  # noqa: E402
 
 
 def best_rate(work: list, fn, repeat: int) -> float:
     best = float("inf")
     for _ in range(repeat):
-        parse_date_line.cache_clear()  # no run may profit from the memos of the one before
-        parse_byline.cache_clear()
+        forget_lines()  # no run may profit from the memos of the one before
         start = time.perf_counter()
         for item in work:
             fn(item)

@@ -150,15 +150,48 @@ def line_row(text: str, chrome: bool, words: list[str] | None = None) -> list[fl
     words, no leading or trailing space), which :func:`line_rows` expects of its lines.
     """
     text = " ".join(text.split())
-    return line_rows([text], [chrome], [_WORD.findall(text) if words is None else words])[0].tolist()
+    if words is None:
+        return line_rows([text], [chrome], [_WORD.findall(text)])[0].tolist()
+    return _computed_rows([text], [chrome], [words])[0].tolist()
 
 
 def line_rows(texts: list[str], chrome: list[bool], toks: list[list[str]]) -> np.ndarray:
-    """:data:`LINE_COLUMNS` for all lines of a page, built column by column.
+    """:data:`LINE_COLUMNS` for all lines of a page; ``toks`` are each line's ``_WORD.findall``
+    tokens (as :class:`~cleaners.text.lines.Line` holds them).
 
-    One comprehension per column instead of one Python call per line: this
-    runs for every line of every page, so per-call overhead matters.
+    A short line's columns are remembered by its text (:data:`_ROW_MEMO`): a site's menus,
+    labels and footers recur on most of its pages, and a remembered row costs a dict lookup
+    instead of about 9 µs. The chrome flag comes from the caller every time.
     """
+    remembered = list(map(_ROW_MEMO.get, texts))
+    fresh = [i for i, row in enumerate(remembered) if row is None]
+    if len(fresh) == len(texts):
+        rows = _computed_rows(texts, chrome, toks)
+    else:
+        rows = np.empty((len(texts), len(LINE_COLUMNS)))
+        if fresh:
+            rows[fresh] = _computed_rows([texts[i] for i in fresh], [False] * len(fresh), [toks[i] for i in fresh])
+        known = [i for i, row in enumerate(remembered) if row is not None]
+        rows[known] = [remembered[i] for i in known]
+        rows[:, _CHROME_COLUMN] = chrome
+    if len(_ROW_MEMO) > _ROW_MEMO_SIZE:
+        _ROW_MEMO.clear()
+    for i in fresh:
+        if len(toks[i]) <= _ROW_MEMO_WORDS:
+            _ROW_MEMO[texts[i]] = rows[i].copy()
+    return rows
+
+
+#: Short lines' :data:`LINE_COLUMNS` by text (the chrome flag is the caller's); emptied when it
+#: passes :data:`_ROW_MEMO_SIZE` rows (about 10 MB) and by :func:`cleaners.text.page.forget_lines`.
+_ROW_MEMO: dict[str, np.ndarray] = {}
+_ROW_MEMO_SIZE = 32_768
+_ROW_MEMO_WORDS = 40
+
+
+def _computed_rows(texts: list[str], chrome: list[bool], toks: list[list[str]]) -> np.ndarray:
+    """:data:`LINE_COLUMNS` built column by column: one comprehension per column instead of one
+    Python call per line, since this runs for every line of every page."""
     count = len(texts)
 
     def column(values) -> np.ndarray:
@@ -229,6 +262,7 @@ def page_matrix(texts: list[str], chrome: list[bool], tokens: list[list[str]] | 
 
 
 _COL = {name: i for i, name in enumerate(LINE_COLUMNS)}
+_CHROME_COLUMN = _COL["chrome_rule"]
 _CONTEXT_WIDTH = len(CONTEXT_COLUMNS)  # a constant to the compiled code
 #: The line columns the compiled context reads, in the order its code indexes them.
 _CONTEXT_INPUTS = np.array([_COL[c] for c in (*_NEIGHBOUR, "ends_sentence", "ends_ellipsis", "date_line", "byline",

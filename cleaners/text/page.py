@@ -25,10 +25,11 @@ from .boilerplate import SITE_BOILERPLATE
 from .byline import parse_byline
 from .chrome import mark_chrome
 from .dates import parse_date_line, parse_published
-from .features import COLUMNS, page_matrix, window_sum
+from .features import _ROW_MEMO, COLUMNS, page_matrix, window_sum
 from .line_model import LineModels, load_models
 from .lines import CJK, Line, is_headline, is_prose, line_count, split_lines, tokens, word_count
 from .repeats import collapse_repeats
+from .rules import _short_line_rule
 from .segment import Entry, Layout, segment_page
 from .wrap import document_span, restore_rows, unwrap
 
@@ -128,6 +129,19 @@ def clean_page(page: Page, config: CleanConfig, models: LineModels | None = None
             page.page_id,
         )
     return result
+
+
+def forget_lines() -> None:
+    """Empty this process's memos of line decisions (dates, bylines, chrome rules).
+
+    They only save work: a site's menus and footers recur on most of its
+    pages. Benchmarks call this between timed runs, so that no run profits
+    from the memos of the one before.
+    """
+    parse_date_line.cache_clear()
+    parse_byline.cache_clear()
+    _short_line_rule.cache_clear()
+    _ROW_MEMO.clear()
 
 
 def page_features(lines: list[Line]) -> tuple[list[int], np.ndarray]:
