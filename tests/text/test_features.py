@@ -190,11 +190,12 @@ def test_code_columns_equal_their_regular_expressions_on_any_line() -> None:
 
 
 def _numpy_page_matrix(texts: list[str], chrome: list[bool], toks: list[list[str]]) -> np.ndarray:
-    """The context columns as numpy defines them (the code before they were compiled): the reference."""
-    from cleaners.text.features import _OPEN_END_CHARS, LINE_COLUMNS, _continues, line_rows, window_mean
+    """The context columns as numpy defines them (the code before they were compiled), over line
+    columns computed afresh (no memo): the reference."""
+    from cleaners.text.features import _OPEN_END_CHARS, LINE_COLUMNS, _computed_rows, _continues, window_mean
 
     n = len(texts)
-    rows = line_rows(texts, chrome, toks)
+    rows = _computed_rows(texts, chrome, toks)
     col = {name: i for i, name in enumerate(LINE_COLUMNS)}
     for i in range(1, n):
         if texts[i - 1][-1:] not in _OPEN_END_CHARS and _continues(texts[i]):
@@ -225,7 +226,9 @@ def _numpy_page_matrix(texts: list[str], chrome: list[bool], toks: list[list[str
 
 
 def test_the_compiled_context_columns_equal_numpys_bit_for_bit() -> None:
-    """On every dev page, whole and cut (one line, two lines, a tail), with random chrome flags."""
+    """On every dev page, whole and cut (one line, two lines, a tail), with random chrome flags; the
+    pages come in two flattenings that share most short lines, so the line memo answers for many
+    lines, flagged otherwise than when it learned them."""
     import gzip
     import json
     import random
