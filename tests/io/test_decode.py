@@ -89,3 +89,37 @@ def test_lone_surrogates_become_replacement_characters() -> None:
     assert text == "a \ufffd b \ufffd c \U0001F600"
     assert repairs == ("surrogates",)
     text.encode("utf-8")  # every writer takes it
+
+
+def test_normalise_text_equals_its_step_by_step_definition_on_any_text() -> None:
+    """One scan rules out the three rare repairs; on text mixing every character they look for (and
+    mojibake that ftfy repairs into a control character), the result must be the step-by-step one."""
+    import random
+
+    import ftfy
+
+    from cleaners.io.decode import _CONTROLS, _LINE_ENDS, _MOJIBAKE_HINT, _SEPARATORS, _SURROGATES
+
+    def reference(text: str) -> tuple[str, tuple[str, ...]]:
+        repairs = []
+        if _SURROGATES.search(text):
+            text = _SURROGATES.sub("\ufffd", text.encode("utf-16", "surrogatepass").decode("utf-16", "replace"))
+            repairs.append("surrogates")
+        if not text.isascii() and _MOJIBAKE_HINT.search(text):
+            fixed = ftfy.fix_encoding(text)
+            if fixed != text:
+                text, repairs = fixed, [*repairs, "mojibake"]
+        text = _LINE_ENDS.sub("\n", text)
+        if _SEPARATORS.search(text):
+            text = _SEPARATORS.sub("\n", text)
+        if _CONTROLS.search(text):
+            text, repairs = _CONTROLS.sub("", text), [*repairs, "control_chars"]
+        return text, tuple(repairs)
+
+    pieces = ["plain words ", "café ", "cafÃ© ", "â€œquotedâ€\x9d ", "Ã\x80", "\r\n", "\r", "\x0b", "\x1c", "\x1e",
+              "\x00", "\x07", "\x1b", "\x1f", "\x7f", "\t", "\x0c", "\ud83d\ude00", "\ud800", "\udfff", "\u2028", "é",
+              "À\x80"]  # with other mojibake, ftfy makes NUL of this (a repair that makes a control)
+    rng = random.Random(2)
+    for _ in range(3_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        assert normalise_text(text) == reference(text), repr(text)
