@@ -189,6 +189,11 @@ _ROW_MEMO_SIZE = 32_768
 _ROW_MEMO_WORDS = 40
 
 
+def forget_rows() -> None:
+    """Empty :data:`_ROW_MEMO` (see :func:`cleaners.text.page.forget_lines`)."""
+    _ROW_MEMO.clear()
+
+
 def _computed_rows(texts: list[str], chrome: list[bool], toks: list[list[str]]) -> np.ndarray:
     """:data:`LINE_COLUMNS` built column by column: one comprehension per column instead of one
     Python call per line, since this runs for every line of every page."""
@@ -342,6 +347,7 @@ def _window_mean_into(x: np.ndarray, k: int, out: np.ndarray) -> None:
 
 @njit(cache=True)
 def _kadane(scores: np.ndarray) -> tuple[int, int]:
+    """:func:`dense_region`'s loop, compiled: it runs over every line of every page."""
     best, cur, start, a, b = -np.inf, 0.0, 0, 0, -1
     for i in range(len(scores)):
         v = scores[i]

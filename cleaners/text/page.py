@@ -25,11 +25,11 @@ from .boilerplate import SITE_BOILERPLATE
 from .byline import parse_byline
 from .chrome import mark_chrome
 from .dates import parse_date_line, parse_published
-from .features import _ROW_MEMO, COLUMNS, page_matrix, window_sum
+from .features import COLUMNS, forget_rows, page_matrix, window_sum
 from .line_model import LineModels, load_models
 from .lines import CJK, Line, is_headline, is_prose, line_count, split_lines, tokens, word_count
 from .repeats import collapse_repeats
-from .rules import _short_line_rule
+from .rules import forget_rules
 from .segment import Entry, Layout, segment_page
 from .wrap import document_span, restore_rows, unwrap
 
@@ -140,8 +140,8 @@ def forget_lines() -> None:
     """
     parse_date_line.cache_clear()
     parse_byline.cache_clear()
-    _short_line_rule.cache_clear()
-    _ROW_MEMO.clear()
+    forget_rules()
+    forget_rows()
 
 
 def page_features(lines: list[Line]) -> tuple[list[int], np.ndarray]:

@@ -45,6 +45,7 @@ _WORDS_SHARE = 0.5
 #: the cap keeps the search linear, at the price of the all-pairs guarantee on that page alone.
 _MAX_POSTINGS = 64
 
+#: A line's verdict (constants to the compiled code as well).
 _KEPT, _EXACT, _NEAR = 0, 1, 2
 
 
@@ -107,8 +108,6 @@ def _bigram_sets(texts: list[tuple[str, ...]]) -> tuple[np.ndarray, np.ndarray, 
     return inverse.astype(np.int64), offsets, len(unique), joinable
 
 
-
-
 @njit(cache=True)
 def _line_pairs(ids: np.ndarray, ends: np.ndarray, word_length: np.ndarray, joined_min: int,
                 words_share: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -163,7 +162,7 @@ def _decide(exact: np.ndarray, which: np.ndarray, joinable: np.ndarray, grams: n
     visited = np.full(n, -1, dtype=np.int64)
     for i in range(n):
         if exact[i]:
-            verdict[i] = 1
+            verdict[i] = _EXACT
             continue
         row = which[i]
         if row < 0:
@@ -196,12 +195,12 @@ def _decide(exact: np.ndarray, which: np.ndarray, joinable: np.ndarray, grams: n
                 inside += seen[g]
             repeat = inside >= contained * size
         if repeat:
-            verdict[i] = 2
+            verdict[i] = _NEAR
             continue
         for g in mine:
             seen[g] = True
-        for g in prefix:
-            if postings[g] < max_postings:
+        for g in prefix:  # a node per (kept text, prefix pair): never more than the pairs of all texts
+            if postings[g] < max_postings and nodes < len(node_kept):
                 postings[g] += 1
                 node_kept[nodes] = kept
                 node_next[nodes] = head[g]

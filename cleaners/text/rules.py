@@ -371,6 +371,11 @@ def _short_line_rule(folded: str, words: int) -> LineRule | None:
     return _first_rule(folded, words)
 
 
+def forget_rules() -> None:
+    """Empty the memo of short lines' rules (see :func:`cleaners.text.page.forget_lines`)."""
+    _short_line_rule.cache_clear()
+
+
 def _first_rule(folded: str, words: int) -> LineRule | None:
     """The first rule that fires on a folded line of ``words`` words (see :func:`line_rule`)."""
     # Most lines match nothing: one anchored match and one needle search rule them out. Long

@@ -259,3 +259,20 @@ def test_a_related_list_of_headlines_and_summaries_is_no_resumed_article() -> No
     text = "\n".join(["Festival returns to the river", *_FESTIVAL, "Related stories", *teasers])
     main = next(a for a in clean_page(make_page(text), CleanConfig()).articles if a.segment == "main")
     assert main.text.splitlines() == _FESTIVAL
+
+
+def test_forget_lines_empties_every_line_memo_and_cleaning_is_the_same_after() -> None:
+    """The memos only save work: a page cleans the same from cold, warm, and cold again."""
+    from cleaners.text import features, rules
+    from cleaners.text.page import forget_lines
+
+    text = "Home | World | Sport\nShare this article\n" + "\n".join(
+        f"Paragraph {n} of the story says the council met on Monday and voted on the budget again." for n in range(6))
+    page = make_page(text)
+    forget_lines()
+    cold = clean_page(page, CleanConfig())
+    assert features._ROW_MEMO and rules._short_line_rule.cache_info().currsize
+    warm = clean_page(page, CleanConfig())
+    forget_lines()
+    assert not features._ROW_MEMO and rules._short_line_rule.cache_info().currsize == 0
+    assert cold == warm == clean_page(page, CleanConfig())
