@@ -386,18 +386,26 @@ def _html_extractor(config: CleanConfig) -> Iterator[BoundedExtractor | None]:
         yield extractor
 
 
+def _html_stage() -> Callable[[Page, CleanConfig], PageResult]:
+    from .html.page import clean_html_page
+
+    return clean_html_page
+
+
 def _clean_safely(page: Page, config: CleanConfig, site_lines: frozenset[str],
                   html: BoundedExtractor | None = None) -> PageResult:
-    """A bug on one page must cost that page, not the run: it becomes a rejection."""
-    try:
-        if page.html is not None:
-            if html is not None:
-                return html.clean(page, config)
-            from .html.page import (
-                clean_html_page,  # trafilatura and lxml (0.2-0.3 s): only where HTML comes
-            )
+    """A bug on one page must cost that page, not the run: it becomes a rejection.
 
-            return clean_html_page(page, config)
+    A broken install is no page's fault: the HTML stage is imported (trafilatura and lxml, 0.2-0.3 s,
+    only where HTML comes) before the page's own errors are caught, so its failure fails the shard,
+    as it failed the run's imports when they were eager, instead of rejecting every HTML page.
+    """
+    in_process = _html_stage() if page.html is not None and html is None else None
+    try:
+        if html is not None and page.html is not None:
+            return html.clean(page, config)
+        if in_process is not None:
+            return in_process(page, config)
         if (refused := too_many_lines(page, config)) is not None:  # before the text stage holds ~1.5 KB a line
             return PageResult(rejection=refused)
         return clean_page(page, config, site_lines=site_lines)

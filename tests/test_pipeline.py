@@ -228,3 +228,20 @@ def test_an_html_page_over_the_time_limit_is_a_row_and_the_run_goes_on(tmp_path:
     assert [(r["source"], r["reason"]) for r in rows(tmp_path / "out", "rejected")] == [("slow.html", "timeout")]
     assert [r["source"] for r in rows(tmp_path / "out", "articles")] == ["story.txt"]
     assert summary.rejected_by_reason == {"timeout": 1}
+
+
+def test_a_broken_html_stage_install_fails_loudly_instead_of_rejecting_every_page(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The HTML stage is imported when the first HTML page comes; an import that fails there is the
+    install's fault, not the page's: it must not become a ``cleaning_error`` row per page."""
+    import sys
+
+    from cleaners.model import Page
+    from cleaners.pipeline import _clean_safely
+
+    monkeypatch.setitem(sys.modules, "cleaners.html.page", None)  # as a broken trafilatura would leave it
+    page = Page("a.html", None, "", "id", html="<html><body><p>Some text here.</p></body></html>")
+    with pytest.raises(ImportError):
+        _clean_safely(page, CleanConfig(html_timeout=0), frozenset())
+    text = Page("a.txt", None, "The council met on Monday and voted on the budget for the coming year.", "id2")
+    assert _clean_safely(text, CleanConfig(html_timeout=0), frozenset()).articles  # text pages need no HTML stage

@@ -119,8 +119,9 @@ def _label(site: str) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-#: C0 and C1 control characters (a tab, NUL, ESC): nothing a label shows.
-_CONTROL_CHARS = re.compile("[\x00-\x1f\x7f-\x9f]")
+#: C0 and C1 control characters (a tab, NUL, ESC), lone surrogates and the noncharacters U+FFFE and
+#: U+FFFF: nothing a label shows, and none of them may stand in an XML document.
+_CONTROL_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 def _histogram(values: Iterable[float]) -> list[int]:

@@ -150,19 +150,21 @@ def line_row(text: str, chrome: bool, words: list[str] | None = None) -> list[fl
     words, no leading or trailing space), which :func:`line_rows` expects of its lines.
     """
     text = " ".join(text.split())
-    if words is None:
-        return line_rows([text], [chrome], [_WORD.findall(text)])[0].tolist()
-    return _computed_rows([text], [chrome], [words])[0].tolist()
+    tokens = _WORD.findall(text) if words is None else words
+    return line_rows([text], [chrome], [tokens], remember=words is None)[0].tolist()
 
 
-def line_rows(texts: list[str], chrome: list[bool], toks: list[list[str]]) -> np.ndarray:
-    """:data:`LINE_COLUMNS` for all lines of a page; ``toks`` are each line's ``_WORD.findall``
-    tokens (as :class:`~cleaners.text.lines.Line` holds them).
+def line_rows(texts: list[str], chrome: list[bool], toks: list[list[str]], remember: bool = False) -> np.ndarray:
+    """:data:`LINE_COLUMNS` for all lines of a page.
 
-    A short line's columns are remembered by its text (:data:`_ROW_MEMO`): a site's menus,
-    labels and footers recur on most of its pages, and a remembered row costs a dict lookup
-    instead of about 9 µs. The chrome flag comes from the caller every time.
+    ``remember``: the caller vouches that ``toks`` are each line's ``_WORD.findall`` tokens (as
+    :class:`~cleaners.text.lines.Line` holds them), so a short line's columns may be remembered by
+    its text (:data:`_ROW_MEMO`): a site's menus, labels and footers recur on most of its pages,
+    and a remembered row costs a dict lookup instead of about 9 µs. The chrome flag comes from
+    the caller every time.
     """
+    if not remember:
+        return _computed_rows(texts, chrome, toks)
     remembered = list(map(_ROW_MEMO.get, texts))
     fresh = [i for i, row in enumerate(remembered) if row is None]
     if len(fresh) == len(texts):
@@ -177,16 +179,19 @@ def line_rows(texts: list[str], chrome: list[bool], toks: list[list[str]]) -> np
     if len(_ROW_MEMO) > _ROW_MEMO_SIZE:
         _ROW_MEMO.clear()
     for i in fresh:
-        if len(toks[i]) <= _ROW_MEMO_WORDS:
+        if len(texts[i]) <= MEMO_CHARS:
             _ROW_MEMO[texts[i]] = rows[i].copy()
     return rows
 
 
+#: Lines up to this long are remembered (by :func:`line_rows` and the chrome rules): menus, labels
+#: and footers are short, and the bound keeps a memo's size in bytes, whatever a page holds.
+MEMO_CHARS = 160
 #: Short lines' :data:`LINE_COLUMNS` by text (the chrome flag is the caller's); emptied when it
-#: passes :data:`_ROW_MEMO_SIZE` rows (about 10 MB) and by :func:`cleaners.text.page.forget_lines`.
+#: passes :data:`_ROW_MEMO_SIZE` rows (at most about 30 MB: 160 characters of up to 4 bytes and a row
+#: each) and by :func:`cleaners.text.page.forget_lines`.
 _ROW_MEMO: dict[str, np.ndarray] = {}
 _ROW_MEMO_SIZE = 32_768
-_ROW_MEMO_WORDS = 40
 
 
 def forget_rows() -> None:
@@ -246,7 +251,8 @@ def sentence_marks(text: str) -> int:
     return len(_SENTENCE_MARK.findall(text))
 
 
-def page_matrix(texts: list[str], chrome: list[bool], tokens: list[list[str]] | None = None) -> np.ndarray:
+def page_matrix(texts: list[str], chrome: list[bool], tokens: list[list[str]] | None = None,
+                remember: bool = False) -> np.ndarray:
     """Feature matrix (one row per non-blank line of a page, :data:`COLUMNS` order).
 
     Lines are expected as :func:`cleaners.text.lines.split_lines` leaves them (single
@@ -255,7 +261,9 @@ def page_matrix(texts: list[str], chrome: list[bool], tokens: list[list[str]] | 
     n = len(texts)
     if n == 0:
         return np.zeros((0, len(COLUMNS)))
-    rows = line_rows(texts, chrome, tokens if tokens is not None else [_WORD.findall(t) for t in texts])
+    if tokens is None:
+        tokens, remember = [_WORD.findall(t) for t in texts], True
+    rows = line_rows(texts, chrome, tokens, remember)
     # a line continues the previous one's sentence: that one ends open, this one starts lower case
     follows = (np.fromiter((t[-1:] not in _OPEN_END_CHARS for t in texts[:-1]), dtype=bool, count=n - 1)
                & np.fromiter(map(_continues, texts[1:]), dtype=bool, count=n - 1))

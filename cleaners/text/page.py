@@ -149,7 +149,9 @@ def page_features(lines: list[Line]) -> tuple[list[int], np.ndarray]:
     nonblank = [i for i, line in enumerate(lines) if line.text]
     # Site boilerplate depends on the batch, which training never sees: it does not set the flag.
     chrome = [lines[i].reason is not None and lines[i].reason != SITE_BOILERPLATE for i in nonblank]
-    return nonblank, page_matrix([lines[i].text for i in nonblank], chrome, [lines[i].toks for i in nonblank])
+    # a Line's tokens are its text's (set_text keeps them in step): its columns may be remembered
+    return nonblank, page_matrix([lines[i].text for i in nonblank], chrome, [lines[i].toks for i in nonblank],
+                                 remember=True)
 
 
 def _locate_body(lines: list[Line], layout: Layout, config: CleanConfig, models: LineModels,

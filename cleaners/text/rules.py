@@ -359,7 +359,7 @@ def line_rule(text: str, words: int, folded: str | None = None) -> LineRule | No
     if words > _MAX_RULE_WORDS:
         return None
     folded = fold(text) if folded is None else folded
-    if words <= _SHORT_NEEDLE_WORDS:  # menus, footers and labels recur on a site's every page
+    if len(folded) <= _MEMO_CHARS:  # menus, footers and labels recur on a site's every page
         return _short_line_rule(folded, words)
     return _first_rule(folded, words)
 
@@ -407,6 +407,8 @@ _NEEDLE_RULES = tuple(rule for rule in LINE_RULES if rule.needs)
 _ANCHORED_ANY = re.compile("|".join(f"(?:{rule.pattern.pattern})" for rule in LINE_RULES if not rule.needs))
 _ANY_NEEDLE = re.compile(literal_union({n for rule in LINE_RULES for n in rule.needs}))
 _SHORT_NEEDLE_WORDS = 40
+#: Folded lines up to this long have their rule remembered (as cleaners.text.features.MEMO_CHARS).
+_MEMO_CHARS = 160
 _LONG_LINE_NEEDLES = tuple(sorted({n for rule in LINE_RULES if rule.max_words > _SHORT_NEEDLE_WORDS
                                    for n in rule.needs}))
 

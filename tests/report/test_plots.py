@@ -68,11 +68,14 @@ def test_at_most_twenty_sites_are_drawn_and_long_names_are_cut() -> None:
 
 
 def test_site_names_are_text_whatever_they_hold() -> None:
-    hostile = ['<script>alert("x")</script>', "a & b ]]> <!--", "ctl\x00\x07\x1b\x9bname", "r\u202el\u2066x"]
+    hostile = ['<script>alert("x")</script>', "a & b ]]> <!--", "ctl\x00\x07\x1b\x9bname", "r\u202el\u2066x",
+               "not\uffffxml\ufffe", "lone\ud800half"]
     svg = chrome_share_plot([site(name, 0.2 + n / 10) for n, name in enumerate(hostile)])
     assert svg is not None
+    svg.encode("utf-8")  # as the report writes it
     root = ET.fromstring(svg)  # well-formed XML: nothing a name holds broke out of its element
     assert not [e for e in root.iter() if e.tag.endswith("script")]
     labels = texts(svg)
     assert '<script>alert("x")</script>' in labels and "a & b ]]> <!--" in labels and "ctlname" in labels
+    assert "notxml" in labels and "lonehalf" in labels
     assert not re.search("[\u202a-\u202e\u2066-\u2069]", svg) and any("[U+202E]" in t for t in labels)

@@ -250,3 +250,22 @@ def test_the_compiled_context_columns_equal_numpys_bit_for_bit() -> None:
             assert np.array_equal(got, expected)
             compared += 1
     assert compared == 4 * 166
+
+
+def test_only_short_lines_are_remembered_and_only_with_their_own_tokens() -> None:
+    """A memo is bounded in bytes (a line of 20,000 '=' has no tokens but is no menu item), and a
+    row computed from tokens a caller passed is never remembered for the text alone."""
+    from cleaners.text import features, rules
+    from cleaners.text.page import forget_lines
+
+    forget_lines()
+    long_line, menu = "=" * 20_000, "Home News Sport"
+    page_matrix([long_line, menu], [False, False])
+    rules.line_rule(long_line, 0)
+    assert menu in features._ROW_MEMO and long_line not in features._ROW_MEMO
+    assert rules._short_line_rule.cache_info().currsize == 0  # only the long line was asked about
+    forget_lines()
+    custom = page_matrix([menu], [False], [["home news sport"]])  # one token, not _WORD's three
+    assert menu not in features._ROW_MEMO
+    assert page_matrix([menu], [False])[0, COLUMNS.index("log_words")] == pytest.approx(np.log1p(3))
+    assert custom[0, COLUMNS.index("log_words")] == pytest.approx(np.log1p(1))

@@ -68,7 +68,8 @@ def _exhaustive(lines, similarity: float, min_words: int) -> list[str | None]:
         seen.add(toks)
         grams = frozenset(zip(toks, toks[1:]))
         contained = len(grams) >= JOINED_MIN_BIGRAMS and len(grams & set().union(*kept)) >= CONTAINED * len(grams)
-        if len(toks) >= min_words and (any(len(grams & k) / len(grams | k) >= similarity for k in kept) or contained):
+        if len(toks) >= min_words and (any(grams | k and len(grams & k) / len(grams | k) >= similarity for k in kept)
+                                       or contained):
             out.append(REPEATED_PARAGRAPH)
             continue
         if len(toks) >= min_words:
