@@ -78,7 +78,7 @@ def literal_union(literals: Iterable[str]) -> str:
 
 
 #: Typographic quotes (and NBSP) as ASCII, one ``str.replace`` each: ``str.translate`` looks every
-#: character up in its table, 14 µs on a 330-character line of news against about 1 µs for these five.
+#: character up in its table: 26 µs on a 450-character non-ASCII line of news against 0.8 µs for these five.
 _QUOTES = (("\u2019", "'"), ("\u2018", "'"), ("\u201c", '"'), ("\u201d", '"'), ("\u00a0", " "))
 
 
@@ -359,7 +359,7 @@ def line_rule(text: str, words: int, folded: str | None = None) -> LineRule | No
     if words > _MAX_RULE_WORDS:
         return None
     folded = fold(text) if folded is None else folded
-    if len(folded) <= _MEMO_CHARS:  # menus, footers and labels recur on a site's every page
+    if len(folded) <= MEMO_CHARS:  # menus, footers and labels recur on a site's every page
         return _short_line_rule(folded, words)
     return _first_rule(folded, words)
 
@@ -407,8 +407,10 @@ _NEEDLE_RULES = tuple(rule for rule in LINE_RULES if rule.needs)
 _ANCHORED_ANY = re.compile("|".join(f"(?:{rule.pattern.pattern})" for rule in LINE_RULES if not rule.needs))
 _ANY_NEEDLE = re.compile(literal_union({n for rule in LINE_RULES for n in rule.needs}))
 _SHORT_NEEDLE_WORDS = 40
-#: Folded lines up to this long have their rule remembered (as cleaners.text.features.MEMO_CHARS).
-_MEMO_CHARS = 160
+#: Lines up to this long are remembered (their rule here, their feature columns by
+#: cleaners.text.features.line_rows): menus, labels and footers are short, and the bound keeps a
+#: memo's size in bytes, whatever a page holds.
+MEMO_CHARS = 160
 _LONG_LINE_NEEDLES = tuple(sorted({n for rule in LINE_RULES if rule.max_words > _SHORT_NEEDLE_WORDS
                                    for n in rule.needs}))
 
