@@ -51,6 +51,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from . import progress
+from .children import main_module_skipped
 from .config import CleanConfig
 from .faults import process_name, with_retries
 from .html.guard import BoundedExtractor, exit_when_orphaned
@@ -121,7 +122,8 @@ class ShardWorker:
             ctx = multiprocessing.get_context("spawn")
             parent, child = ctx.Pipe()
             self._process = ctx.Process(target=_serve, args=(child, os.getpid()), daemon=True, name="shard-worker")
-            self._process.start()
+            with main_module_skipped():
+                self._process.start()
             child.close()
             self._conn = parent
         return self._conn

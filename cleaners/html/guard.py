@@ -48,6 +48,7 @@ from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
 from typing import Any
 
+from ..children import main_module_skipped
 from ..config import CleanConfig
 from ..model import Page, PageResult, Rejection
 
@@ -192,7 +193,7 @@ class BoundedExtractor:
             ctx = _context()
             parent, child = ctx.Pipe()
             self._process = ctx.Process(target=_serve, args=(child, self.work), daemon=True, name="html-extract")
-            with _children_allowed():
+            with _children_allowed(), main_module_skipped():
                 self._process.start()
             child.close()
             self._conn = parent
