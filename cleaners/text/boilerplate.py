@@ -16,7 +16,7 @@ from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
 from ..model import Page
-from .lines import word_count
+from .lines import at_most_words
 from .rules import fold
 
 SITE_BOILERPLATE = "site_boilerplate"
@@ -40,7 +40,7 @@ def repeated_lines(pages: Iterable[Page], min_pages: int, min_share: float,
         key = site_key(page)
         sizes[key] += 1
         counts[key].update({fold(line) for line in page.text.splitlines()
-                            if line.strip() and word_count(line) <= max_words})
+                            if line.strip() and at_most_words(line, max_words)})
     found: dict[str, frozenset[str]] = {}
     for key, counter in counts.items():
         if sizes[key] < min_pages:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 #: Han ideographs and kana: one token per character, since CJK text has no spaces between words
 #: (a Japanese paragraph would otherwise be one "word"). Every other script: runs of word characters.
@@ -95,6 +96,25 @@ def line_count(text: str) -> int:
 
 def word_count(text: str) -> int:
     return len(_WORD.findall(text))
+
+
+def at_most_words(text: str, limit: int) -> bool:
+    """``word_count(text) <= limit``, reading the text only up to its word ``limit + 1``.
+
+    A long paragraph is rejected after a few words instead of being split into
+    all of its tokens: this runs on every line of every page before cleaning
+    (:func:`cleaners.text.boilerplate.repeated_lines`), where most of the text is
+    such paragraphs.
+    """
+    return _more_than(limit).match(text) is None
+
+
+@lru_cache(maxsize=32)
+def _more_than(limit: int) -> re.Pattern[str]:
+    """Matches a text of more than ``limit`` :data:`_WORD` tokens. Every word character belongs to a token
+    and no other does, and possessive runs cannot be split by backtracking: a run is one token, as for
+    ``findall``."""
+    return re.compile(rf"(?:\W*+(?:[^\W{CJK}]++|[{CJK}])){{{limit + 1}}}")
 
 
 def tokens(text: str) -> list[str]:

@@ -1,0 +1,29 @@
+"""Word tokens and counts of a line."""
+from __future__ import annotations
+
+import random
+
+from cleaners.text.lines import at_most_words, word_count
+
+
+def test_at_most_words_agrees_with_the_word_count_on_any_text() -> None:
+    """Runs of letters, digits and underscores, CJK characters (one token each), punctuation and
+    spaces between or inside them, in every mix: the early stop must count tokens as ``findall``
+    does, and never split one run into two."""
+    pieces = ["word", "Über", "x", "_", "42", "a_b", "東京", "の", "カタカナ", "한국어", "ṩ", "٣", "—", "-", ".", ",",
+              " ", "  ", "\t", "'", "«", "»", "…", "!", "U.S.", "e-mail", "日本語text", "text日本", "\u00ad", "\u200b"]
+    rng = random.Random(3)
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 40))) for _ in range(20_000)]
+    assert {min(word_count(t), 30) for t in texts} >= set(range(0, 30))  # every count around the limits occurs
+    for text in texts:
+        n = word_count(text)
+        for limit in (0, 1, n - 1, n, n + 1, 15):
+            if limit >= 0:
+                assert at_most_words(text, limit) == (n <= limit), (text, limit)
+
+
+def test_at_most_words_on_a_long_paragraph() -> None:
+    paragraph = "The council met on Tuesday to discuss the budget for the coming year. " * 20
+    assert not at_most_words(paragraph, 15)
+    assert at_most_words(paragraph, word_count(paragraph))
+    assert at_most_words("", 0) and not at_most_words("a", 0)
