@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import itertools
+import random
+
 from cleaners.text.lines import split_lines
 from cleaners.text.repeats import CONTAINED, JOINED_MIN_BIGRAMS, REPEATED_LINE, REPEATED_PARAGRAPH, collapse_repeats
 
@@ -179,3 +182,50 @@ def test_on_a_long_page_of_few_words_decisions_match_all_pairs() -> None:
     reference = _exhaustive(lines, 0.6, 6)
     assert collapse_repeats(lines, similarity=0.6, min_words=6) == sum(r is not None for r in reference) > 400
     assert [line.reason for line in lines] == reference
+
+
+def _dict_word_ids(keys: list[str]) -> tuple[list[int], list[int], list[int]]:
+    """The reference for :func:`cleaners.text.repeats._word_ids`: a dict of the words, numbered by first appearance."""
+    words = [key.split("\x00") for key in keys]
+    number: dict[str, int] = {}
+    ids = [number.setdefault(w, len(number)) for line in words for w in line]
+    ends = list(itertools.accumulate(map(len, words)))
+    return ids, [len(w) for line in words for w in line], ends
+
+
+def test_compiled_word_ids_equal_a_dict_of_the_words_even_when_every_hash_collides() -> None:
+    """Case-folded keys with CJK, accents, digits, astral characters, one-letter words, words that
+    are prefixes of others and lines of one word; with the full 64-bit hash and with only 1 or 2 bits,
+    where every token's group holds other words and the code-point comparison alone decides."""
+    import numpy as np
+
+    from cleaners.text.repeats import _LINE_SEP, _SEP, _word_ids
+
+    vocabulary = ["the", "th", "he", "a", "i", "über", "uber", "東", "京", "東京", "42", "4", "2", "𝔘nicode", "x_y",
+                  "ǆ", "ss", "straße", "ñ", "n"]
+    rng = random.Random(17)
+    for _ in range(3_000):
+        keys = [_SEP.join(rng.choice(vocabulary) for _ in range(rng.randint(1, 30))) for _ in range(rng.randint(1, 8))]
+        points = np.frombuffer(_LINE_SEP.join(keys).encode("utf-32-le"), dtype=np.uint32)
+        want = _dict_word_ids(keys)
+        for bits in (0xFFFFFFFFFFFFFFFF, 0x3, 0x1):
+            ids, lengths, ends = _word_ids(points, ord(_SEP), ord(_LINE_SEP), np.uint64(bits))
+            assert (ids.tolist(), lengths.tolist(), ends.tolist()) == want, keys
+
+
+def test_word_pairs_equal_numpys_unique_of_the_dict_ids() -> None:
+    """The pairs' ranks (``_ranks``) are ``np.unique``'s inverse over the pairs of the reference ids."""
+    import numpy as np
+
+    from cleaners.text.repeats import _SEP, _WORDS_SHARE, _bigram_sets, _line_pairs
+
+    rng = random.Random(23)
+    vocabulary = [f"w{n}" for n in range(40)] + ["a", "b", "東", "京"]
+    for _ in range(1_000):
+        keys = [_SEP.join(rng.choice(vocabulary) for _ in range(rng.randint(1, 60))) for _ in range(rng.randint(0, 10))]
+        grams, offsets, count, joinable = _bigram_sets(keys)
+        ids, lengths, ends = (np.array(v, dtype=np.int64) for v in _dict_word_ids(keys))
+        pairs, want_offsets, want_joinable = _line_pairs(ids, ends, lengths, JOINED_MIN_BIGRAMS, _WORDS_SHARE)
+        unique, inverse = np.unique(pairs, return_inverse=True)
+        assert grams.tolist() == inverse.tolist() and count == len(unique)
+        assert offsets.tolist() == want_offsets.tolist() and joinable.tolist() == want_joinable.tolist()
