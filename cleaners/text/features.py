@@ -318,29 +318,30 @@ def _with_context(rows: np.ndarray, prose: np.ndarray, region: tuple[int, int], 
         for i in range(n):
             out[i, c + j] = rows[i - 1, col[j]] if i > 0 else 0.0
             out[i, c + 4 + j] = rows[i + 1, col[j]] if i < n - 1 else 0.0
-    _window_mean_into(rows[:, col[0]], 1, out[:, c + 8])
-    _window_mean_into(rows[:, col[0]], 3, out[:, c + 9])
-    _window_mean_into(rows[:, col[0]], 8, out[:, c + 10])
-    _window_mean_into(prose, 2, out[:, c + 11])
-    _window_mean_into(prose, 6, out[:, c + 12])
-    _window_mean_into(rows[:, col[2]], 2, out[:, c + 13])
-    _window_mean_into(rows[:, col[3]], 3, out[:, c + 14])
+    window_mean_into(rows[:, col[0]], 1, out[:, c + 8])
+    window_mean_into(rows[:, col[0]], 3, out[:, c + 9])
+    window_mean_into(rows[:, col[0]], 8, out[:, c + 10])
+    window_mean_into(prose, 2, out[:, c + 11])
+    window_mean_into(prose, 6, out[:, c + 12])
+    window_mean_into(rows[:, col[2]], 2, out[:, c + 13])
+    window_mean_into(rows[:, col[3]], 3, out[:, c + 14])
     a, b = region
     for i in range(n):
         out[i, c + 15] = 1.0 if a <= i <= b else 0.0
         out[i, c + 16] = log_dist[i]
         out[i, c + 17] = i / max(n - 1, 1)
-    _window_mean_into(rows[:, col[8]] + rows[:, col[9]], 3, out[:, c + 18])
-    _window_mean_into(rows[:, col[10]], 6, out[:, c + 19])
+    window_mean_into(rows[:, col[8]] + rows[:, col[9]], 3, out[:, c + 18])
+    window_mean_into(rows[:, col[10]], 6, out[:, c + 19])
     out[:, c + 20] = log_since_meta
-    _window_mean_into(prose, 20, out[:, c + 21])
-    _window_mean_into(rows[:, col[5]], 3, out[:, c + 22])
+    window_mean_into(prose, 20, out[:, c + 21])
+    window_mean_into(rows[:, col[5]], 3, out[:, c + 22])
     return out
 
 
 @njit(cache=True)
-def _window_mean_into(x: np.ndarray, k: int, out: np.ndarray) -> None:
-    """:func:`window_mean` written into ``out``, with the same additions in the same order."""
+def window_mean_into(x: np.ndarray, k: int, out: np.ndarray) -> None:
+    """:func:`window_mean` written into ``out`` (compiled), with the same additions in the same order:
+    the same numbers, for the compiled callers."""
     n = len(x)
     c = np.empty(n + 1)
     c[0] = 0.0

@@ -18,8 +18,9 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+from numba import njit
 
-from .features import COLUMNS, fragmentation, window_mean
+from .features import COLUMNS, fragmentation, window_mean_into
 
 MODEL_PATH = Path(__file__).with_name("line_model.json")
 STACK_COLUMNS = ["p", "p_w1", "p_w3", "p_w8", "p_w20", "p_prev", "p_next"]
@@ -46,11 +47,27 @@ class Logistic:
 
 
 def stack_features(p: np.ndarray) -> np.ndarray:
-    """Stage-1 scores in context: the line's own, window means, and its neighbours'."""
+    """Stage-1 scores in context: the line's own, window means, and its neighbours'.
+
+    Compiled: as a dozen numpy calls on a page's few lines it was 4.5% of the text stage on
+    news pages. The window means are :func:`~cleaners.text.features.window_mean`'s numbers.
+    """
     if len(p) == 0:
         return np.zeros((0, len(STACK_COLUMNS)))
-    return np.column_stack([p, window_mean(p, 1), window_mean(p, 3), window_mean(p, 8), window_mean(p, 20),
-                            np.concatenate([[0.0], p[:-1]]), np.concatenate([p[1:], [0.0]])])
+    return _stacked(np.asarray(p, dtype=np.float64))
+
+
+@njit(cache=True)
+def _stacked(p: np.ndarray) -> np.ndarray:
+    n = len(p)
+    out = np.empty((n, 7))
+    out[:, 0] = p
+    for column, k in enumerate((1, 3, 8, 20)):
+        window_mean_into(p, k, out[:, column + 1])
+    for i in range(n):
+        out[i, 5] = p[i - 1] if i > 0 else 0.0
+        out[i, 6] = p[i + 1] if i < n - 1 else 0.0
+    return out
 
 
 def stacked_proba(stage1: Logistic, stage2: Logistic, x: np.ndarray) -> np.ndarray:

@@ -79,3 +79,18 @@ def test_snippet_labels_mark_lines_a_snippet_spans_and_mask_the_rest() -> None:
 def test_snippet_matching_normalises_like_the_scorer() -> None:
     y, labelled = _trainer().snippet_labels(["Ｆｕｌｌ  width\u00a0text"], {"with": ["Full width text"]})
     assert labelled.tolist() == [True] and y.tolist() == [1]
+
+
+def test_stack_features_are_the_numpy_definitions_numbers() -> None:
+    """Compiled, the stacked columns keep numpy's window means and neighbours to the last bit."""
+    from cleaners.text.features import window_mean
+
+    def reference(p: np.ndarray) -> np.ndarray:
+        return np.column_stack([p, window_mean(p, 1), window_mean(p, 3), window_mean(p, 8), window_mean(p, 20),
+                                np.concatenate([[0.0], p[:-1]]), np.concatenate([p[1:], [0.0]])])
+
+    rng = np.random.default_rng(1)
+    for n in [*range(1, 60), 200, 1000]:
+        for p in (rng.random(n), 1 / (1 + np.exp(-rng.normal(0, 8, n)))):
+            got, want = stack_features(p), reference(p)
+            assert got.shape == want.shape and (got.view(np.uint64) == want.view(np.uint64)).all(), n
