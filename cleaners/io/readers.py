@@ -15,7 +15,7 @@ import os
 import stat
 import threading
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Container, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePath, PurePosixPath
@@ -540,6 +540,18 @@ def decoded_page(data: bytes, source: str, record: str | None, content_sha: str,
 def too_large(source: str, record: str | None, size: int | str, limit: int) -> Rejection:
     return Rejection(source, record, "too_large", f"{size} bytes, over the page limit of {limit} "
                                                   "(max_page_bytes)")
+
+
+def find_records(file: InputFile, records: Container[str], max_page_bytes: int | None = None
+                 ) -> Iterator[Page | Rejection]:
+    """The items of ``records`` in ``file``, for a lookup of a few pages; they come with others where the
+    file's reader cannot skip records unread (only readers with a ``find`` method can). Errors are raised."""
+    reader = reader_for(file.path)
+    find = getattr(reader, "find", None)
+    if find is None:
+        yield from read_file(file, max_page_bytes)
+    else:
+        yield from find(file, max_page_bytes, records)
 
 
 def read_file(file: InputFile, max_page_bytes: int | None = None) -> Iterator[Page | Rejection]:

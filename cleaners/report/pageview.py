@@ -29,7 +29,7 @@ import pyarrow.dataset as ds
 
 from ..config import CleanConfig
 from ..io.dataset import current_state, open_dataset, read_run_summary, state_summary
-from ..io.readers import find_input_file, read_file
+from ..io.readers import find_input_file, find_records
 from ..model import Page
 from ..reasons import GLUED_PROMO, removal_kind
 from ..store.files import is_remote
@@ -253,17 +253,18 @@ def iter_lines(text: str) -> Iterator[tuple[int, str]]:
 
 def _input_pages(out: Path | str, firsts: dict[str, dict[str, Any]]) -> dict[str, Page]:
     """The pages as their runs read them, for those whose input is still where the run found it."""
-    by_file: dict[tuple[str, str], set[str]] = {}
+    by_file: dict[tuple[str, str], dict[str, str]] = {}
     for page_id, row in firsts.items():
-        by_file.setdefault((row["run_id"], row["source"]), set()).add(page_id)
+        by_file.setdefault((row["run_id"], row["source"]), {})[page_id] = row["record"]
     found: dict[str, Page] = {}
     for (run_id, source), ids in by_file.items():
-        found.update(_input_page(out, run_id, source, ids))
+        found.update(_input_page(out, run_id, source, set(ids), set(ids.values())))
     return found
 
 
-def _input_page(out: Path | str, run_id: str, source: str, page_ids: set[str]) -> dict[str, Page]:
-    """The pages ``page_ids`` of one input file, read once with the run's page limit; stops when all are found."""
+def _input_page(out: Path | str, run_id: str, source: str, page_ids: set[str], records: set[str]) -> dict[str, Page]:
+    """The pages ``page_ids`` (records ``records``) of one input file, read once with the run's page limit;
+    stops when all are found."""
     try:
         summary = read_run_summary(out, run_id)
     except (OSError, ValueError):
@@ -274,11 +275,14 @@ def _input_page(out: Path | str, run_id: str, source: str, page_ids: set[str]) -
     found: dict[str, Page] = {}
     if file is None:
         return found
-    for item in read_file(file, run_limit(summary)):
-        if isinstance(item, Page) and item.page_id in page_ids:
-            found[item.page_id] = item
-            if len(found) == len(page_ids):
-                return found
+    try:
+        for item in find_records(file, records, run_limit(summary)):
+            if isinstance(item, Page) and item.page_id in page_ids:
+                found[item.page_id] = item
+                if len(found) == len(page_ids):
+                    return found
+    except (OSError, EOFError, ValueError):  # the file changed since the run: its pages are shown without it
+        pass
     return found
 
 

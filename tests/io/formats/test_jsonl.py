@@ -146,3 +146,28 @@ def test_a_half_written_last_line_is_a_provisional_row(tmp_path: Path) -> None:
     assert [(g.record, g.reason, g.provisional) for g in got if isinstance(g, Rejection)] == [
         ("1", "not_json", False), ("2", "not_json", True)]
     assert "the file ends inside this line" in got[2].detail
+
+
+def test_finding_records_gives_the_pages_reading_gives_and_no_others(tmp_path: Path) -> None:
+    """What the run report looks up: pages by record (an ``id`` field, else the row), each equal to the page
+    a run read, past broken and blank lines; the other records are not made into pages."""
+    from cleaners.io.readers import find_records
+
+    path = tmp_path / "export.jsonl"
+    path.write_bytes(_lines({"id": "a-1", "text": BODY}, b"{not json", {"text": BODY + "second"}, b"   ",
+                            {"id": 17, "text": BODY + "third", "url": "https://example.org/c"}, [1, 2],
+                            {"id": "z", "text": BODY + "last"}))
+    files, _ = discover([path])
+    everything = {item.record: item for item in read_file(files[0]) if isinstance(item, Page)}
+    assert set(everything) == {"a-1", "2", "17", "z"}
+    found = list(find_records(files[0], {"2", "17", "missing"}))
+    assert found == [everything["2"], everything["17"]]
+
+
+def test_finding_records_in_a_file_without_a_find_reads_it_all(tmp_path: Path) -> None:
+    from cleaners.io.readers import find_records
+
+    path = tmp_path / "page.txt"
+    path.write_text(BODY)
+    files, _ = discover([path])
+    assert list(find_records(files[0], {"nothing"})) == list(read_file(files[0]))
