@@ -6,13 +6,14 @@ import pytest
 
 from cleaners.text.features import (
     COLUMNS,
+    LINE_COLUMNS,
     dense_region,
     fragmentation,
     line_row,
     page_matrix,
     window_mean,
 )
-from cleaners.text.lines import ends_sentence, word_count
+from cleaners.text.lines import _WORD, ends_sentence, word_count
 
 PROSE = "The council said on Monday that the new bridge would open in the spring, and that tolls would stay low."
 MENU = "Sport"
@@ -166,11 +167,11 @@ def test_a_run_of_cut_teasers_is_no_prose_in_the_dense_region() -> None:
 
 def test_code_columns_equal_their_regular_expressions_on_any_line() -> None:
     """The code columns skip the token search on lines holding none of its literals and count code
-    characters with ``str.count``; on lines mixing prose, code and every token, the values must be
+    characters in a compiled pass; on lines mixing prose, code and every token, the values must be
     those of the two regular expressions themselves."""
     import random
 
-    from cleaners.text.features import _CODE_CHARS, _CODE_HINT, _CODE_TOKENS, _code
+    from cleaners.text.features import _CODE_CHARS, _CODE_HINT, _CODE_TOKENS, _computed_rows
 
     def reference(text: str) -> tuple[float, float]:
         if _CODE_HINT.search(text) is None:
@@ -181,12 +182,39 @@ def test_code_columns_equal_their_regular_expressions_on_any_line() -> None:
     pieces = ["function (", "function(", "var ", "const ", "let ", "=>", '{ "', '{"', '" :', '":', ");", "null",
               "true", "false", "window.", "document.", ".push(", "!important", "px;", "@media", "nullable",
               "letter", "variable", "truely", '"', ":", "(", ")", "{", "}", "[", "]", "<", ">", "=", ";", "\\",
-              "The", "mayor", "said", "«cité»", "über", " ", " ", " ", ",", ".", "Let ", "VAR "]
+              "The", "mayor", "said", "«cité»", "über", " ", " ", " ", ",", ".", "Let ", "VAR ", "𝔘"]
     rng = random.Random(11)
     lines = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 25))) for _ in range(20_000)]
     assert sum(reference(line)[1] > 0 for line in lines) > 5_000 and sum(reference(line) == (0, 0) for line in lines)
-    for line in lines:
-        assert _code(line) == reference(line), line
+    rows = _computed_rows(lines, [False] * len(lines), [_WORD.findall(line) for line in lines])
+    columns = [LINE_COLUMNS.index("code_chars"), LINE_COLUMNS.index("code_tokens")]
+    for line, row in zip(lines, rows[:, columns].tolist()):
+        assert tuple(row) == reference(line), line
+
+
+def test_character_counts_equal_their_regular_expressions_on_any_line() -> None:
+    """Commas, sentence marks, separators, code hints and code characters, counted in one compiled pass
+    over a page, are the counts of their regular expressions line by line: marks before a space, at the
+    end or before a last newline, CJK marks, characters beyond U+FFFF, lines of nothing."""
+    import random
+
+    from cleaners.text.features import (
+        _CODE_CHARS,
+        _CODE_HINT,
+        _SENTENCE_MARK,
+        _SEPARATORS,
+        _character_counts,
+    )
+
+    pieces = [".", "!", "?", "…", "。", "！", "？", " ", ". ", "\n", ",", "|", "»", "›", "•", "·", "{", "}", "<", ">",
+              "=", ";", "[", "]", "\\", "(", '"', "word", "Ü", "𝔘", "東京", "'", ":"]
+    rng = random.Random(5)
+    for _ in range(300):
+        lines = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 30))) for _ in range(rng.randint(1, 40))]
+        counts = _character_counts("".join(lines), np.array([len(t) for t in lines], dtype=np.int64))
+        want = [[t.count(","), len(_SENTENCE_MARK.findall(t)), len(_SEPARATORS.findall(t)), len(_CODE_HINT.findall(t)),
+                 len(_CODE_CHARS.findall(t))] for t in lines]
+        assert counts.tolist() == want, lines
 
 
 def _numpy_page_matrix(texts: list[str], chrome: list[bool], toks: list[list[str]]) -> np.ndarray:
