@@ -49,13 +49,24 @@ class DateLine:
     value: date | None
 
 
-@lru_cache(maxsize=8192)  # the same line is asked about by features, entry detection and the head scan
 def parse_date_line(text: str, order: str = "dmy") -> DateLine | None:
     """The date a whole line states, or None when the line is not a date.
 
     ``order`` decides ambiguous numeric dates (05-07-2025); a day above 12
     settles it whatever the order.
     """
+    return _date_line(text, order)
+
+
+def forget_dates() -> None:
+    """Empty the memo of date lines (see :func:`cleaners.text.page.forget_lines`)."""
+    _date_line.cache_clear()
+
+
+# The same line is asked about by features, entry detection and the head scan: the memo's key is
+# (text, order) however the caller passes them, so ``f(t)`` and ``f(t, "dmy")`` share an entry.
+@lru_cache(maxsize=8192)
+def _date_line(text: str, order: str) -> DateLine | None:
     line = text.strip()
     if not line or len(line) > 60 or not _MAY_BE_DATE.search(line):
         return None

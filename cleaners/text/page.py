@@ -24,7 +24,7 @@ from .body import LOW_SCORE, OUTSIDE_BODY, Body, announced_list, locate_body
 from .boilerplate import SITE_BOILERPLATE
 from .byline import parse_byline
 from .chrome import mark_chrome
-from .dates import parse_date_line, parse_published
+from .dates import forget_dates, parse_date_line, parse_published
 from .features import COLUMNS, forget_rows, page_matrix, window_sum
 from .line_model import LineModels, load_models
 from .lines import CJK, Line, is_headline, is_prose, line_count, split_lines, tokens, word_count
@@ -138,7 +138,7 @@ def forget_lines() -> None:
     pages. Benchmarks call this between timed runs, so that no run profits
     from the memos of the one before.
     """
-    parse_date_line.cache_clear()
+    forget_dates()
     parse_byline.cache_clear()
     forget_rules()
     forget_rows()

@@ -421,6 +421,13 @@ PROMO_HINTS = ("subscri", "sign up", "regist", "download", "install", "get ", "e
 
 
 def has_promo_hint(folded: str) -> bool:
-    """Cheap pre-test on fold(text) before the sentence split: a substring test per hint, in C
-    (a third of one regex scan over the union of the hints, on news-length lines)."""
+    """Cheap pre-test on fold(text) before the sentence split. A substring test per hint, in C, on
+    a long line (a third of one regex scan over the union of the hints on news-length lines); on a
+    short one the scan, half the time of fifteen calls (0.4 against 0.9 µs, dev lines up to 40 characters)."""
+    if len(folded) <= _SHORT_HINT_LINE:
+        return _PROMO_HINT.search(folded) is not None
     return any(map(folded.__contains__, PROMO_HINTS))
+
+
+_SHORT_HINT_LINE = 60
+_PROMO_HINT = re.compile(literal_union(PROMO_HINTS))
