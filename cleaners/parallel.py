@@ -19,7 +19,9 @@ retries, timing), and no worker starts a Prefect server or talks to one.
 - Workers are fresh interpreters (``spawn``): each imports the cleaning
   stages once, about 2 s, paid only by runs with more than one shard. Not
   ``fork``: the command runs threads (Prefect's, the progress line's) whose
-  locks a fork would copy mid-state.
+  locks a fork would copy mid-state. They do not run the command's module
+  again, as :mod:`multiprocessing` would (:mod:`cleaners.children`): for
+  ``python -m flows.clean`` that imported Prefect in every worker.
 - Each worker exits within about 2 s once the command is gone, even
   mid-shard (``kill -9``, the OOM killer): a thread in it watches for the
   reparenting (:func:`cleaners.html.guard.exit_when_orphaned`; the kernel's

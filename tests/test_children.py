@@ -51,7 +51,34 @@ def test_a_child_of_one_of_our_commands_skips_its_main_module(probe_main: Path, 
     monkeypatch.setattr(children, "OWN_COMMANDS", ("probe_pkg.",))
     _start_child(method)
     assert not probe_main.exists()
-    assert sys.modules["__main__"].__spec__.name == "probe_pkg.command"  # restored
+    assert sys.modules["__main__"].__spec__.name == "probe_pkg.command"  # never changed
+
+
+def test_other_threads_start_children_as_multiprocessing_does(probe_main: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only the thread inside the context tells its child nothing of the main module; another thread
+    starting a child at the same moment gets the standard start, and the context nests."""
+    import threading
+
+    monkeypatch.setattr(children, "OWN_COMMANDS", ("probe_pkg.",))
+    inside, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with children.main_module_skipped(), children.main_module_skipped():
+            inside.set()
+            release.wait(30)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert inside.wait(30)
+        ctx = multiprocessing.get_context("spawn")
+        process = ctx.Process(target=time.sleep, args=(0,), daemon=True)
+        process.start()
+        process.join(60)
+    finally:
+        release.set()
+        holder.join()
+    assert process.exitcode == 0 and probe_main.exists()
 
 
 @pytest.mark.parametrize("method", ["spawn", "forkserver"])
@@ -65,3 +92,4 @@ def test_our_commands_are_recognised() -> None:
     spec = importlib.util.find_spec("flows.clean")
     assert spec is not None and children._own_command(type("M", (), {"__spec__": spec})())
     assert not children._own_command(type("M", (), {"__spec__": None})())
+    assert not children._own_command(None)

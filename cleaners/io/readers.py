@@ -545,7 +545,8 @@ def too_large(source: str, record: str | None, size: int | str, limit: int) -> R
 def find_records(file: InputFile, records: Container[str], max_page_bytes: int | None = None
                  ) -> Iterator[Page | Rejection]:
     """The items of ``records`` in ``file``, for a lookup of a few pages; they come with others where the
-    file's reader cannot skip records unread (only readers with a ``find`` method can). Errors are raised."""
+    file's reader cannot skip records unread (only readers with a ``find`` method can). Unlike
+    :func:`read_file`, a reader's errors are raised, whatever they are (a ``zlib.error`` too)."""
     reader = reader_for(file.path)
     find = getattr(reader, "find", None)
     if find is None:

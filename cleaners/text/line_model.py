@@ -50,7 +50,8 @@ def stack_features(p: np.ndarray) -> np.ndarray:
     """Stage-1 scores in context: the line's own, window means, and its neighbours'.
 
     Compiled: as a dozen numpy calls on a page's few lines it was 4.5% of the text stage on
-    news pages. The window means are :func:`~cleaners.text.features.window_mean`'s numbers.
+    news pages. The window means are :func:`~cleaners.text.features.window_mean`'s numbers for
+    float64 scores (what :meth:`Logistic.proba` gives; others are made float64 first).
     """
     if len(p) == 0:
         return np.zeros((0, len(STACK_COLUMNS)))

@@ -111,10 +111,11 @@ def at_most_words(text: str, limit: int) -> bool:
 
 @lru_cache(maxsize=32)
 def _more_than(limit: int) -> re.Pattern[str]:
-    """Matches a text of more than ``limit`` :data:`_WORD` tokens. Every word character belongs to a token
-    and no other does, and possessive runs cannot be split by backtracking: a run is one token, as for
-    ``findall``."""
-    return re.compile(rf"(?:\W*+(?:[^\W{CJK}]++|[{CJK}])){{{limit + 1}}}")
+    """Matches a text of more than ``limit`` :data:`_WORD` tokens. Between tokens it skips what no token
+    holds: neither a word character nor one of the CJK ranges, some of whose characters are no word
+    characters ("・", U+30FB) but are tokens all the same. Possessive runs cannot be split by
+    backtracking: a run is one token, as for ``findall``."""
+    return re.compile(rf"(?:[^\w{CJK}]*+(?:[^\W{CJK}]++|[{CJK}])){{{limit + 1}}}")
 
 
 def tokens(text: str) -> list[str]:

@@ -11,7 +11,8 @@ def test_at_most_words_agrees_with_the_word_count_on_any_text() -> None:
     spaces between or inside them, in every mix: the early stop must count tokens as ``findall``
     does, and never split one run into two."""
     pieces = ["word", "Über", "x", "_", "42", "a_b", "東京", "の", "カタカナ", "한국어", "ṩ", "٣", "—", "-", ".", ",",
-              " ", "  ", "\t", "'", "«", "»", "…", "!", "U.S.", "e-mail", "日本語text", "text日本", "\u00ad", "\u200b"]
+              " ", "  ", "\t", "'", "«", "»", "…", "!", "U.S.", "e-mail", "日本語text", "text日本", "\u00ad", "\u200b",
+              "・", "゠", "\u3099", "\ufa6e", "東京・大阪"]
     rng = random.Random(3)
     texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 40))) for _ in range(20_000)]
     assert {min(word_count(t), 30) for t in texts} >= set(range(0, 30))  # every count around the limits occurs
@@ -27,3 +28,4 @@ def test_at_most_words_on_a_long_paragraph() -> None:
     assert not at_most_words(paragraph, 15)
     assert at_most_words(paragraph, word_count(paragraph))
     assert at_most_words("", 0) and not at_most_words("a", 0)
+    assert not at_most_words("・", 0) and not at_most_words("a・b・c", 4)  # CJK-range marks are tokens too

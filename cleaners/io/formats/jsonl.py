@@ -73,7 +73,8 @@ class JsonlReader:
         building every page took 90% of the lookup). Unparsable lines are passed over."""
         cap = None if limit is None else limit * _LINE_FACTOR
         with open_binary(file) as stream:
-            for row, line, _ in _Lines(stream, cap, None):
+            gzipped = isinstance(stream, gzip.GzipFile)
+            for row, line, _ in _Lines(stream, cap, limit * _BOMB_FACTOR if gzipped and limit is not None else None):
                 if line is None:
                     continue
                 try:
