@@ -17,6 +17,7 @@ of them (a longer line is cut), holds only the removed rows of those lines
 """
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -35,6 +36,8 @@ from ..reasons import GLUED_PROMO, removal_kind
 from ..store.files import is_remote
 from ..summary import RunSummary
 from ..text.lines import normalise_line
+
+log = logging.getLogger(__name__)
 
 #: Lines of a page one view shows at most (the first ones), and characters of them.
 MAX_VIEW_LINES = 5_000
@@ -281,8 +284,8 @@ def _input_page(out: Path | str, run_id: str, source: str, page_ids: set[str], r
                 found[item.page_id] = item
                 if len(found) == len(page_ids):
                     return found
-    except Exception:  # noqa: BLE001 (the file changed or broke since the run: its pages are shown without it)
-        pass
+    except Exception as exc:  # noqa: BLE001 (the file changed or broke since the run: its pages are shown without it)
+        log.warning("the report shows pages of %s without their input text: %s: %s", source, type(exc).__name__, exc)
     return found
 
 
