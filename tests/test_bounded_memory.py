@@ -236,13 +236,13 @@ def test_page_views_read_inputs_with_the_runs_page_limit(tmp_path: Path, monkeyp
     summary = run([inputs], out, CleanConfig(html_timeout=0, max_page_bytes=5_000))
     assert summary.rejected_by_reason == {"too_large": 1}
     limits = []
-    real = pageview.read_file
+    real = pageview.find_records
 
-    def spy(file, max_page_bytes=None):
+    def spy(file, records, max_page_bytes=None):
         limits.append(max_page_bytes)
-        return real(file, max_page_bytes)
+        return real(file, records, max_page_bytes)
 
-    monkeypatch.setattr(pageview, "read_file", spy)
+    monkeypatch.setattr(pageview, "find_records", spy)
     view = page_view(out, rows(out, "articles")[0]["article_id"])
     assert limits == [5_000]
     assert view.lines and view.note is None
