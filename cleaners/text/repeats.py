@@ -24,6 +24,8 @@ Words become integer ids in compiled code too (:func:`_word_ids`); Python keeps 
 """
 from __future__ import annotations
 
+import os
+
 import numpy as np
 from numba import njit
 
@@ -108,7 +110,7 @@ def _bigram_sets(keys: list[str]) -> tuple[np.ndarray, np.ndarray, int, np.ndarr
     if not keys:
         return np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64), 0, np.zeros(0, dtype=np.bool_)
     points = np.frombuffer(_LINE_SEP.join(keys).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    ids, lengths, ends = _word_ids(points, ord(_SEP), ord(_LINE_SEP), _ALL_BITS)
+    ids, lengths, ends = _word_ids(points, ord(_SEP), ord(_LINE_SEP), _HASH_SEED, _ALL_BITS)
     pairs, offsets, joinable = _line_pairs(ids, ends, lengths, JOINED_MIN_BIGRAMS, _WORDS_SHARE)
     grams, count = _ranks(pairs)
     return grams, offsets, count, joinable
@@ -117,10 +119,14 @@ def _bigram_sets(keys: list[str]) -> tuple[np.ndarray, np.ndarray, int, np.ndarr
 #: Joins the keys of a page's lines for :func:`_word_ids`; like :data:`_SEP`, in no token.
 _LINE_SEP = "\x01"
 _ALL_BITS = np.uint64(0xFFFFFFFFFFFFFFFF)
+#: The word hash starts from a random value of this process, as Python's string hash does: a page
+#: cannot be made of words whose hashes collide (each collision costs a comparison: many would make
+#: the grouping quadratic). The ids do not depend on it.
+_HASH_SEED = np.uint64(int.from_bytes(os.urandom(8), "little"))
 
 
 @njit(cache=True)
-def _word_ids(points: np.ndarray, sep: int, line_sep: int, hash_bits: np.uint64
+def _word_ids(points: np.ndarray, sep: int, line_sep: int, seed: np.uint64, hash_bits: np.uint64
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per token of ``points`` (tokens end at ``sep``, lines at ``line_sep``): its word's id, words
     numbered by first appearance, and its length; and each line's end (in tokens).
@@ -152,7 +158,7 @@ def _word_ids(points: np.ndarray, sep: int, line_sep: int, hash_bits: np.uint64
                 line += 1
     hashes = np.empty(count, dtype=np.uint64)
     for k in range(count):
-        h = np.uint64(14695981039346656037)
+        h = np.uint64(14695981039346656037) ^ seed
         for i in range(starts[k], starts[k] + lengths[k]):
             h = (h ^ np.uint64(points[i])) * np.uint64(1099511628211)
         hashes[k] = (h ^ np.uint64(lengths[k])) & hash_bits

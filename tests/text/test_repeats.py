@@ -209,7 +209,8 @@ def test_compiled_word_ids_equal_a_dict_of_the_words_even_when_every_hash_collid
         points = np.frombuffer(_LINE_SEP.join(keys).encode("utf-32-le"), dtype=np.uint32)
         want = _dict_word_ids(keys)
         for bits in (0xFFFFFFFFFFFFFFFF, 0x3, 0x1):
-            ids, lengths, ends = _word_ids(points, ord(_SEP), ord(_LINE_SEP), np.uint64(bits))
+            ids, lengths, ends = _word_ids(points, ord(_SEP), ord(_LINE_SEP), np.uint64(rng.getrandbits(64)),
+                                           np.uint64(bits))
             assert (ids.tolist(), lengths.tolist(), ends.tolist()) == want, keys
 
 
