@@ -54,9 +54,18 @@ def _continues(text: str) -> bool:
     """Starts in lower case (any script) or with closing punctuation: the rest of a sentence."""
     first = text[:1]
     return first.islower() or first in _CONTINUING_PUNCTUATION
-_SEPARATORS = re.compile("[|»›•·]")
-#: Characters and tokens of code, not prose: a line of JavaScript, CSS or JSON residue.
-_CODE_CHARS = re.compile(r"[{}<>=;\[\]\\]")
+
+
+#: The characters the line columns count, in one compiled pass (:func:`_character_counts`): menu and
+#: breadcrumb separators; sentence ends ('.', '!', '?' or '…' before a space or at the end of the
+#: line, '。！？' anywhere); characters of code, not prose (a line of JavaScript, CSS or JSON residue),
+#: and the hints (those, an opening bracket or a quote) without which a line is searched for no code token.
+SEPARATOR_CHARS = "|»›•·"
+SENTENCE_END_CHARS = ".!?…"
+CJK_SENTENCE_END_CHARS = "。！？"
+CODE_CHARS = "{}<>=;[]\\"
+CODE_HINT_CHARS = CODE_CHARS + '("'
+#: Tokens of code (searched only on a line with a code hint).
 _CODE_TOKENS = re.compile(r"function\s*\(|\bvar |\bconst |\blet |=>|\{\s*\"|\"\s*:|\);|\bnull\b|"
                           r"\btrue\b|\bfalse\b|window\.|document\.|\.push\(|!important|px;|@media")
 #: A post's marks in a comment thread, in the eight languages of :data:`STOP_WORDS`: a relative
@@ -80,7 +89,6 @@ _COMMENT_START = re.compile(
     r"(?:\S+(?: \S+)? )?(?:says|sagt|schreibt|dit|écrit|dice|escribió|scrive|diz|zegt|skriver)\s*:$",
     re.IGNORECASE)
 _DIGIT_OR_AT = re.compile(r"[\d@]")
-_CODE_HINT = re.compile(r"[{}<>=;\[\]\\(\"]")
 
 
 
@@ -104,8 +112,6 @@ def _may_hold_code_token(text: str) -> bool:
     lets through one such line in twenty.
     """
     return any(map(text.__contains__, _CODE_TOKEN_NEEDLES)) or _QUOTE_COLON.search(text) is not None
-#: '.', '!', '?' or '…' before a space or at the end of the line; '。！？' anywhere.
-_SENTENCE_MARK = re.compile(r"[.!?…](?: |$)|[。！？]")
 
 #: Function words of English, German, French, Spanish, Italian, Portuguese, Dutch and Swedish,
 #: and the commonest Japanese particles and Chinese function characters (CJK tokens are characters).
@@ -234,7 +240,8 @@ _COMMAS, _SENTENCE_MARKS, _SEPARATOR_MARKS, _CODE_HINTS, _CODE_CHARACTERS = rang
 def _character_classes() -> np.ndarray:
     """Bit flags per code point below U+10000 (every character these columns look for is there)."""
     table = np.zeros(0x10000, dtype=np.uint8)
-    for bit, characters in enumerate((",", ".!?…", "。！？", "|»›•·", '{}<>=;[]\\("', "{}<>=;[]\\")):
+    for bit, characters in enumerate((",", SENTENCE_END_CHARS, CJK_SENTENCE_END_CHARS, SEPARATOR_CHARS,
+                                      CODE_HINT_CHARS, CODE_CHARS)):
         for c in characters:
             table[ord(c)] |= 1 << bit
     return table
@@ -244,10 +251,11 @@ _CLASSES = _character_classes()
 
 
 def _character_counts(joined: str, lengths: np.ndarray) -> np.ndarray:
-    """Per line (``joined`` is the lines end to end, ``lengths`` long each): commas,
-    :func:`sentence_marks`, characters of :data:`_SEPARATORS`, of :data:`_CODE_HINT` and of
-    :data:`_CODE_CHARS`; the counts those regular expressions give, from one compiled pass over
-    the page's code points instead of five scans a line (a tenth of the text stage on news pages)."""
+    """Per line (``joined`` is the lines end to end, ``lengths`` long each): commas, sentence ends,
+    separators, code hints and code characters (:data:`SEPARATOR_CHARS` and the others), from one
+    compiled pass over the page's code points instead of five regex scans or counts a line (a tenth
+    of the text stage on news pages). Lines come from :func:`cleaners.text.lines.split_lines`, so a
+    space is the only white space after a sentence end."""
     points = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     return _count_characters(points, lengths, _CLASSES)
 
@@ -282,14 +290,6 @@ def truncated(text: str) -> bool:
     end = text.rstrip(" ])")
     cut = 3 if end[-3:] == "..." else 1 if end[-1:] == "…" else 0
     return cut > 0 and any(c.isalnum() for c in end[:-cut])
-
-
-def sentence_marks(text: str) -> int:
-    """Sentence ends in a line: '.', '!', '?' or '…' before a space or at the end; '。！？' anywhere.
-
-    Lines come from :func:`cleaners.text.lines.split_lines`, so a space is the only white space.
-    """
-    return len(_SENTENCE_MARK.findall(text))
 
 
 def page_matrix(texts: list[str], chrome: list[bool], tokens: list[list[str]] | None = None,
