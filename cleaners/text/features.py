@@ -41,8 +41,18 @@ from numba import njit
 
 from .byline import parse_byline
 from .dates import parse_date_line
-from .lines import _WORD, ends_sentence
+from .lines import ends_sentence
 from .rules import MEMO_CHARS
+from .token_scan import (
+    ALL_DIGITS,
+    ALL_UPPER,
+    IN_SET,
+    INITIAL_UPPER,
+    TOKENS,
+    TokenSet,
+    encode,
+    token_columns,
+)
 
 #: A line ending in one of these closes its sentence; a line starting with one of the others
 #: (lower case, closing punctuation) continues the previous line's sentence.
@@ -119,6 +129,7 @@ STOP_WORDS = frozenset(["the", "a", "an", "and", "or", "of", "to", "in", "on", "
 #: STOP_WORDS as they appear in text (lower, capitalised, upper case): a set test per token
 #: instead of a case fold per token.
 _STOP_FORMS = STOP_WORDS | {w.capitalize() for w in STOP_WORDS} | {w.upper() for w in STOP_WORDS}
+_STOP_SET = TokenSet(_STOP_FORMS)
 
 #: Column names, in order; the model file records them and is refused if they differ.
 LINE_COLUMNS = [
@@ -137,37 +148,31 @@ CONTEXT_COLUMNS = (
 COLUMNS = LINE_COLUMNS + CONTEXT_COLUMNS
 
 
-def line_row(text: str, chrome: bool, words: list[str] | None = None) -> list[float]:
+def line_row(text: str, chrome: bool) -> list[float]:
     """The :data:`LINE_COLUMNS` of one line (continuation columns need the page: 0 here).
 
     The text is normalised as :func:`cleaners.text.lines.split_lines` does (one space between
     words, no leading or trailing space), which :func:`line_rows` expects of its lines.
     """
-    text = " ".join(text.split())
-    tokens = _WORD.findall(text) if words is None else words
-    return line_rows([text], [chrome], [tokens], remember=words is None)[0].tolist()
+    return line_rows([" ".join(text.split())], [chrome])[0].tolist()
 
 
-def line_rows(texts: list[str], chrome: list[bool], toks: list[list[str]], remember: bool = False) -> np.ndarray:
+def line_rows(texts: list[str], chrome: list[bool]) -> np.ndarray:
     """:data:`LINE_COLUMNS` for all lines of a page.
 
-    ``remember``: the caller vouches that ``toks`` are each line's ``_WORD.findall`` tokens (as
-    :class:`~cleaners.text.lines.Line` holds them), so a short line's columns may be remembered by
-    its text (:data:`_ROW_MEMO`): a site's menus, labels and footers recur on most of its pages,
-    and a remembered row costs a dict lookup instead of computing it (7 µs a line of the dev
-    pages, 23 µs a news paragraph). The chrome flag comes from
-    the caller every time.
+    A short line's columns are remembered by its text (:data:`_ROW_MEMO`): a site's menus,
+    labels and footers recur on most of its pages, and a remembered row costs a dict lookup
+    instead of computing it (7 µs a line of the dev pages, 23 µs a news paragraph). The chrome
+    flag comes from the caller every time.
     """
-    if not remember:
-        return _computed_rows(texts, chrome, toks)
     remembered = list(map(_ROW_MEMO.get, texts))
     fresh = [i for i, row in enumerate(remembered) if row is None]
     if len(fresh) == len(texts):
-        rows = _computed_rows(texts, chrome, toks)
+        rows = _computed_rows(texts, chrome)
     else:
         rows = np.empty((len(texts), len(LINE_COLUMNS)))
         if fresh:
-            rows[fresh] = _computed_rows([texts[i] for i in fresh], [False] * len(fresh), [toks[i] for i in fresh])
+            rows[fresh] = _computed_rows([texts[i] for i in fresh], [False] * len(fresh))
         known = [i for i, row in enumerate(remembered) if row is not None]
         rows[known] = [remembered[i] for i in known]
         rows[:, _CHROME_COLUMN] = chrome
@@ -191,20 +196,21 @@ def forget_rows() -> None:
     _ROW_MEMO.clear()
 
 
-def _computed_rows(texts: list[str], chrome: list[bool], toks: list[list[str]]) -> np.ndarray:
-    """:data:`LINE_COLUMNS` built column by column: one comprehension per column instead of one
-    Python call per line, since this runs for every line of every page."""
+def _computed_rows(texts: list[str], chrome: list[bool]) -> np.ndarray:
+    """:data:`LINE_COLUMNS` built column by column: the counts of characters and of tokens in two
+    compiled passes over the lines' code points, the rest one comprehension per column instead of
+    one Python call per line, since this runs for every line of every page."""
     count = len(texts)
 
     def column(values) -> np.ndarray:
         return np.fromiter(values, dtype=float, count=count)
 
-    n = column(map(len, toks))
-    per = 1.0 / np.maximum(n, 1.0)
-    initials = [[w for w in words if w[0].isupper()] for words in toks]
+    points, lengths = encode(texts)
+    marks = _count_characters(points, lengths, _CLASSES)
+    tokens = token_columns(points, lengths, _STOP_SET)
+    words = tokens[:, TOKENS].tolist()
+    per = 1.0 / np.maximum(tokens[:, TOKENS], 1.0)
     zeros = np.zeros(count)
-    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=count)
-    marks = _character_counts("".join(texts), lengths)
     # (share of code characters x10 capped at 1, code tokens capped at 3): only on a line with a
     # bracket, brace, quote, '=' or ';', since "let" or "true" in prose is no code
     code = np.zeros((count, 2))
@@ -213,22 +219,22 @@ def _computed_rows(texts: list[str], chrome: list[bool], toks: list[list[str]]) 
         code[i] = (min(marks[i, _CODE_CHARACTERS] * 10 / max(len(text), 1), 1.0),
                    min(len(_CODE_TOKENS.findall(text)), 3) if _may_hold_code_token(text) else 0)
     return np.column_stack([
-        np.log1p(n), np.log1p(lengths.astype(float)), column(map(ends_sentence, texts)),
+        np.log1p(tokens[:, TOKENS]), np.log1p(lengths.astype(float)), column(map(ends_sentence, texts)),
         marks[:, _COMMAS] * per,
-        column(sum(map(_STOP_FORMS.__contains__, words)) for words in toks) * per,
-        column(map(len, initials)) * per,
-        column(sum(1 for w in ws if len(w) > 1 and w.isupper()) for ws in initials) * per,
-        column(sum(map(str.isdigit, words)) for words in toks) * per,
+        tokens[:, IN_SET] * per,
+        tokens[:, INITIAL_UPPER] * per,
+        tokens[:, ALL_UPPER] * per,
+        tokens[:, ALL_DIGITS] * per,
         column(chrome),
-        column(len(w) < 12 and parse_date_line(t) is not None for t, w in zip(texts, toks)),
-        column(len(w) < 13 and parse_byline(t) is not None for t, w in zip(texts, toks)),
+        column(n < 12 and parse_date_line(t) is not None for t, n in zip(texts, words)),
+        column(n < 13 and parse_byline(t) is not None for t, n in zip(texts, words)),
         marks[:, _SENTENCE_MARKS] * per * 10,
         (marks[:, _SEPARATOR_MARKS] > 0).astype(float),
         zeros, zeros,
         column(t[:1].islower() for t in texts),
         code[:, 0], code[:, 1],
         # a post's header or counter is short; "the plant closed 40 years ago" is prose
-        column(len(w) <= 8 and comment_mark(t) for t, w in zip(texts, toks)),
+        column(n <= 8 and comment_mark(t) for t, n in zip(texts, words)),
         column(map(truncated, texts)),
     ])
 
@@ -292,19 +298,16 @@ def truncated(text: str) -> bool:
     return cut > 0 and any(c.isalnum() for c in end[:-cut])
 
 
-def page_matrix(texts: list[str], chrome: list[bool], tokens: list[list[str]] | None = None,
-                remember: bool = False) -> np.ndarray:
+def page_matrix(texts: list[str], chrome: list[bool]) -> np.ndarray:
     """Feature matrix (one row per non-blank line of a page, :data:`COLUMNS` order).
 
     Lines are expected as :func:`cleaners.text.lines.split_lines` leaves them (single
-    spaces, stripped); ``tokens``: each line's word tokens when the caller has them already.
+    spaces, stripped).
     """
     n = len(texts)
     if n == 0:
         return np.zeros((0, len(COLUMNS)))
-    if tokens is None:
-        tokens, remember = [_WORD.findall(t) for t in texts], True
-    rows = line_rows(texts, chrome, tokens, remember)
+    rows = line_rows(texts, chrome)
     # a line continues the previous one's sentence: that one ends open, this one starts lower case
     follows = (np.fromiter((t[-1:] not in _OPEN_END_CHARS for t in texts[:-1]), dtype=bool, count=n - 1)
                & np.fromiter(map(_continues, texts[1:]), dtype=bool, count=n - 1))

@@ -10,9 +10,10 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-#: Han ideographs and kana: one token per character, since CJK text has no spaces between words
-#: (a Japanese paragraph would otherwise be one "word"). Every other script: runs of word characters.
-CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+from .token_scan import CJK, token_counts
+
+#: Han ideographs and kana (:data:`.token_scan.CJK`): one token per character, since CJK text has no spaces
+#: between words (a Japanese paragraph would otherwise be one "word"). Every other script: runs of word characters.
 #: The non-CJK alternative comes first: the classes are disjoint, and most text is not CJK.
 _WORD = re.compile(rf"[^\W{CJK}]+|[{CJK}]", re.UNICODE)
 _SENTENCE_PUNCTUATION = frozenset(".!?…。！？")
@@ -23,27 +24,34 @@ _CLOSERS = "\"'”’)]」』"
 class Line:
     """One line of the page; ``reason`` is None while the line is kept.
 
-    Tokens are found once; :meth:`set_text` keeps them in step when a stage
-    shortens the line (a glued promo cut).
+    Its word count is known from the start (:func:`split_lines` counts a
+    page's lines in one compiled pass); its tokens as strings are found
+    only when a stage asks for them, which few do. :meth:`set_text` keeps
+    both in step when a stage shortens the line (a glued promo cut).
     """
 
     no: int
     text: str
     reason: str | None = None
-    #: the line's word tokens (case kept), counted once: every stage reuses them
-    toks: list[str] = field(init=False)
     #: a promotion glued to the end of the line, found by the chrome stage ("" when none)
     promo_tail: str = ""
+    #: the line's number of word tokens (counted here when not given)
+    words: int = -1
+    _toks: list[str] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        self.toks = _WORD.findall(self.text)
+        if self.words < 0:
+            self.words = word_count(self.text)
 
     @property
-    def words(self) -> int:
-        return len(self.toks)
+    def toks(self) -> list[str]:
+        """The line's word tokens (case kept)."""
+        if self._toks is None:
+            self._toks = _WORD.findall(self.text)
+        return self._toks
 
     def set_text(self, text: str) -> None:
-        self.text, self.toks = text, _WORD.findall(text)
+        self.text, self._toks, self.words = text, None, word_count(text)
 
     @property
     def blank(self) -> bool:
@@ -67,7 +75,8 @@ def split_lines(text: str) -> list[Line]:
     a stray BOM) is blank: it has no words, and as a line it scored low and split the body
     region around every image caption.
     """
-    return [Line(no, normalise_line(raw)) for no, raw in enumerate(text.splitlines())]
+    texts = [normalise_line(raw) for raw in text.splitlines()]
+    return [Line(no, t, words=n) for no, (t, n) in enumerate(zip(texts, token_counts(texts).tolist()))]
 
 
 def normalise_line(raw: str) -> str:

@@ -149,9 +149,7 @@ def page_features(lines: list[Line]) -> tuple[list[int], np.ndarray]:
     nonblank = [i for i, line in enumerate(lines) if line.text]
     # Site boilerplate depends on the batch, which training never sees: it does not set the flag.
     chrome = [lines[i].reason is not None and lines[i].reason != SITE_BOILERPLATE for i in nonblank]
-    # a Line's tokens are its text's (set_text keeps them in step): its columns may be remembered
-    return nonblank, page_matrix([lines[i].text for i in nonblank], chrome, [lines[i].toks for i in nonblank],
-                                 remember=True)
+    return nonblank, page_matrix([lines[i].text for i in nonblank], chrome)
 
 
 def _locate_body(lines: list[Line], layout: Layout, config: CleanConfig, models: LineModels,
@@ -323,7 +321,7 @@ def _body(lines: list[Line], draft: _Draft, config: CleanConfig, promo_tails: di
     def repeats_title(line: Line) -> bool:
         if not title_key:  # no title, or one without words (an emoji): nothing to repeat
             return False
-        return len(line.toks) == len(title_key) and [t.casefold() for t in line.toks] == title_key
+        return line.words == len(title_key) and [t.casefold() for t in line.toks] == title_key
 
     body = [lines[i] for i in draft.lines if lines[i].kept]
     for line in body:
@@ -337,7 +335,7 @@ def _body(lines: list[Line], draft: _Draft, config: CleanConfig, promo_tails: di
     collapse_repeats([line for line in body if line.no not in (document or ())], config.repeat_similarity,
                      config.repeat_min_words)
     kept = [line for line in body if line.kept]
-    return "\n".join(line.text for line in kept), sum(len(line.toks) for line in kept)
+    return "\n".join(line.text for line in kept), sum(line.words for line in kept)
 
 
 def clean_extracted_body(text: str, title: str | None, config: CleanConfig) -> tuple[str, list[Line]]:

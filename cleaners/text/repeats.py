@@ -30,6 +30,7 @@ import numpy as np
 from numba import njit
 
 from .lines import Line
+from .token_scan import joined_tokens
 
 REPEATED_LINE = "repeated_line"
 #: "Yes." or "Thank you." may rightly recur in an interview; a repeated heading is longer.
@@ -70,18 +71,18 @@ def collapse_repeats(lines: list[Line], similarity: float, min_words: int) -> in
     indexed. Rare bigrams make short posting lists; "of the" sits in almost no prefix, so
     the search stays near linear on long pages.
     """
-    kept = [line for line in lines if line.kept and line.toks]
+    kept = [line for line in lines if line.kept and line.words]
     if not kept:
         return 0
     # A line's case-folded words as one string: folding is per character, and _SEP is in no token,
     # so equal keys are equal word sequences (one fold and one hash a line, not one a word).
-    keys = [_SEP.join(line.toks).casefold() for line in kept]
+    keys = [key.casefold() for key in joined_tokens([line.text for line in kept], _SEP)]
     exact = np.zeros(len(keys), dtype=np.bool_)
     distinct: dict[str, int] = {}  # each long text once: its bigrams, counted once per page
     which = np.full(len(keys), -1, dtype=np.int64)
     seen_exact: set[str] = set()
     for n, (line, key) in enumerate(zip(kept, keys)):
-        size = len(line.toks)
+        size = line.words
         if key in seen_exact and size >= EXACT_MIN_WORDS:
             exact[n] = True
             continue

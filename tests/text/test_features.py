@@ -195,7 +195,7 @@ def test_code_columns_equal_their_regular_expressions_on_any_line() -> None:
     rng = random.Random(11)
     lines = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 25))) for _ in range(20_000)]
     assert sum(reference(line)[1] > 0 for line in lines) > 5_000 and sum(reference(line) == (0, 0) for line in lines)
-    rows = _computed_rows(lines, [False] * len(lines), [_WORD.findall(line) for line in lines])
+    rows = _computed_rows(lines, [False] * len(lines))
     columns = [LINE_COLUMNS.index("code_chars"), LINE_COLUMNS.index("code_tokens")]
     for line, row in zip(lines, rows[:, columns].tolist()):
         assert tuple(row) == reference(line), line
@@ -220,13 +220,82 @@ def test_character_counts_equal_their_regular_expressions_on_any_line() -> None:
         assert counts.tolist() == want, lines
 
 
-def _numpy_page_matrix(texts: list[str], chrome: list[bool], toks: list[list[str]]) -> np.ndarray:
+def _python_rows(texts: list[str], chrome: list[bool]) -> np.ndarray:
+    """:data:`LINE_COLUMNS` as they were defined over each line's ``_WORD.findall`` tokens as Python
+    strings, before the token counts were compiled: the reference for the line columns."""
+    from cleaners.text.byline import parse_byline
+    from cleaners.text.dates import parse_date_line
+    from cleaners.text.features import (
+        _CODE_TOKENS,
+        _STOP_FORMS,
+        _character_counts,
+        _may_hold_code_token,
+        comment_mark,
+        truncated,
+    )
+
+    toks = [_WORD.findall(t) for t in texts]
+    count = len(texts)
+
+    def column(values) -> np.ndarray:
+        return np.fromiter(values, dtype=float, count=count)
+
+    n = column(map(len, toks))
+    per = 1.0 / np.maximum(n, 1.0)
+    initials = [[w for w in words if w[0].isupper()] for words in toks]
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=count)
+    marks = _character_counts("".join(texts), lengths)
+    code = np.array([(min(len(_CODE_CHARS.findall(t)) * 10 / max(len(t), 1), 1.0),
+                      min(len(_CODE_TOKENS.findall(t)), 3) if _may_hold_code_token(t) else 0)
+                     if _CODE_HINT.search(t) else (0.0, 0.0) for t in texts]).reshape(count, 2)
+    return np.column_stack([
+        np.log1p(n), np.log1p(lengths.astype(float)), column(map(ends_sentence, texts)),
+        marks[:, 0] * per,
+        column(sum(map(_STOP_FORMS.__contains__, words)) for words in toks) * per,
+        column(map(len, initials)) * per,
+        column(sum(1 for w in ws if len(w) > 1 and w.isupper()) for ws in initials) * per,
+        column(sum(map(str.isdigit, words)) for words in toks) * per,
+        column(chrome),
+        column(len(w) < 12 and parse_date_line(t) is not None for t, w in zip(texts, toks)),
+        column(len(w) < 13 and parse_byline(t) is not None for t, w in zip(texts, toks)),
+        marks[:, 1] * per * 10,
+        (marks[:, 2] > 0).astype(float),
+        np.zeros(count), np.zeros(count),
+        column(t[:1].islower() for t in texts),
+        code[:, 0], code[:, 1],
+        column(len(w) <= 8 and comment_mark(t) for t, w in zip(texts, toks)),
+        column(map(truncated, texts)),
+    ])
+
+
+def test_the_line_columns_equal_their_definition_over_python_tokens() -> None:
+    """The token columns (word count, stop words, capitals, upper case, digits) come from a compiled
+    pass over code points; on lines of many scripts, cases and digit kinds (title-case letters, ß,
+    ﬁ, astral letters and digits, kana marks, lone surrogates) they equal the columns computed from
+    ``_WORD.findall``'s strings and ``str`` methods."""
+    import random
+
+    pieces = ["The", "the", "THE", "Und", "ÉTÉ", "été", "ǅemal", "ǅ", "Ǆ", "ﬁne", "İ", "ß", "ẞ", "123", "١٢٣", "²",
+              "½", "Ⅻ", "_", "a_b", "東京", "・", "の", "は", "ガ", "\u3099", "𝔘𝔫", "𝟙𝟚", "😀", "\ud800", " ", ",",
+              ". ", "-", "'", "X", "A1", "ŉ", "ᾈ", "Σσς", "ǈ", "x\u0301", "Ⓐ", "ⓐ", "ª", "ʰ", "ABC", "ÀB", "3 hours ago",
+              "By", "Jan 5, 2024", "De", "DER", "Der", "der", "Le", "LA", "y", "Y", "の", "的", "…", "|"]
+    rng = random.Random(8)
+    lines = ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 14))) for _ in range(5_000)]
+    lines += ["".join(chr(rng.randrange(0x110000)) for _ in range(rng.randint(1, 12))) for _ in range(2_000)]
+    lines = [" ".join(t.split()) or "x" for t in lines]
+    chrome = [rng.random() < 0.2 for _ in lines]
+    from cleaners.text.features import _computed_rows
+
+    assert np.array_equal(_computed_rows(lines, chrome), _python_rows(lines, chrome))
+
+
+def _numpy_page_matrix(texts: list[str], chrome: list[bool]) -> np.ndarray:
     """The context columns as numpy defines them (the code before they were compiled), over line
-    columns computed afresh (no memo): the reference."""
-    from cleaners.text.features import _OPEN_END_CHARS, LINE_COLUMNS, _computed_rows, _continues, window_mean
+    columns computed afresh from Python tokens (no memo): the reference."""
+    from cleaners.text.features import _OPEN_END_CHARS, LINE_COLUMNS, _continues, window_mean
 
     n = len(texts)
-    rows = _computed_rows(texts, chrome, toks)
+    rows = _python_rows(texts, chrome)
     col = {name: i for i, name in enumerate(LINE_COLUMNS)}
     for i in range(1, n):
         if texts[i - 1][-1:] not in _OPEN_END_CHARS and _continues(texts[i]):
@@ -273,19 +342,18 @@ def test_the_compiled_context_columns_equal_numpys_bit_for_bit() -> None:
     for text in json.loads(gzip.decompress(data.read_bytes())).values():
         lines = [line for line in split_lines(text) if line.text]
         for part in (lines, lines[:1], lines[:2], lines[rng.randrange(len(lines)):]):
-            texts, toks = [line.text for line in part], [line.toks for line in part]
+            texts = [line.text for line in part]
             chrome = [rng.random() < 0.2 for _ in part]
-            expected = _numpy_page_matrix(texts, chrome, toks)
-            got = page_matrix(texts, chrome, toks)
+            expected = _numpy_page_matrix(texts, chrome)
+            got = page_matrix(texts, chrome)
             assert got.shape == expected.shape == (len(part), len(COLUMNS))
             assert np.array_equal(got, expected)
             compared += 1
     assert compared == 4 * 166
 
 
-def test_only_short_lines_are_remembered_and_only_with_their_own_tokens() -> None:
-    """A memo is bounded in bytes (a line of 20,000 '=' has no tokens but is no menu item), and a
-    row computed from tokens a caller passed is never remembered for the text alone."""
+def test_only_short_lines_are_remembered() -> None:
+    """A memo is bounded in bytes: a line of 20,000 '=' has no tokens but is no menu item."""
     from cleaners.text import features, rules
     from cleaners.text.page import forget_lines
 
@@ -295,8 +363,4 @@ def test_only_short_lines_are_remembered_and_only_with_their_own_tokens() -> Non
     rules.line_rule(long_line, 0)
     assert menu in features._ROW_MEMO and long_line not in features._ROW_MEMO
     assert rules._short_line_rule.cache_info().currsize == 0  # only the long line was asked about
-    forget_lines()
-    custom = page_matrix([menu], [False], [["home news sport"]])  # one token, not _WORD's three
-    assert menu not in features._ROW_MEMO
     assert page_matrix([menu], [False])[0, COLUMNS.index("log_words")] == pytest.approx(np.log1p(3))
-    assert custom[0, COLUMNS.index("log_words")] == pytest.approx(np.log1p(1))
