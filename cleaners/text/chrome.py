@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from .boilerplate import SITE_BOILERPLATE
 from .lines import Line, word_count
 from .rules import (
+    NEEDLES,
     PROMO_MAX_WORDS,
     PROMO_SENTENCE,
     SENTENCE_END,
@@ -38,19 +39,19 @@ def mark_chrome(lines: list[Line], site_lines: frozenset[str] = frozenset()) -> 
     pages (:mod:`cleaners.text.boilerplate`); a rule's more specific reason wins.
     """
     headers: list[BlockHeader] = []
-    for i, line in enumerate(lines):
-        if not line.kept:
-            continue
-        # split_lines already made spaces single: an ASCII line only needs case folding
-        folded = line.text.casefold() if line.text.isascii() else fold(line.text)
-        kept, tail = split_glued_promo(line.text, folded)
+    candidates = [i for i, line in enumerate(lines) if line.kept]
+    # split_lines already made spaces single: an ASCII line only needs case folding
+    folded_lines = [lines[i].text.casefold() if lines[i].text.isascii() else fold(lines[i].text) for i in candidates]
+    for i, folded, found in zip(candidates, folded_lines, NEEDLES.masks(folded_lines)):
+        line = lines[i]
+        kept, tail = split_glued_promo(line.text, folded, found)
         # Prose with a promo glued on: the article stage cuts only the tail, so the rules
         # judge what is left ("We use cookies. Click here." is still a cookie notice).
         if kept and tail:
             line.promo_tail = tail
             rule = line_rule(kept, word_count(kept))
         else:
-            rule = line_rule(line.text, line.words, folded)
+            rule = line_rule(line.text, line.words, folded, found)
         if rule is None:
             if tail and not kept:  # the whole line is promotion sentences
                 line.reason = PROMO
@@ -63,14 +64,17 @@ def mark_chrome(lines: list[Line], site_lines: frozenset[str] = frozenset()) -> 
     return headers
 
 
-def split_glued_promo(text: str, folded: str | None = None) -> tuple[str, str]:
+def split_glued_promo(text: str, folded: str | None = None, found: int | None = None) -> tuple[str, str]:
     """Split a paragraph into (kept, promo tail).
 
     Trailing sentences are dropped while they match :data:`PROMO_SENTENCE`;
     the first sentence from the end that does not match stops the cut, so
-    only a promotion that *closes* the paragraph is removed.
+    only a promotion that *closes* the paragraph is removed. ``folded`` is
+    :func:`fold` of the text, ``found`` its :data:`NEEDLES` (when known).
     """
-    if not has_promo_hint(fold(text) if folded is None else folded):
+    if folded is None:
+        folded, found = fold(text), None
+    if not has_promo_hint(folded, found):
         return text, ""
     sentences = SENTENCE_END.split(text)
     cut = len(sentences)

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
+
+from .needles import Needles
 
 BlockKind = Literal["related", "comments", "listing", "footer"]
 
@@ -38,8 +39,6 @@ class LineRule:
     #: Substrings one of which the folded line must hold before the (unanchored, slower)
     #: pattern is tried; empty for anchored patterns, which fail fast anyway.
     needs: tuple[str, ...] = ()
-    #: ``needs`` as one compiled scan (None when empty), set by :func:`_rule`.
-    needle: re.Pattern[str] | None = None
 
 
 def fold(text: str) -> str:
@@ -51,32 +50,6 @@ def fold(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
-def literal_union(literals: Iterable[str]) -> str:
-    """A regex matching any of ``literals``, factored as a trie ("a(?:ccept|lert)").
-
-    Python's ``re`` tries the alternatives of a flat union one by one at every position; the
-    trie shares their prefixes, which makes the needle scan of every line about 40% faster.
-    An empty set gives a pattern that never matches.
-    """
-    trie: dict = {}
-    for literal in literals:
-        node = trie
-        for ch in literal:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def emit(node: dict) -> str:
-        alternatives = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
-        if not alternatives:
-            return ""
-        group = alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
-        if "" in node:  # a literal ends here and longer ones go on: the rest is optional
-            return (group if len(alternatives) > 1 else f"(?:{group})") + "?"
-        return group
-
-    return emit(trie) or "(?!)"
-
-
 #: Typographic quotes (and NBSP) as ASCII, one ``str.replace`` each: ``str.translate`` looks every
 #: character up in its table: 26 µs on a 450-character non-ASCII line of news against 0.8 µs for these five.
 _QUOTES = (("\u2019", "'"), ("\u2018", "'"), ("\u201c", '"'), ("\u201d", '"'), ("\u00a0", " "))
@@ -84,8 +57,7 @@ _QUOTES = (("\u2019", "'"), ("\u2018", "'"), ("\u201c", '"'), ("\u201d", '"'), (
 
 def _rule(reason: str, pattern: str, max_words: int, risk: str,
           ends_article: BlockKind | None = None, needs: tuple[str, ...] = ()) -> LineRule:
-    needle = re.compile(literal_union(needs)) if needs else None
-    return LineRule(reason, re.compile(pattern), max_words, risk, ends_article, needs, needle)
+    return LineRule(reason, re.compile(pattern), max_words, risk, ends_article, needs)
 
 
 _SOCIAL = (
@@ -349,8 +321,11 @@ PROMO_MAX_WORDS = 25
 SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+(?=[A-Z0-9\"'“‘(\[¿¡])")
 
 
-def line_rule(text: str, words: int, folded: str | None = None) -> LineRule | None:
+def line_rule(text: str, words: int, folded: str | None = None, found: int | None = None) -> LineRule | None:
     """The first rule that fires on a line of ``words`` words, or None.
+
+    ``folded`` is :func:`fold` of the text and ``found`` its :data:`NEEDLES` (found here when not
+    given: a page's lines are best looked up together, see :func:`cleaners.text.chrome.mark_chrome`).
 
     A block header is a label, never a sentence: a line that ends with a full
     stop cannot be one, whatever words it starts with (a copyright line is the
@@ -359,16 +334,17 @@ def line_rule(text: str, words: int, folded: str | None = None) -> LineRule | No
     if words > _MAX_RULE_WORDS:
         return None
     folded = fold(text) if folded is None else folded
+    found = NEEDLES.masks([folded])[0] if found is None else found
     if len(folded) <= MEMO_CHARS:  # menus, footers and labels recur on a site's every page
-        return _short_line_rule(folded, words)
-    return _first_rule(folded, words)
+        return _short_line_rule(folded, words, found)
+    return _first_rule(folded, words, found)
 
 
 @lru_cache(maxsize=16384)
-def _short_line_rule(folded: str, words: int) -> LineRule | None:
+def _short_line_rule(folded: str, words: int, found: int) -> LineRule | None:
     """:func:`_first_rule`, remembered for short lines: a site's chrome lines recur on most of its
     pages (about half the short lines of the 990 snippet pages had been seen before)."""
-    return _first_rule(folded, words)
+    return _first_rule(folded, words, found)
 
 
 def forget_rules() -> None:
@@ -376,24 +352,22 @@ def forget_rules() -> None:
     _short_line_rule.cache_clear()
 
 
-def _first_rule(folded: str, words: int) -> LineRule | None:
-    """The first rule that fires on a folded line of ``words`` words (see :func:`line_rule`)."""
-    # Most lines match nothing: one anchored match and one needle search rule them out. Long
-    # lines (body paragraphs) only need the few needles of the rules that allow that many words,
-    # each a substring test (a regex scan of a long line costs several times their sum).
+def _first_rule(folded: str, words: int, found: int) -> LineRule | None:
+    """The first rule that fires on a folded line of ``words`` words whose needles are ``found``
+    (see :func:`line_rule`)."""
+    # Most lines match nothing: one anchored match and the needles rule them out.
     if _ANCHORED_ANY.match(folded):
-        candidates = LINE_RULES
-    elif (_ANY_NEEDLE.search(folded) if words <= _SHORT_NEEDLE_WORDS
-          else any(map(folded.__contains__, _LONG_LINE_NEEDLES))):
+        candidates = _RULES
+    elif found & _RULE_NEEDLES:
         # no anchored rule can fire, and a common word holding a needle ("fi-nan-ce") is frequent
         candidates = _NEEDLE_RULES
     else:
         return None
     sentence = _SENTENCE.search(folded) is not None
-    for rule in candidates:
+    for rule, needs in candidates:
         if words > rule.max_words or (rule.ends_article and sentence and rule.ends_article != "footer"):
             continue
-        if rule.needle is not None and rule.needle.search(folded) is None:
+        if needs and not found & needs:
             continue
         if rule.pattern.search(folded):
             return rule
@@ -402,32 +376,28 @@ def _first_rule(folded: str, words: int) -> LineRule | None:
 
 _SENTENCE = re.compile(r"[^.]\.[\"')\]]*$")
 _MAX_RULE_WORDS = max(rule.max_words for rule in LINE_RULES)
-_NEEDLE_RULES = tuple(rule for rule in LINE_RULES if rule.needs)
 #: Rules without ``needs`` are anchored at the line start in every alternative (tested).
 _ANCHORED_ANY = re.compile("|".join(f"(?:{rule.pattern.pattern})" for rule in LINE_RULES if not rule.needs))
-_ANY_NEEDLE = re.compile(literal_union({n for rule in LINE_RULES for n in rule.needs}))
-_SHORT_NEEDLE_WORDS = 40
 #: Lines up to this long are remembered (their rule here, their feature columns by
 #: cleaners.text.features.line_rows): menus, labels and footers are short, and the bound keeps a
 #: memo's size in bytes, whatever a page holds.
 MEMO_CHARS = 160
-_LONG_LINE_NEEDLES = tuple(sorted({n for rule in LINE_RULES if rule.max_words > _SHORT_NEEDLE_WORDS
-                                   for n in rule.needs}))
 
 #: Words one of which every promotion sentence holds: lines without any skip the sentence split.
 #: Every PROMO_SENTENCE alternative contains one of these (a test checks it on examples).
 PROMO_HINTS = ("subscri", "sign up", "regist", "download", "install", "get ", "enjoy ", "unlock ",
                "follow us", "click here", "support", "access", "award", "offers", "try ")
 
+#: Every substring the rules' ``needs`` and the promotion hints look for, found in a page's folded
+#: lines in one compiled pass (:class:`cleaners.text.needles.Needles`).
+NEEDLES = Needles(sorted({n for rule in LINE_RULES for n in rule.needs} | set(PROMO_HINTS)))
+_RULE_NEEDLES = NEEDLES.mask([n for rule in LINE_RULES for n in rule.needs])
+_PROMO_HINTS = NEEDLES.mask(PROMO_HINTS)
+#: Each rule with the bits of its needles (0: none needed).
+_RULES = tuple((rule, NEEDLES.mask(rule.needs)) for rule in LINE_RULES)
+_NEEDLE_RULES = tuple((rule, needs) for rule, needs in _RULES if needs)
 
-def has_promo_hint(folded: str) -> bool:
-    """Cheap pre-test on fold(text) before the sentence split. A substring test per hint, in C, on
-    a long line (a third of one regex scan over the union of the hints on news-length lines); on a
-    short one the scan, half the time of fifteen calls (0.4 against 0.9 µs, dev lines up to 40 characters)."""
-    if len(folded) <= _SHORT_HINT_LINE:
-        return _PROMO_HINT.search(folded) is not None
-    return any(map(folded.__contains__, PROMO_HINTS))
 
-
-_SHORT_HINT_LINE = 60
-_PROMO_HINT = re.compile(literal_union(PROMO_HINTS))
+def has_promo_hint(folded: str, found: int | None = None) -> bool:
+    """Cheap pre-test on fold(text) before the sentence split (``found``: its :data:`NEEDLES`, when known)."""
+    return bool((NEEDLES.masks([folded])[0] if found is None else found) & _PROMO_HINTS)
