@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .boilerplate import SITE_BOILERPLATE
-from .lines import Line, word_count
+from .lines import Line, at_most_words, word_count
 from .rules import (
     NEEDLES,
     PROMO_MAX_WORDS,
@@ -90,7 +90,7 @@ def split_glued_promo(text: str, folded: str | None = None, found: int | None = 
 
 
 def _is_promo(sentence: str) -> bool:
-    return word_count(sentence) <= PROMO_MAX_WORDS and PROMO_SENTENCE.search(fold(sentence)) is not None
+    return at_most_words(sentence, PROMO_MAX_WORDS) and PROMO_SENTENCE.search(fold(sentence)) is not None
 
 
 def _prefix_length(text: str, kept: list[str]) -> int:

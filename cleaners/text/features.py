@@ -42,6 +42,7 @@ from numba import njit
 from .byline import parse_byline
 from .dates import parse_date_line
 from .lines import ends_sentence
+from .needles import Needles
 from .rules import MEMO_CHARS
 from .token_scan import (
     ALL_DIGITS,
@@ -114,14 +115,18 @@ _CODE_TOKEN_NEEDLES = ("function", "var ", "const ", "let ", "=>", "{", ");", "n
 _QUOTE_COLON = re.compile(r'"\s*:')
 
 
-def _may_hold_code_token(text: str) -> bool:
-    """False when no :data:`_CODE_TOKENS` alternative can match, and its findall is skipped.
+_CODE_NEEDLES = Needles(_CODE_TOKEN_NEEDLES)
+
+
+def _may_hold_code_tokens(texts: list[str]) -> list[bool]:
+    """False for a line where no :data:`_CODE_TOKENS` alternative can match, and its findall is skipped.
 
     That search tries all its alternatives at every position: about 80 µs on a news paragraph
-    with a quote or a bracket (a third of news lines), against about 8 µs for this test, which
-    lets through one such line in twenty.
+    with a quote or a bracket (a third of news lines), against a few µs for this test (the
+    needles of all lines in one compiled pass), which lets through one such line in twenty.
     """
-    return any(map(text.__contains__, _CODE_TOKEN_NEEDLES)) or _QUOTE_COLON.search(text) is not None
+    return [found != 0 or _QUOTE_COLON.search(text) is not None
+            for text, found in zip(texts, _CODE_NEEDLES.masks(texts))]
 
 #: Function words of English, German, French, Spanish, Italian, Portuguese, Dutch and Swedish,
 #: and the commonest Japanese particles and Chinese function characters (CJK tokens are characters).
@@ -214,10 +219,11 @@ def _computed_rows(texts: list[str], chrome: list[bool]) -> np.ndarray:
     # (share of code characters x10 capped at 1, code tokens capped at 3): only on a line with a
     # bracket, brace, quote, '=' or ';', since "let" or "true" in prose is no code
     code = np.zeros((count, 2))
-    for i in np.flatnonzero(marks[:, _CODE_HINTS]).tolist():
+    hinted = np.flatnonzero(marks[:, _CODE_HINTS]).tolist()
+    for i, may_hold in zip(hinted, _may_hold_code_tokens([texts[i] for i in hinted])):
         text = texts[i]
         code[i] = (min(marks[i, _CODE_CHARACTERS] * 10 / max(len(text), 1), 1.0),
-                   min(len(_CODE_TOKENS.findall(text)), 3) if _may_hold_code_token(text) else 0)
+                   min(len(_CODE_TOKENS.findall(text)), 3) if may_hold else 0)
     return np.column_stack([
         np.log1p(tokens[:, TOKENS]), np.log1p(lengths.astype(float)), column(map(ends_sentence, texts)),
         marks[:, _COMMAS] * per,

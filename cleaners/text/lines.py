@@ -54,6 +54,11 @@ class Line:
         self.text, self._toks, self.words = text, None, word_count(text)
 
     @property
+    def prose(self) -> bool:
+        """:func:`is_prose` with the word count already known."""
+        return self.words >= 12 and (self.words >= 24 or ends_sentence(self.text))
+
+    @property
     def blank(self) -> bool:
         return not self.text
 

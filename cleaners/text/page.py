@@ -27,7 +27,7 @@ from .chrome import mark_chrome
 from .dates import forget_dates, parse_date_line, parse_published
 from .features import COLUMNS, forget_rows, page_matrix, window_sum
 from .line_model import LineModels, load_models
-from .lines import CJK, Line, is_headline, is_prose, line_count, split_lines, tokens, word_count
+from .lines import CJK, Line, is_headline, line_count, split_lines, tokens, word_count
 from .repeats import collapse_repeats
 from .rules import forget_rules
 from .segment import Entry, Layout, segment_page
@@ -238,7 +238,7 @@ def _read_head(lines: list[Line], draft: _Draft, start: int | None, config: Clea
             draft.head.append(i)
     for pos, i in enumerate([i for i in draft.lines if lines[i].kept][:_HEAD_LINES]):
         line = lines[i]
-        if is_prose(line.text):
+        if line.prose:
             return
         if _take_meta(line, draft, config):
             continue

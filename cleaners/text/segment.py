@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from .chrome import BlockHeader
 from .dates import DateLine, parse_date_line
-from .lines import Line, ends_sentence, is_headline, word_count
+from .lines import Line, is_headline, word_count
 
 _TAG = re.compile(r"^[-•·–—]\s*(?P<tag>\S.*)$")
 
@@ -78,7 +78,7 @@ def segment_page(lines: list[Line], headers: list[BlockHeader], date_order: str 
     bounds = [-1, *cuts, region_end]
     sections = [[i for i in kept[bisect_right(kept, lo):bisect_left(kept, hi)] if i not in in_entries]
                 for lo, hi in itertools.pairwise(bounds)]
-    scores = [sum(lines[i].words for i in sec if _prose(lines[i])) for sec in sections]
+    scores = [sum(lines[i].words for i in sec if lines[i].prose) for sec in sections]
     best = max(range(len(sections)), key=lambda n: (scores[n], -n))
     main = sections[best]
 
@@ -160,16 +160,11 @@ def _resumed(lines: list[Line], sections: list[list[int]], main: int, headers: l
     if header is None or header.kind not in ("related", "listing"):
         return []
     section = sections[main + 1]
-    run = list(itertools.takewhile(lambda i: _prose(lines[i]), reversed(section)))[::-1]
+    run = list(itertools.takewhile(lambda i: lines[i].prose, reversed(section)))[::-1]
     words = sum(lines[i].words for i in run)
     if len(run) < _RESUME_LINES or words < _RESUME_WORDS or len(run) == len(section):
         return []
     return run
-
-
-def _prose(line: Line) -> bool:
-    """:func:`is_prose` on a line whose words are already counted."""
-    return line.words >= 12 and (line.words >= 24 or ends_sentence(line.text))
 
 
 def _label(text: str) -> bool:

@@ -229,7 +229,6 @@ def _python_rows(texts: list[str], chrome: list[bool]) -> np.ndarray:
         _CODE_TOKENS,
         _STOP_FORMS,
         _character_counts,
-        _may_hold_code_token,
         comment_mark,
         truncated,
     )
@@ -246,7 +245,7 @@ def _python_rows(texts: list[str], chrome: list[bool]) -> np.ndarray:
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=count)
     marks = _character_counts("".join(texts), lengths)
     code = np.array([(min(len(_CODE_CHARS.findall(t)) * 10 / max(len(t), 1), 1.0),
-                      min(len(_CODE_TOKENS.findall(t)), 3) if _may_hold_code_token(t) else 0)
+                      min(len(_CODE_TOKENS.findall(t)), 3))
                      if _CODE_HINT.search(t) else (0.0, 0.0) for t in texts]).reshape(count, 2)
     return np.column_stack([
         np.log1p(n), np.log1p(lengths.astype(float)), column(map(ends_sentence, texts)),
