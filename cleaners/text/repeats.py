@@ -76,7 +76,7 @@ def collapse_repeats(lines: list[Line], similarity: float, min_words: int) -> in
         return 0
     # A line's case-folded words as one string: folding is per character, and _SEP is in no token,
     # so equal keys are equal word sequences (one fold and one hash a line, not one a word).
-    keys = [key.casefold() for key in joined_tokens([line.text for line in kept], _SEP)]
+    keys = joined_tokens([line.text for line in kept], _SEP, casefold=True)
     exact = np.zeros(len(keys), dtype=np.bool_)
     distinct: dict[str, int] = {}  # each long text once: its bigrams, counted once per page
     which = np.full(len(keys), -1, dtype=np.int64)
@@ -132,9 +132,9 @@ def _word_ids(points: np.ndarray, sep: int, line_sep: int, seed: np.uint64, hash
     """Per token of ``points`` (tokens end at ``sep``, lines at ``line_sep``): its word's id, words
     numbered by first appearance, and its length; and each line's end (in tokens).
 
-    Tokens are grouped by a 64-bit hash, and a token joins the first earlier one of its hash group
-    with the same code points: a hash collision costs a comparison, never a wrong id
-    (``hash_bits`` narrows the hash so a test can make every group collide).
+    Tokens are looked up in a hash table by a 64-bit hash of their code points, and a token joins the
+    earlier one with the same code points: a hash collision costs a comparison, never a wrong id
+    (``hash_bits`` narrows the hash so a test can make every hash collide).
     """
     count = 1
     lines = 1
@@ -163,35 +163,32 @@ def _word_ids(points: np.ndarray, sep: int, line_sep: int, seed: np.uint64, hash
         for i in range(starts[k], starts[k] + lengths[k]):
             h = (h ^ np.uint64(points[i])) * np.uint64(1099511628211)
         hashes[k] = (h ^ np.uint64(lengths[k])) & hash_bits
-    order = np.argsort(hashes, kind="mergesort")  # stable: a group's tokens in page order
-    first = np.arange(count)  # the first token of each token's word
-    i = 0
-    while i < count:
-        j = i + 1
-        while j < count and hashes[order[j]] == hashes[order[i]]:
-            j += 1
-        for a in range(i + 1, j):
-            token = order[a]
-            for b in range(i, a):
-                other = order[b]
-                if first[other] == other and lengths[other] == lengths[token]:
-                    same = True
-                    for k in range(lengths[token]):
-                        if points[starts[token] + k] != points[starts[other] + k]:
-                            same = False
-                            break
-                    if same:
-                        first[token] = other
-                        break
-        i = j
+    # an open-addressing table of each word's first token, probed linearly from the hash
+    size = 1
+    while size < 2 * count:
+        size *= 2
+    slots = np.full(size, -1, dtype=np.int64)
     ids = np.empty(count, dtype=np.int64)
     words = 0
     for k in range(count):
-        if first[k] == k:
-            ids[k] = words
-            words += 1
-        else:
-            ids[k] = ids[first[k]]
+        slot = np.int64((hashes[k] ^ (hashes[k] >> np.uint64(29))) & np.uint64(size - 1))
+        while True:
+            first = slots[slot]
+            if first < 0:
+                slots[slot] = k
+                ids[k] = words
+                words += 1
+                break
+            if hashes[first] == hashes[k] and lengths[first] == lengths[k]:
+                same = True
+                for i in range(lengths[k]):
+                    if points[starts[k] + i] != points[starts[first] + i]:
+                        same = False
+                        break
+                if same:
+                    ids[k] = ids[first]
+                    break
+            slot = (slot + 1) & (size - 1)
     return ids, lengths, ends
 
 

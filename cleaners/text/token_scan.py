@@ -199,14 +199,16 @@ def _columns(points: np.ndarray, lengths: np.ndarray, table: np.ndarray, set_has
     return out
 
 
-def joined_tokens(texts: Sequence[str], sep: str) -> list[str]:
-    """Each text's tokens joined by ``sep`` (``sep.join(_WORD.findall(text))``); ``sep`` must be in no token."""
+def joined_tokens(texts: Sequence[str], sep: str, casefold: bool = False) -> list[str]:
+    """Each text's tokens joined by ``sep`` (``sep.join(_WORD.findall(text))``), case-folded when asked
+    (one call for all texts: folding is per character); ``sep`` must be in no token."""
     if not texts:
         return []
     points, lengths = encode(texts)
     line_sep = "\x01" if sep != "\x01" else "\x02"
-    out = _joined(points, lengths, classes(points), ord(sep), ord(line_sep))
-    return out.tobytes().decode("utf-32-le", "surrogatepass").split(line_sep)
+    joined = _joined(points, lengths, classes(points), ord(sep), ord(line_sep)).tobytes().decode(
+        "utf-32-le", "surrogatepass")
+    return (joined.casefold() if casefold else joined).split(line_sep)
 
 
 @njit(cache=True)

@@ -318,3 +318,26 @@ def test_every_promotion_form_passes_the_cheap_pre_test(sentence: str) -> None:
 def test_a_copyright_sentence_is_a_footer() -> None:
     assert reason("© 2024 Northern Star Media. All rights reserved.") == "footer"
     assert reason("Copyright 2023 Herald Group.") == "footer"
+
+
+def test_fold_equals_its_definition_on_any_line() -> None:
+    """fold skips splitting a line that is spaced once already; on any line it equals NFKC, the
+    typographic quotes made plain, case folding and single spaces."""
+    import random
+    import unicodedata
+
+    from cleaners.text.rules import _QUOTES
+
+    def definition(text: str) -> str:
+        if not text.isascii():
+            text = unicodedata.normalize("NFKC", text)
+            for typographic, plain in _QUOTES:
+                text = text.replace(typographic, plain)
+        return " ".join(text.casefold().split())
+
+    pieces = ["a", "A", " ", "  ", "\t", "\xa0", "\u200b", "\ufeff", "\u2028", "\x1f", "\u3000", "\u2009", "é", "😀",
+              "\ud800", "B C", "\u00a8", "\u00b4", "ﬁ", "ß", "İ", "\u2019", "“", "\x85", "\u1680", "\uff21", "\x0b"]
+    rng = random.Random(7)
+    for _ in range(100_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 8)))
+        assert fold(text) == definition(text), repr(text)

@@ -42,6 +42,7 @@ def test_counts_columns_and_keys_equal_findall_and_str_methods() -> None:
                 for w in toks]
         assert token_columns(points, lengths, stops).tolist() == want, texts
         assert joined_tokens(texts, "\x00") == ["\x00".join(w) for w in toks], texts
+        assert joined_tokens(texts, "\x00", casefold=True) == ["\x00".join(w).casefold() for w in toks], texts
 
 
 def test_a_token_set_matches_whole_tokens_only() -> None:
