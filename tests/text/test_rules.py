@@ -341,3 +341,24 @@ def test_fold_equals_its_definition_on_any_line() -> None:
     for _ in range(100_000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 8)))
         assert fold(text) == definition(text), repr(text)
+
+
+def test_template_residue_anchored_once_equals_its_alternatives_searched() -> None:
+    """The rule's union sits behind one "^" (so a search tries the line's start only); it must match
+    exactly where the alternatives, each anchored on its own and the closing comment searched, do."""
+    import random
+    import re
+
+    rule = next(r for r in LINE_RULES if r.reason == "template_residue")
+    reference = re.compile(
+        r"^<!\s*(?:--|–|—)|(?:--|–|—)\s*>$|^\{\{.*\}\}$|^\{%.*%\}$|^%%\w+%%$|^\$\{\w+\}$|"
+        r"^\[/?[a-z_]+(?:\s[^\]]*)?\]$|^</?[a-z][a-z0-9]*(?:\s[^>]*)?/?>$|"
+        r"^(?:undefined|null|nan|none|\[object object\])$|^lorem ipsum\b|"
+        r"^(?:https?:)?//\S+\.(?:jpe?g|png|gif|webp|svg|avif|ico|css|js)(?:\?\S*)?$")
+    pieces = ["<!", "--", "–", "—", " ", ">", "{{", "}}", "{%", "%}", "%%", "x", "_", "${", "}", "[", "/", "]", "<",
+              "a", "b1", "=", "undefined", "null", "nan", "none", "[object object]", "lorem ipsum", "http:", "https:",
+              "//", "s.", "jpg", "png", "?q", "\n", "é", "5%", "$10", "-->"]
+    rng = random.Random(12)
+    for _ in range(100_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 8)))
+        assert (rule.pattern.search(text) is None) == (reference.search(text) is None), repr(text)
