@@ -115,7 +115,7 @@ _CODE_TOKEN_NEEDLES = ("function", "var ", "const ", "let ", "=>", "{", ");", "n
 _QUOTE_COLON = re.compile(r'"\s*:')
 
 
-_CODE_NEEDLES = Needles(_CODE_TOKEN_NEEDLES)
+_CODE_NEEDLES = Needles([_CODE_TOKEN_NEEDLES])
 
 
 def _may_hold_code_tokens(texts: list[str]) -> list[bool]:

@@ -396,13 +396,14 @@ MEMO_CHARS = 160
 PROMO_HINTS = ("subscri", "sign up", "regist", "download", "install", "get ", "enjoy ", "unlock ",
                "follow us", "click here", "support", "access", "award", "offers", "try ")
 
-#: Every substring the rules' ``needs`` and the promotion hints look for, found in a page's folded
-#: lines in one compiled pass (:class:`cleaners.text.needles.Needles`).
-NEEDLES = Needles(sorted({n for rule in LINE_RULES for n in rule.needs} | set(PROMO_HINTS)))
-_RULE_NEEDLES = NEEDLES.mask([n for rule in LINE_RULES for n in rule.needs])
-_PROMO_HINTS = NEEDLES.mask(PROMO_HINTS)
-#: Each rule with the bits of its needles (0: none needed).
-_RULES = tuple((rule, NEEDLES.mask(rule.needs)) for rule in LINE_RULES)
+#: The rules' ``needs`` (a group a rule) and the promotion hints (the last group), found in a page's
+#: folded lines in one compiled pass (:class:`cleaners.text.needles.Needles`).
+_NEEDY_RULES = [rule for rule in LINE_RULES if rule.needs]
+NEEDLES = Needles([*(rule.needs for rule in _NEEDY_RULES), PROMO_HINTS])
+_PROMO_HINTS = 1 << len(_NEEDY_RULES)
+_RULE_NEEDLES = _PROMO_HINTS - 1
+#: Each rule with the bit of its needles (0: none needed).
+_RULES = tuple((rule, 1 << _NEEDY_RULES.index(rule) if rule.needs else 0) for rule in LINE_RULES)
 _NEEDLE_RULES = tuple((rule, needs) for rule, needs in _RULES if needs)
 
 
