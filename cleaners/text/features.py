@@ -96,17 +96,29 @@ _COMMENT_ANYWHERE = re.compile(
 _COMMENT_START = re.compile(
     r"(?:reply|replies|antworten|antwort|répondre|responder|rispondi|beantwoorden|svara|"
     r"like|likes|gefällt mir|j'aime|me gusta|mi piace|curtir|vind ik leuk|gilla)\b|"
-    r"\d+\s+(?:likes?|replies|antworten|réponses?|respuestas?|risposte|respostas?|reacties|svar)\b|"
+    r"\d+\s+(?:likes?|replies|antworten|réponses?|respuestas?|risposte|respostas?|reacties|svar)\b",
+    re.IGNORECASE)
+#: A post header ("jane99 says:"), tried only on a line holding a colon: its optional name words
+#: make the match try every split of the line's first two words.
+_COMMENT_HEADER = re.compile(
     r"(?:\S+(?: \S+)? )?(?:says|sagt|schreibt|dit|écrit|dice|escribió|scrive|diz|zegt|skriver)\s*:$",
     re.IGNORECASE)
 _DIGIT_OR_AT = re.compile(r"[\d@]")
-
+#: A literal of each :data:`_COMMENT_ANYWHERE` alternative, in lower case ("y a" of "il y a": an "İ"
+#: matches its "i" in re's case-insensitive match, but is no "i" in lower case). None of their letters
+#: has another case-insensitive match in re than its upper case, so ``text.lower()`` holds one of them
+#: wherever the expression can match, and the search is skipped on the other lines.
+_COMMENT_ANYWHERE_NEEDLES = ("ago", "vor", "y a", "hace", "fa", "geleden", "för", "@")
 
 
 def comment_mark(text: str) -> bool:
-    """A comment-thread mark (:data:`_COMMENT_START`, :data:`_COMMENT_ANYWHERE`) in a line."""
-    return (_COMMENT_START.match(text) is not None
-            or (_DIGIT_OR_AT.search(text) is not None and _COMMENT_ANYWHERE.search(text) is not None))
+    """A comment-thread mark (:data:`_COMMENT_START`, :data:`_COMMENT_HEADER`, :data:`_COMMENT_ANYWHERE`) in a line."""
+    if _COMMENT_START.match(text) is not None or (":" in text and _COMMENT_HEADER.match(text) is not None):
+        return True
+    if _DIGIT_OR_AT.search(text) is None:
+        return False
+    lower = text.lower()
+    return any(map(lower.__contains__, _COMMENT_ANYWHERE_NEEDLES)) and _COMMENT_ANYWHERE.search(text) is not None
 
 
 #: A literal that each :data:`_CODE_TOKENS` alternative but ``"\s*:`` holds.

@@ -363,3 +363,36 @@ def test_only_short_lines_are_remembered() -> None:
     assert menu in features._ROW_MEMO and long_line not in features._ROW_MEMO
     assert rules._short_line_rule.cache_info().currsize == 0  # only the long line was asked about
     assert page_matrix([menu], [False])[0, COLUMNS.index("log_words")] == pytest.approx(np.log1p(3))
+
+
+def test_comment_marks_skip_their_searches_only_where_they_cannot_match() -> None:
+    """The post header is tried only on a line with a colon, the relative times only on a line whose
+    lower case holds one of their literals: the same answers as the expressions alone, on lines of
+    their pieces in any case (with "İ", "ı", "ſ", "K", which re matches case-insensitively with other
+    letters); and no letter of those literals has a case-insensitive match in re but its own cases."""
+    import random
+
+    from cleaners.text.features import _COMMENT_ANYWHERE, _COMMENT_ANYWHERE_NEEDLES, comment_mark
+
+    start = re.compile(
+        r"(?:reply|replies|antworten|antwort|répondre|responder|rispondi|beantwoorden|svara|"
+        r"like|likes|gefällt mir|j'aime|me gusta|mi piace|curtir|vind ik leuk|gilla)\b|"
+        r"\d+\s+(?:likes?|replies|antworten|réponses?|respuestas?|risposte|respostas?|reacties|svar)\b|"
+        r"(?:\S+(?: \S+)? )?(?:says|sagt|schreibt|dit|écrit|dice|escribió|scrive|diz|zegt|skriver)\s*:$",
+        re.IGNORECASE)
+
+    def reference(text: str) -> bool:
+        return start.match(text) is not None or (re.search(r"[\d@]", text) is not None
+                                                 and _COMMENT_ANYWHERE.search(text) is not None)
+
+    pieces = ["3", "12", " ", "hours", "HOURS", "ago", "AGO", "Ago", "vor", "VOR", "Stunden", "il y a", "İL Y A",
+              "IL Y A", "jours", "hace", "HACE", "días", "fa", "FA", "ore", "geleden", "GELEDEN", "uur", "för", "FÖR",
+              "timmar", "sedan", "@", "@jo", "jane", "says", ":", "SAYS", "Reply", "like", "x", "\n", "min", "d", "y",
+              "a", "İ", "ı", "ſ", "K"]
+    rng = random.Random(13)
+    for _ in range(100_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 7)))
+        assert comment_mark(text) == reference(text), repr(text)
+    everything = "".join(chr(i) for i in range(0x110000) if not 0xD800 <= i < 0xE000)
+    for letter in set("".join(_COMMENT_ANYWHERE_NEEDLES)):
+        assert {c.lower() for c in re.findall(re.escape(letter), everything, re.IGNORECASE)} == {letter}
