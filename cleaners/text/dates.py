@@ -55,7 +55,13 @@ def parse_date_line(text: str, order: str = "dmy") -> DateLine | None:
     ``order`` decides ambiguous numeric dates (05-07-2025); a day above 12
     settles it whatever the order.
     """
+    if len(text) > _LONGEST and not (text[0].isspace() or text[-1].isspace()):
+        return None  # too long stripped as well: no memo lookup (entry detection asks every line)
     return _date_line(text, order)
+
+
+#: The longest line read as a date (stripped).
+_LONGEST = 60
 
 
 def forget_dates() -> None:
@@ -68,7 +74,7 @@ def forget_dates() -> None:
 @lru_cache(maxsize=8192)
 def _date_line(text: str, order: str) -> DateLine | None:
     line = text.strip()
-    if not line or len(line) > 60 or not _MAY_BE_DATE.search(line):
+    if not line or len(line) > _LONGEST or not _MAY_BE_DATE.search(line):
         return None
     if _RELATIVE.match(line):
         return DateLine(line, None)
