@@ -223,7 +223,7 @@ def _computed_rows(texts: list[str], chrome: list[bool]) -> np.ndarray:
         return np.fromiter(values, dtype=float, count=count)
 
     points, lengths = encode(texts)
-    marks = _count_characters(points, lengths, _CLASSES)
+    marks = _character_counts(points, lengths)
     tokens = token_columns(points, lengths, _STOP_SET)
     words = tokens[:, TOKENS].tolist()
     per = 1.0 / np.maximum(tokens[:, TOKENS], 1.0)
@@ -274,13 +274,12 @@ def _character_classes() -> np.ndarray:
 _CLASSES = _character_classes()
 
 
-def _character_counts(joined: str, lengths: np.ndarray) -> np.ndarray:
-    """Per line (``joined`` is the lines end to end, ``lengths`` long each): commas, sentence ends,
+def _character_counts(points: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Per line (``points``: the lines end to end, :func:`.token_scan.encode`): commas, sentence ends,
     separators, code hints and code characters (:data:`SEPARATOR_CHARS` and the others), from one
     compiled pass over the page's code points instead of five regex scans or counts a line (a tenth
     of the text stage on news pages). Lines come from :func:`cleaners.text.lines.split_lines`, so a
     space is the only white space after a sentence end."""
-    points = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     return _count_characters(points, lengths, _CLASSES)
 
 

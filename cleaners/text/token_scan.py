@@ -93,10 +93,10 @@ def _counts(points: np.ndarray, lengths: np.ndarray, table: np.ndarray) -> np.nd
         n = 0
         while i < stop:
             flags = table[points[i]]
-            if flags & 2:  # CJK_CHAR
+            if flags & CJK_CHAR:
                 n += 1
                 inside = False
-            elif flags & 1:  # WORD
+            elif flags & WORD:
                 n += not inside
                 inside = True
             else:
@@ -108,20 +108,17 @@ def _counts(points: np.ndarray, lengths: np.ndarray, table: np.ndarray) -> np.nd
 
 class TokenSet:
     """A fixed set of tokens (the stop words in their cases), looked up in compiled code by a hash of
-    their code points, every hit confirmed by comparing them."""
+    their code points, every hit confirmed by comparing them: the forms' code points end to end in
+    the order of their hashes, and where each starts."""
 
     def __init__(self, words: Iterable[str]) -> None:
-        forms = sorted(set(words))
-        points = [np.frombuffer(w.encode("utf-32-le", "surrogatepass"), dtype=np.uint32) for w in forms]
-        starts = np.zeros(len(forms) + 1, dtype=np.int64)
-        starts[1:] = np.cumsum([len(p) for p in points])
-        joined = np.concatenate(points) if points else np.zeros(0, dtype=np.uint32)
-        hashes = np.array([_hash(joined, starts[k], starts[k + 1]) for k in range(len(forms))], dtype=np.uint64)
-        order = np.argsort(hashes, kind="stable")
-        self.hashes = hashes[order]
-        self.points = np.concatenate([points[k] for k in order]) if points else joined
-        self.starts = np.zeros(len(forms) + 1, dtype=np.int64)
-        self.starts[1:] = np.cumsum([len(points[k]) for k in order])
+        forms = [encode([w])[0] for w in sorted(set(words))]
+        forms.sort(key=lambda form: int(_hash(form, 0, len(form))))
+        self.hashes = np.array([_hash(form, 0, len(form)) for form in forms], dtype=np.uint64)
+        self.points = np.concatenate([np.zeros(0, dtype=np.uint32), *forms])
+        self.starts = np.cumsum([0, *map(len, forms)], dtype=np.int64)
+        #: a longer token is in no set without a comparison
+        self.longest = max(map(len, forms), default=0)
 
 
 @njit(cache=True)
@@ -140,46 +137,43 @@ def token_columns(points: np.ndarray, lengths: np.ndarray, words: TokenSet) -> n
     """Per line of ``points`` (``lengths`` long each), over its tokens: how many; how many are in
     ``words``; how many start with an upper-case character (``t[0].isupper()``); how many of those
     are longer than one character and ``t.isupper()``; how many are ``t.isdigit()``."""
-    return _columns(points, lengths, classes(points), words.hashes, words.points, words.starts)
+    return _columns(points, lengths, classes(points), words.hashes, words.points, words.starts, words.longest)
 
 
 @njit(cache=True)
 def _columns(points: np.ndarray, lengths: np.ndarray, table: np.ndarray, set_hashes: np.ndarray,
-             set_points: np.ndarray, set_starts: np.ndarray) -> np.ndarray:
+             set_points: np.ndarray, set_starts: np.ndarray, longest: int) -> np.ndarray:
     out = np.zeros((len(lengths), 5), dtype=np.int64)
-    longest = 0
-    for k in range(len(set_hashes)):
-        longest = max(longest, set_starts[k + 1] - set_starts[k])
     i = 0
     for line in range(len(lengths)):
         stop = i + lengths[line]
         while i < stop:
             flags = table[points[i]]
-            if flags & 2:  # CJK_CHAR: a token of one character
+            if flags & CJK_CHAR:  # a token of one character
                 end = i + 1
-            elif flags & 1:  # WORD: the run of them
+            elif flags & WORD:  # the run of them
                 end = i + 1
-                while end < stop and (table[points[end]] & 3) == 1:
+                while end < stop and (table[points[end]] & (WORD | CJK_CHAR)) == WORD:
                     end += 1
             else:
                 i += 1
                 continue
-            out[line, 0] += 1
-            if flags & 4:  # the first character is upper case
-                out[line, 2] += 1
+            out[line, TOKENS] += 1
+            if flags & UPPER:  # the first character
+                out[line, INITIAL_UPPER] += 1
                 if end - i > 1:  # str.isupper: no lower or title case character (one is upper)
                     upper = True
                     for j in range(i + 1, end):
-                        if table[points[j]] & 8:
+                        if table[points[j]] & LOWER_OR_TITLE:
                             upper = False
                             break
-                    out[line, 3] += upper
+                    out[line, ALL_UPPER] += upper
             digits = True
             for j in range(i, end):
-                if not table[points[j]] & 16:
+                if not table[points[j]] & DIGIT:
                     digits = False
                     break
-            out[line, 4] += digits
+            out[line, ALL_DIGITS] += digits
             if end - i <= longest:
                 h = _hash(points, i, end)
                 at = int(np.searchsorted(set_hashes, h))
@@ -192,7 +186,7 @@ def _columns(points: np.ndarray, lengths: np.ndarray, table: np.ndarray, set_has
                                 same = False
                                 break
                         if same:
-                            out[line, 1] += 1
+                            out[line, IN_SET] += 1
                             break
                     at += 1
             i = end
@@ -225,15 +219,15 @@ def _joined(points: np.ndarray, lengths: np.ndarray, table: np.ndarray, sep: int
         inside = False
         while i < stop:
             flags = table[points[i]]
-            if flags & 3:
-                if flags & 2 or not inside:  # a token starts
+            if flags & (WORD | CJK_CHAR):
+                if flags & CJK_CHAR or not inside:  # a token starts
                     if not first:
                         out[n] = sep
                         n += 1
                     first = False
                 out[n] = points[i]
                 n += 1
-                inside = not flags & 2
+                inside = not flags & CJK_CHAR
             else:
                 inside = False
             i += 1

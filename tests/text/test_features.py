@@ -16,6 +16,7 @@ from cleaners.text.features import (
     window_mean,
 )
 from cleaners.text.lines import _WORD, ends_sentence, word_count
+from cleaners.text.token_scan import encode
 
 #: What the line columns count, as the regular expressions the columns were first defined by (the
 #: compiled pass is held to them): separators, sentence ends, code characters, code hints.
@@ -214,7 +215,7 @@ def test_character_counts_equal_their_regular_expressions_on_any_line() -> None:
     rng = random.Random(5)
     for _ in range(300):
         lines = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 30))) for _ in range(rng.randint(1, 40))]
-        counts = _character_counts("".join(lines), np.array([len(t) for t in lines], dtype=np.int64))
+        counts = _character_counts(*encode(lines))
         want = [[t.count(","), len(_SENTENCE_MARK.findall(t)), len(_SEPARATORS.findall(t)), len(_CODE_HINT.findall(t)),
                  len(_CODE_CHARS.findall(t))] for t in lines]
         assert counts.tolist() == want, lines
@@ -243,7 +244,7 @@ def _python_rows(texts: list[str], chrome: list[bool]) -> np.ndarray:
     per = 1.0 / np.maximum(n, 1.0)
     initials = [[w for w in words if w[0].isupper()] for words in toks]
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=count)
-    marks = _character_counts("".join(texts), lengths)
+    marks = _character_counts(*encode(texts))
     code = np.array([(min(len(_CODE_CHARS.findall(t)) * 10 / max(len(t), 1), 1.0),
                       min(len(_CODE_TOKENS.findall(t)), 3))
                      if _CODE_HINT.search(t) else (0.0, 0.0) for t in texts]).reshape(count, 2)
