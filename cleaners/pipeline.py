@@ -41,6 +41,7 @@ from .io.schema import (
     to_table,
 )
 from .io.writer import OWN_NAMES, OutputError, SnapshotWriter, StagingArea, not_input
+from .kernels import compile_ahead
 from .model import Page, PageResult, Rejection
 from .outcome import NothingCommitted, also_failed, judge, one_line
 from .reasons import GLUED_PROMO, METADATA_REMOVALS, REPEAT_REMOVALS, is_chrome_line
@@ -572,6 +573,8 @@ def run(inputs: Sequence[str | Path], output: str | Path, config: CleanConfig | 
                                f"would drop every row of {output} that came from it, so nothing was done")
     log.info("run %s: %d input files (%s) into %s", run_id, len(files), _size(sum(f.size for f in files)), out,
              extra=NARRATIVE)
+    if files:
+        compile_ahead()  # once per install: else each shard worker compiles the same kernels (about 30 s each)
     try:
         writer: Any = TableWriter(out, run_id, full_rebuild, index, config.keep_removed_hours) if tables else \
             SnapshotWriter(out, run_id, config.keep_snapshots, full_rebuild, index)

@@ -16,6 +16,7 @@ exact copies.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 
 import numpy as np
 from numba import njit
@@ -26,8 +27,11 @@ _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 MAX_BUCKET = 200
 
 
+@lru_cache(maxsize=16)
 def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
-    """(bands, rows) that datasketch's MinHashLSH would choose (equal false-positive/negative weights)."""
+    """(bands, rows) that datasketch's MinHashLSH would choose (equal false-positive/negative weights).
+
+    Remembered: datasketch integrates for them (18 ms), and every chunk's signatures ask."""
     # imported here, not with the module: see cleaners.dedup.minhash on when datasketch is imported
     from datasketch.lsh import _optimal_param
 

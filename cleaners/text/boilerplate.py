@@ -16,8 +16,8 @@ from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
 from ..model import Page
-from .lines import at_most_words
 from .rules import fold
+from .token_scan import token_counts
 
 SITE_BOILERPLATE = "site_boilerplate"
 
@@ -39,8 +39,10 @@ def repeated_lines(pages: Iterable[Page], min_pages: int, min_share: float,
     for page in pages:
         key = site_key(page)
         sizes[key] += 1
-        counts[key].update({fold(line) for line in page.text.splitlines()
-                            if line.strip() and at_most_words(line, max_words)})
+        lines = [line for line in page.text.splitlines() if line and not line.isspace()]
+        if lines:  # the page's word counts in one compiled pass, not a regular expression a line
+            counts[key].update({fold(line) for line, words in zip(lines, token_counts(lines).tolist())
+                                if words <= max_words})
     found: dict[str, frozenset[str]] = {}
     for key, counter in counts.items():
         if sizes[key] < min_pages:

@@ -400,10 +400,13 @@ def _with_context(rows: np.ndarray, prose: np.ndarray, region: tuple[int, int], 
     return out
 
 
-@njit(cache=True)
+@njit("void(float64[:], int64, float64[:])", cache=True)
 def window_mean_into(x: np.ndarray, k: int, out: np.ndarray) -> None:
     """:func:`window_mean` written into ``out`` (compiled), with the same additions in the same order:
-    the same numbers, for the compiled callers."""
+    the same numbers, for the compiled callers.
+
+    Its one signature (any layout, any ``k``) keeps numba from compiling a version for each width and
+    array layout its callers pass: it had compiled ten, 2 of the 30 s all kernels take (:mod:`cleaners.kernels`)."""
     n = len(x)
     c = np.empty(n + 1)
     c[0] = 0.0

@@ -123,10 +123,8 @@ def word_count(text: str) -> int:
 def at_most_words(text: str, limit: int) -> bool:
     """``word_count(text) <= limit``, reading the text only up to its word ``limit + 1``.
 
-    A long paragraph is rejected after a few words instead of being split into
-    all of its tokens: this runs on every line of every page before cleaning
-    (:func:`cleaners.text.boilerplate.repeated_lines`), where most of the text is
-    such paragraphs.
+    A long sentence is rejected after a few words instead of being split into
+    all of its tokens (the promotion test of :mod:`cleaners.text.chrome`).
     """
     return _more_than(limit).match(text) is None
 

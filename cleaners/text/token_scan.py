@@ -106,6 +106,29 @@ def _counts(points: np.ndarray, lengths: np.ndarray, table: np.ndarray) -> np.nd
     return out
 
 
+#: ``str.isspace``'s characters, all below U+3001 (what ``str.split()`` splits on).
+_SPACE = np.array([chr(c).isspace() for c in range(0x3001)], dtype=np.bool_)
+
+
+def split_count(text: str) -> int:
+    """``len(text.split())`` without making the strings: each article's ``n_words``, 49 -> 15 µs on a
+    news article (4.5 kB), which was 3% of the text stage's shard processes."""
+    return int(_split_count(np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32), _SPACE))
+
+
+@njit(cache=True)
+def _split_count(points: np.ndarray, space: np.ndarray) -> int:
+    n = 0
+    inside = False
+    for p in points:
+        if p < len(space) and space[p]:
+            inside = False
+        elif not inside:
+            n += 1
+            inside = True
+    return n
+
+
 class TokenSet:
     """A fixed set of tokens (the stop words in their cases), looked up in compiled code by a hash of
     their code points, every hit confirmed by comparing them: the forms' code points end to end in

@@ -8,7 +8,7 @@ import numpy as np
 from cleaners.text import token_scan
 from cleaners.text.features import _STOP_FORMS
 from cleaners.text.lines import _WORD, Line, split_lines, word_count
-from cleaners.text.token_scan import TokenSet, encode, joined_tokens, token_columns, token_counts
+from cleaners.text.token_scan import TokenSet, encode, joined_tokens, split_count, token_columns, token_counts
 
 #: Scripts, cases and digit kinds where a token or a case test could go wrong: title-case letters
 #: (ǅ, ǈ), ß and its capital, ligatures, Turkish İ, digits that are not decimal (², ½, Ⅻ), "_", CJK
@@ -43,6 +43,17 @@ def test_counts_columns_and_keys_equal_findall_and_str_methods() -> None:
         assert token_columns(points, lengths, stops).tolist() == want, texts
         assert joined_tokens(texts, "\x00") == ["\x00".join(w) for w in toks], texts
         assert joined_tokens(texts, "\x00", casefold=True) == ["\x00".join(w).casefold() for w in toks], texts
+
+
+def test_split_count_equals_str_split_with_every_kind_of_white_space() -> None:
+    spaces = [chr(c) for c in range(0x110000) if chr(c).isspace()]
+    near = ["\u180e", "\u200b", "\ufeff", "\u2060", "\x1b", "\x00", "\u3001", "\U0001f600", "\ud800"]  # no spaces
+    rng = random.Random(5)
+    for _ in range(20_000):
+        text = "".join(rng.choice([rng.choice(spaces), rng.choice(near), rng.choice(PIECES)])
+                       for _ in range(rng.randint(0, 15)))
+        assert split_count(text) == len(text.split()), repr(text)
+    assert split_count("") == 0 and split_count("one two\u3000three\x1cfour") == 4
 
 
 def test_a_token_set_matches_whole_tokens_only() -> None:
