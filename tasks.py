@@ -44,10 +44,11 @@ def ensure_venv() -> None:
         except (subprocess.CalledProcessError, OSError) as exc:
             sys.exit(f"could not create {VENV} ({exc}). On Debian/Ubuntu install the venv module first: "
                      "sudo apt-get install python3-venv")
-    print("installing the project and its dependencies (first run takes a minute)", flush=True)
+    print("installing the project and its dependencies, then compiling its kernels (first run: a minute or two)",
+          flush=True)
     subprocess.run([str(PYTHON), "-m", "pip", "install", "--quiet", "--upgrade", "pip"], check=True)
     subprocess.run([str(PYTHON), "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[test]"], check=True)
-    # The cleaning kernels compiled into numba's cache now, once, not by the first run (about 30 s; cleaners/kernels.py).
+    # The cleaning kernels compiled into numba's cache now, once, not by the first run (30 s; cleaners/kernels.py).
     if subprocess.call([str(PYTHON), "-m", "cleaners.kernels"], cwd=ROOT):
         print("warning: compiling the kernels failed; the first run compiles them", file=sys.stderr)
     STAMP.write_text(wanted + "\n")

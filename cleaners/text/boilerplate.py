@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
@@ -25,10 +26,17 @@ SITE_BOILERPLATE = "site_boilerplate"
 def site_key(page: Page) -> str:
     """The site a page belongs to: URL host, else the input's folder."""
     if page.url:
-        host = urlsplit(page.url).hostname
+        host = _host(page.url)
         if host:
             return host.removeprefix("www.")
     return str(PurePosixPath(page.source).parent)
+
+
+@lru_cache(maxsize=8192)
+def _host(url: str) -> str | None:
+    """Remembered: a page's site is asked for two or three times (its chunk's site lines, then its own),
+    9 µs each, and a chunk holds more pages than ``urlsplit``'s own cache."""
+    return urlsplit(url).hostname
 
 
 def repeated_lines(pages: Iterable[Page], min_pages: int, min_share: float,
