@@ -61,3 +61,16 @@ def test_a_run_with_an_empty_cache_compiles_ahead_and_real_pages_then_compile_no
     assert result["compiled"] == {}
     assert result["duplicates"] > 100  # the dedup's candidates, verification and grouping ran
     assert "not in numba's cache" not in again.stderr
+
+
+@pytest.mark.parametrize(("program", "said"), [("/nonexistent/python", "compiling the kernels ahead failed (["),
+                                               ("/bin/false", "compiling the kernels ahead failed (exit status 1")])
+def test_a_child_that_cannot_compile_leaves_the_run_going_with_a_warning(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, program: str, said: str) -> None:
+    monkeypatch.setattr(kernels, "uncached", lambda: ["cleaners.text.token_scan._counts"])
+    monkeypatch.setattr(sys, "executable", program)
+    with caplog.at_level("WARNING", logger="cleaners.kernels"):
+        kernels.compile_ahead()  # returns: the run goes on
+    messages = [r.getMessage() for r in caplog.records]
+    assert f"1 of the {len(kernels.kernels())} compiled kernels are not in numba's cache" in messages[0]
+    assert messages[1].startswith(said) and messages[1].endswith("each process compiles those it calls")
