@@ -29,11 +29,12 @@ import argparse
 import importlib
 import logging
 import os
+import random
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 from numba.core.registry import CPUDispatcher
@@ -153,7 +154,7 @@ def sample_pages() -> list[str]:
     pages.append("\n".join([words.title(), "AP", *copy[:6], words.paragraph()]))
     listing = [f"{words.title()}\n{n + 1} hours ago\n- Business\n{words.paragraph()}" for n in range(5)]
     pages.append("\n".join(["Latest news", *listing, chrome[8]]))
-    wrapped = "\n\n".join("\n".join(_wrap(p, 70)) for p in stories[3])
+    wrapped = "\n\n".join("\n".join(textwrap.wrap(p, 70)) for p in stories[3])
     pages.append(f"{words.title()}\n\n{wrapped}\n")
     pages.append("\n".join([words.title(), "東京の天気は晴れです。明日も晴れるでしょう。" * 4, *stories[3][:3],
                             "Заголовок новости дня и подробности события " * 3,
@@ -169,12 +170,11 @@ class _Words:
             "sharply and markets fell as investors weighed reports of delays in the budget vote")
 
     def __init__(self) -> None:
-        self.state = 12345
+        self.rng = random.Random(12345)
         self.vocabulary = self.TEXT.split()
 
     def _next(self, n: int) -> int:
-        self.state = (self.state * 1103515245 + 12345) % 2**31
-        return self.state % n
+        return self.rng.randrange(n)
 
     def sentence(self) -> str:
         text = " ".join(self.vocabulary[self._next(len(self.vocabulary))] for _ in range(8 + self._next(14)))
@@ -185,17 +185,6 @@ class _Words:
 
     def title(self) -> str:
         return " ".join(w.capitalize() for w in self.sentence().rstrip(".").split()[:7])
-
-
-def _wrap(text: str, width: int) -> Iterator[str]:
-    line: list[str] = []
-    for word in text.split():
-        if line and len(" ".join([*line, word])) > width:
-            yield " ".join(line)
-            line = []
-        line.append(word)
-    if line:
-        yield " ".join(line)
 
 
 def main(argv: list[str] | None = None) -> int:
